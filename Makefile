@@ -1,0 +1,34 @@
+# drwatch: the two commands of the README, and the pieces they are made of.
+SHELL := /bin/bash
+SWIFT ?= swift
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: setup build release demo test bench install clean
+
+setup:
+	@bash scripts/setup
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+## The main job: the daemon on its embedded default (SQLite + file transport), with demo disputes.
+demo: build
+	@bash scripts/demo
+
+## Every test: unit, store, delivery against real local servers, end to end through the binary.
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+## Benchmarks (release build); figures go into the issue notes.
+bench: release
+	.build/release/drwatch-bench all
+
+install: release
+	bash scripts/install
+
+clean:
+	rm -rf .build demo

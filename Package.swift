@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module layout (see README "Code map"): decide in pure code, act at the edges.
+//   WorkingDays  <- DisputeCore <- DisputeStore, Delivery <- DisputeService <- drwatch
+//   TOML (pure parser with line numbers) is used by DisputeCore (policies) and DisputeService (config).
+// Store and Delivery never import each other; DisputeService wires them.
+let package = Package(
+    name: "drwatch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "drwatch", targets: ["drwatch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries from Debian (see scripts/setup).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Pure code: no I/O, no clock.
+        .target(name: "WorkingDays"),
+        .target(name: "TOML"),
+        .target(name: "DisputeCore", dependencies: ["WorkingDays", "TOML"]),
+
+        // Edges.
+        .target(name: "DisputeStore", dependencies: ["DisputeCore", "CSQLite"]),
+        .target(name: "Delivery", dependencies: [
+            "DisputeCore", "CCurl", "CCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DisputeService", dependencies: [
+            "DisputeCore", "DisputeStore", "Delivery", "TOML",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "drwatch", dependencies: [
+            "DisputeService", "WorkingDays", "DisputeCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "drwatch-bench", dependencies: [
+            "WorkingDays", "DisputeCore", "DisputeStore", "DisputeService", "Delivery",
+        ]),
+
+        .testTarget(name: "WorkingDaysTests", dependencies: ["WorkingDays"]),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
+        .testTarget(name: "DisputeCoreTests", dependencies: ["DisputeCore"]),
+        .testTarget(name: "DisputeStoreTests", dependencies: ["DisputeStore"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DisputeServiceTests", dependencies: ["DisputeService", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays"]),
+    ]
+)

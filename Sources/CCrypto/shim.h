@@ -1,0 +1,6 @@
+#ifndef DRWATCH_CCRYPTO_SHIM_H
+#define DRWATCH_CCRYPTO_SHIM_H
+#include <openssl/hmac.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#endif

@@ -1,0 +1,3 @@
+import CCurl
+import CCrypto
+// Module Delivery: see README "Code map".

@@ -1,0 +1,138 @@
+import Foundation
+import WorkingDays
+
+// The vocabulary shared by every module. The engine (Engine.swift) and the policies
+// (Policy.swift) build on it; the store persists it; delivery renders it.
+
+/// Kinds of record a policy can describe.
+public enum RecordKind: String, CaseIterable, Codable, Sendable {
+    case qopAlert = "qop-alert"
+    case goodPractice = "good-practice"
+    case formal
+    case collective
+    case complaint
+}
+
+/// The four families of issue in the national standards for IRO challenge.
+public enum IssueCategory: String, CaseIterable, Codable, Sendable {
+    case general
+    case statutoryRequirements = "statutory-requirements"
+    case carePlanImplementation = "care-plan-implementation"
+    case provisionOfServices = "provision-of-services"
+}
+
+/// Practice, Resources, or Delay/drift.
+public enum DisputeType: String, CaseIterable, Codable, Sendable {
+    case practice = "P"
+    case resources = "R"
+    case delay = "D"
+}
+
+/// A person acting in a role, written `ROLE:EMAIL` on the command line.
+public struct Actor: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var role: String
+    public var email: String
+    public init(role: String, email: String) { self.role = role; self.email = email }
+
+    /// Parses `ROLE:EMAIL`; `nil` when either part is missing or the address is not plausible.
+    public init?(parsing text: String) {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let role = String(text[..<colon]), email = String(text[text.index(after: colon)...])
+        guard !role.isEmpty, isPlausibleEmail(email) else { return nil }
+        self.init(role: role, email: email)
+    }
+    public var description: String { "\(role):\(email)" }
+}
+
+/// A conservative address check: one `@`, no spaces or control characters, no CR/LF.
+public func isPlausibleEmail(_ s: String) -> Bool {
+    let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+    guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), s.count <= 254 else { return false }
+    return s.unicodeScalars.allSatisfy { $0.value > 32 && $0.value < 127 && !"<>()[],;\"\\".unicodeScalars.contains($0) }
+}
+
+/// One change in a dispute's life. The current state derives from the ordered history.
+public struct DisputeEvent: Hashable, Codable, Sendable {
+    /// When it happened (as recorded by the user; may be backdated with `--at`).
+    public var at: Date
+    /// Who did it, when known (`--by ROLE:EMAIL`); `nil` for changes made by drwatch itself.
+    public var by: Actor?
+    public var change: Change
+
+    public init(at: Date, by: Actor? = nil, change: Change) { self.at = at; self.by = by; self.change = change }
+
+    public enum Change: Hashable, Codable, Sendable {
+        /// The record was raised, at the given stage (1-based).
+        case opened(stage: Int)
+        /// Moved to a higher stage; a move of more than one stage is a bypass.
+        case escalated(toStage: Int, reason: String?)
+        /// The clock stopped with the agreement of `approvedBy`.
+        case paused(approvedBy: Actor, reason: String)
+        /// The clock restarted.
+        case resumed
+        /// The current stage's timescale was extended, agreed with the IRO.
+        case extended(workingDays: Int, agreedBy: Actor)
+        /// A free-text note.
+        case note(String)
+        /// A referral to CAFCASS was made.
+        case cafcassReferral
+        /// Closed with an outcome.
+        case resolved(outcome: String)
+        /// Closed without an outcome.
+        case withdrawn(reason: String)
+
+        /// The name used in the store, the CLI and JSON (`opened`, `escalated`, ...).
+        public var name: String {
+            switch self {
+            case .opened: "opened"
+            case .escalated: "escalated"
+            case .paused: "paused"
+            case .resumed: "resumed"
+            case .extended: "extended"
+            case .note: "note"
+            case .cafcassReferral: "cafcass-referral"
+            case .resolved: "resolved"
+            case .withdrawn: "withdrawn"
+            }
+        }
+    }
+}
+
+/// A dispute (or any record a policy describes) and its whole history.
+///
+/// A child is identified by `ref` (the case reference) only; drwatch stores no names.
+public struct Dispute: Hashable, Codable, Sendable {
+    /// The case reference of the dispute; unique in the store.
+    public var ref: String
+    /// The name of the policy preset (`four-stage`, ...).
+    public var policy: String
+    public var kind: RecordKind
+    public var category: IssueCategory
+    public var type: DisputeType
+    public var division: Division
+    /// The case reference of the child, when several records concern one child (repeat alerts).
+    /// Defaults to `ref`.
+    public var childRef: String
+    /// The social-work team, for reports.
+    public var team: String?
+    /// Who raised it.
+    public var raisedBy: Actor
+    /// The dispute's own people: role -> addresses (its Team Manager, its IRO, ...).
+    public var people: [String: [String]]
+    /// Ordered by time; the first is `.opened`.
+    public var events: [DisputeEvent]
+
+    public init(ref: String, policy: String, kind: RecordKind, category: IssueCategory, type: DisputeType,
+                division: Division, childRef: String? = nil, team: String? = nil, raisedBy: Actor,
+                people: [String: [String]] = [:], events: [DisputeEvent]) {
+        self.ref = ref; self.policy = policy; self.kind = kind; self.category = category; self.type = type
+        self.division = division; self.childRef = childRef ?? ref; self.team = team; self.raisedBy = raisedBy
+        self.people = people; self.events = events
+    }
+}
+
+/// An error in a user's request that the domain refuses (exit 65): says what and how to fix.
+public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,1 @@
+// Module DisputeService: see README 'Code map'.

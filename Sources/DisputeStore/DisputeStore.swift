@@ -1,0 +1,2 @@
+import CSQLite
+// Module DisputeStore: see README "Code map".

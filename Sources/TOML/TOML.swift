@@ -1,0 +1,1 @@
+// Module TOML: see README 'Code map'.

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A wall-clock time of day (hours and minutes), e.g. close of business "17:00".
+public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var hour: Int
+    public var minute: Int
+    public init?(hour: Int, minute: Int) {
+        guard (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        self.hour = hour; self.minute = minute
+    }
+    /// Parses `HH:MM`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
+              let h = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        self.init(hour: h, minute: m)
+    }
+    public var minutesOfDay: Int { hour * 60 + minute }
+    public var description: String { "\(pad(hour, 2)):\(pad(minute, 2))" }
+    public static func < (a: LocalTime, b: LocalTime) -> Bool { a.minutesOfDay < b.minutesOfDay }
+}
+
+/// Conversions between instants and civil time in a zone (Europe/London by default),
+/// daylight saving included. Pure: never reads the clock.
+public struct CivilTime: Sendable {
+    public let zone: TimeZone
+    public static let london = CivilTime(zone: TimeZone(identifier: "Europe/London")!)
+
+    public init(zone: TimeZone) { self.zone = zone }
+
+    private var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = zone
+        return c
+    }
+
+    /// The instant at which the wall clock in this zone shows `time` on `date`.
+    /// A time skipped by the spring change resolves to the next valid instant.
+    public func instant(_ date: LocalDate, _ time: LocalTime) -> Date {
+        let c = date.civil
+        var comps = DateComponents()
+        comps.year = c.year; comps.month = c.month; comps.day = c.day
+        comps.hour = time.hour; comps.minute = time.minute; comps.second = 0
+        return calendar.date(from: comps)!
+    }
+
+    /// The local calendar day of an instant.
+    public func localDate(of instant: Date) -> LocalDate {
+        let comps = calendar.dateComponents([.year, .month, .day], from: instant)
+        return LocalDate(year: comps.year!, month: comps.month!, day: comps.day!)!
+    }
+
+    /// The local time of day (minute precision) of an instant.
+    public func localTime(of instant: Date) -> LocalTime {
+        let comps = calendar.dateComponents([.hour, .minute], from: instant)
+        return LocalTime(hour: comps.hour!, minute: comps.minute!)!
+    }
+
+    /// ISO 8601 with the zone's offset at that instant, e.g. `2026-11-27T17:00:00+00:00`.
+    public func iso8601(_ instant: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = zone
+        f.formatOptions = [.withInternetDateTime]
+        var s = f.string(from: instant)
+        if s.hasSuffix("Z") { s.removeLast(); s += "+00:00" }
+        return s
+    }
+
+    /// Parses a user-supplied TIME: `2026-11-23`, `2026-11-23T14:30`, `2026-11-23T14:30:05`,
+    /// optionally followed by `Z` or `±HH:MM`. Without an offset it is local time in this zone;
+    /// a date alone is the start of that day.
+    public func parse(_ text: String) -> Date? {
+        if let d = LocalDate(iso: text) { return instant(d, LocalTime(hour: 0, minute: 0)!) }
+        guard text.count >= 16, let d = LocalDate(iso: text.prefix(10)) else { return nil }
+        let rest = Array(text.dropFirst(10))
+        guard rest.first == "T" || rest.first == " " else { return nil }
+        var i = 1
+        func two() -> Int? {
+            guard i + 2 <= rest.count, let v = Int(String(rest[i..<i + 2])), rest[i].isASCII, rest[i].isNumber, rest[i + 1].isNumber else { return nil }
+            i += 2; return v
+        }
+        guard let h = two(), i < rest.count, rest[i] == ":" else { return nil }
+        i += 1
+        guard let m = two() else { return nil }
+        var s = 0
+        if i < rest.count, rest[i] == ":" {
+            i += 1
+            guard let sec = two(), sec < 60 else { return nil }
+            s = sec
+        }
+        guard let t = LocalTime(hour: h, minute: m) else { return nil }
+        if i == rest.count {
+            return instant(d, t).addingTimeInterval(TimeInterval(s))
+        }
+        var offsetSeconds = 0
+        if rest[i] == "Z", i + 1 == rest.count {
+            offsetSeconds = 0
+        } else if rest[i] == "+" || rest[i] == "-" {
+            let sign = rest[i] == "-" ? -1 : 1
+            i += 1
+            guard let oh = two(), i < rest.count, rest[i] == ":" else { return nil }
+            i += 1
+            guard let om = two(), i == rest.count, oh <= 23, om <= 59 else { return nil }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+        } else { return nil }
+        let epochSeconds = d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offsetSeconds
+        return Date(timeIntervalSince1970: TimeInterval(epochSeconds))
+    }
+}

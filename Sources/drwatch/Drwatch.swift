@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+
+/// The `drwatch` command: the daemon (`drwatch run`) and the tools around it.
+@main
+struct Drwatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drwatch",
+        abstract: "Watches the timescales of dispute resolution in children's services.",
+        discussion: "Deadlines are computed on the UK bank-holiday calendar; reminders and escalations go to named roles by email and webhook.",
+        version: "0.1.0",
+        subcommands: [
+            CalendarCommand.self,
+        ]
+    )
+
+    /// Runs the command and maps errors to sysexits codes with one clear line on stderr.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            fail(error)
+        }
+    }
+}
