@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "DisputeService", "WorkingDays", "DisputeCore",
+            "DisputeService", "WorkingDays", "DisputeCore", "TOML",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,3 +1,5 @@
+import DisputeService
+import TOML
 import WorkingDays
 
 /// Maps errors from our modules to a one-line message and a sysexits code.
@@ -5,6 +7,8 @@ import WorkingDays
 func mapDomainError(_ error: Error) -> CommandFailure? {
     switch error {
     case let e as CalendarError: return CommandFailure(e.description, code: Sysexits.dataErr)
+    case let e as ConfigFileMissing: return CommandFailure(e.description, code: Sysexits.noInput)
+    case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     default: return nil
     }
 }
