@@ -115,23 +115,23 @@ struct DatabaseTests {
         collect { try store.markRecipientSent(id: 1, address: secret, at: instant()) }
         collect {
             try store.withDatabase {   // a CHECK constraint
-                try $0.execute("INSERT INTO outbox (identity, event, urgency, channel, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+                _ = try $0.execute("INSERT INTO outbox (identity, event, urgency, channel, subject, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
                                secret, secret, secret, secret, secret, secret, operation: "insert outbox row")
             }
         }
         collect {
             try store.withDatabase {   // a NOT NULL constraint
-                try $0.execute("INSERT INTO disputes (ref, policy) VALUES (?, ?)", secret, secret, operation: "insert dispute row")
+                _ = try $0.execute("INSERT INTO disputes (ref, policy) VALUES (?, ?)", secret, secret, operation: "insert dispute row")
             }
         }
         collect {
             try store.withDatabase {   // a foreign key
-                try $0.execute("INSERT INTO people VALUES (?, ?, 0, ?)", 4242, secret, secret, operation: "insert person")
+                _ = try $0.execute("INSERT INTO people VALUES (?, ?, 0, ?)", 4242, secret, secret, operation: "insert person")
             }
         }
         collect {
             try store.withDatabase {   // a type mismatch on the rowid
-                try $0.execute("INSERT INTO disputes (id) VALUES (?)", secret, operation: "insert dispute row")
+                _ = try $0.execute("INSERT INTO disputes (id) VALUES (?)", secret, operation: "insert dispute row")
             }
         }
         #expect(errors.count == 8)

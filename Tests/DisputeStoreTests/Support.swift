@@ -97,6 +97,7 @@ final class ForeignWriter {
 
     /// Waits for the writer to commit and exit; its exit status.
     func finish() -> Int32 { process.waitUntilExit(); return process.terminationStatus }
-    func stop() { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+    /// Kills the writer (SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM).
+    func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
     struct ForeignWriterFailed: Error {}
 }
