@@ -88,6 +88,18 @@ struct DisputeTests {
         #expect(try store.disputes(openOnly: true).map(\.ref) == ["KEEP", "AFTER"])
     }
 
+    @Test func aNestedWriteIsRefusedAndTheOuterOneRollsBack() throws {
+        let store = try TempDatabase().store()
+        let error = try #require(throws: StoreError.self) {
+            try store.write { tx in
+                try tx.insert(openDispute(ref: "OUTER"))
+                try store.insert(openDispute(ref: "INNER"))   // wrong: use `tx`
+            }
+        }
+        #expect(error.code == .misuse)
+        #expect(try store.disputes(openOnly: false).isEmpty)
+    }
+
     @Test func insertAllIsAllOrNothingAndNamesTheFailingItem() throws {
         let store = try TempDatabase().store()
         let batch = [openDispute(ref: "R1"), disputeWithEveryEvent(ref: "R2"), openDispute(ref: "R3"), openDispute(ref: "R2")]
