@@ -29,7 +29,7 @@ public enum Timescale: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What happens when a stage runs out of time.
-public enum BreachAction: String, Hashable, Sendable {
+public enum BreachAction: String, Hashable, Sendable, CaseIterable {
     /// Alert the breach roles and move to the next stage (derived by the engine; see docs/policies.md).
     case escalate
     /// Alert the breach roles only; the record stays at its stage until someone moves it.
