@@ -50,12 +50,13 @@ public enum NotificationEvent: Hashable, Sendable {
     case bypass
     case repeatAlert
     case goodPractice
-    case cafcassReferral
+    /// The Nth CAFCASS referral recorded on the record (1-based).
+    case cafcassReferral(Int)
     case statutoryWarning(Int)
     case statutoryBreach
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
-    /// `cafcass-referral`, `statutory-warning-5wd`, `statutory-breach`.
+    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`.
     public var name: String {
         switch self {
         case .opened: "opened"
@@ -65,7 +66,7 @@ public enum NotificationEvent: Hashable, Sendable {
         case .bypass: "bypass"
         case .repeatAlert: "repeat"
         case .goodPractice: "good-practice"
-        case .cafcassReferral: "cafcass-referral"
+        case .cafcassReferral(let n): n == 1 ? "cafcass-referral" : "cafcass-referral-\(n)"
         case .statutoryWarning(let n): "statutory-warning-\(n)wd"
         case .statutoryBreach: "statutory-breach"
         }
@@ -425,8 +426,8 @@ public struct Engine: Sendable {
             emit(r.openingStage, .repeatAlert, to: kp.repeatAlert, copy: [], urgency: .routine, trigger: r.openedAt,
                  day: nil, left: nil, name: nil)
         }
-        for c in r.cafcass where !policy.cafcassAlert.isEmpty {
-            emit(c.stage, .cafcassReferral, to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil, name: nil)
+        for (n, c) in r.cafcass.enumerated() where !policy.cafcassAlert.isEmpty {
+            emit(c.stage, .cafcassReferral(n + 1), to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil, name: nil)
         }
 
         guard let seg = r.seg, let dl = stageDL else {
