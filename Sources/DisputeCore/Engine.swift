@@ -91,8 +91,6 @@ public struct NotificationIntent: Hashable, Sendable {
     public var deadlineDay: LocalDate?
     /// Working days left to `deadlineDay` counted from the trigger's day (negative: overdue).
     public var workingDaysLeft: Int?
-    /// The stage's name, for the reason.
-    public var stageName: String?
 
     /// `REF/sSTAGE/EVENT/ROLE`, e.g. `DR-1/s2/reminder-1wd/service-manager`: stable across runs.
     public var identity: String { "\(ref)/s\(stage)/\(event.name)/\(role)" }
@@ -385,7 +383,7 @@ public struct Engine: Sendable {
         var wake = Int.max
 
         func emit(_ stage: Int, _ event: NotificationEvent, to: [String], copy: [String], urgency: Urgency, trigger: Int,
-                  day: LocalDate?, left: Int?, name: String?) {
+                  day: LocalDate?, left: Int?) {
             guard trigger <= now else { if trigger < wake { wake = trigger }; return }
             var first = true
             for role in to {
@@ -393,7 +391,7 @@ public struct Engine: Sendable {
                 intents.append(NotificationIntent(ref: d.ref, stage: stage, event: event, role: role,
                                                   copy: c, urgency: urgency,
                                                   trigger: Date(timeIntervalSince1970: TimeInterval(trigger)),
-                                                  deadlineDay: day, workingDaysLeft: left, stageName: name))
+                                                  deadlineDay: day, workingDaysLeft: left))
                 first = false
             }
         }
@@ -445,14 +443,14 @@ public struct Engine: Sendable {
 
         // Record-level notices (while the record is open).
         if kp.stages.isEmpty && !kp.recipients.isEmpty {
-            emit(0, .goodPractice, to: kp.recipients, copy: kp.copy, urgency: .routine, trigger: r.openedAt, day: nil, left: nil, name: nil)
+            emit(0, .goodPractice, to: kp.recipients, copy: kp.copy, urgency: .routine, trigger: r.openedAt, day: nil, left: nil)
         }
         if context.earlierRecordsForChild > 0 && !kp.repeatAlert.isEmpty {
             emit(r.openingStage, .repeatAlert, to: kp.repeatAlert, copy: [], urgency: .routine, trigger: r.openedAt,
-                 day: nil, left: nil, name: nil)
+                 day: nil, left: nil)
         }
         for (n, c) in r.cafcass.enumerated() where !policy.cafcassAlert.isEmpty {
-            emit(c.stage, .cafcassReferral(n + 1), to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil, name: nil)
+            emit(c.stage, .cafcassReferral(n + 1), to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil)
         }
 
         guard let seg = r.seg, let dl = stageDL else {
@@ -470,16 +468,16 @@ public struct Engine: Sendable {
             let psp = plan.stages[prev.stage - 1]
             emit(prev.stage, .breach, to: psp.breachAlert, copy: psp.copy,
                  urgency: prev.timescale.isUrgent ? .urgent : .routine, trigger: seg.startTrigger, day: pdl.day,
-                 left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day), name: psp.name)
+                 left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
-            emit(seg.stage, .opened, to: [segOwner], copy: plan.openingCopy[seg.stage - 1], urgency: stageUrgency, trigger: seg.startTrigger,
-                 day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day), name: sp.name)
+            emit(seg.stage, .opened, to: [segOwner], copy: sp.openingCopy, urgency: stageUrgency, trigger: seg.startTrigger,
+                 day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day))
         }
         if seg.stage - seg.fromStage > 1 && !policy.bypass.notify.isEmpty {
             emit(seg.stage, .bypass, to: policy.bypass.notify, copy: [], urgency: stageUrgency, trigger: seg.startTrigger,
-                 day: nil, left: nil, name: sp.name)
+                 day: nil, left: nil)
         }
 
         let paused = r.pausedAt != nil
@@ -514,7 +512,7 @@ public struct Engine: Sendable {
                 }
                 if let l = latest {
                     emit(seg.stage, l.event, to: l.to, copy: l.copy, urgency: .routine, trigger: l.trigger, day: dl.day,
-                         left: l.left, name: sp.name)
+                         left: l.left)
                 }
                 for s in superseded {
                     skip(seg.stage, s.event, s.to, "superseded: a later notice of stage \(seg.stage) is due (\(latest!.event.name))")
@@ -524,11 +522,11 @@ public struct Engine: Sendable {
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
                     emit(seg.stage, .reminderHours(h), to: [segOwner], copy: sp.copy, urgency: .urgent, trigger: t, day: dl.day,
-                         left: nil, name: sp.name)
+                         left: nil)
                 }
                 if !sp.breachAlert.isEmpty {
                     emit(seg.stage, .breach, to: sp.breachAlert, copy: sp.copy, urgency: .urgent, trigger: dl.instant, day: dl.day,
-                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day), name: sp.name)
+                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
             // A derived escalation is a change too: wake for it.
@@ -541,11 +539,11 @@ public struct Engine: Sendable {
                     let wd = try calendar.addWorkingDays(total - n, to: start)
                     let t = instant(wd, minutes: 0)
                     emit(0, .statutoryWarning(n), to: rule.warn, copy: [], urgency: .urgent, trigger: max(t, r.openedAt),
-                         day: sd, left: n, name: nil)
+                         day: sd, left: n)
                 }
                 if !rule.breachAlert.isEmpty {
                     emit(0, .statutoryBreach, to: rule.breachAlert, copy: [], urgency: .urgent, trigger: statInstant, day: sd,
-                         left: 0, name: nil)
+                         left: 0)
                 }
             }
         }
@@ -559,22 +557,42 @@ public struct Engine: Sendable {
 /// What the engine needs of one kind, computed once per policy.
 final class KindPlan: Sendable {
     let kp: KindPolicy
-    let stages: [StagePolicy]
+    let stages: [StagePlan]
     let statutory: StatutoryRule?
     /// The statutory total in working days (0: none) and the stage it counts from.
     let statTotal: Int
     let statFrom: Int
-    /// Per stage: the roles copied on its opening notice (its copy list and the kind's watchers).
-    let openingCopy: [[String]]
 
     init(_ kp: KindPolicy, statutory: StatutoryRule?) {
-        self.kp = kp; self.stages = kp.stages; self.statutory = statutory
+        self.kp = kp; self.statutory = statutory
+        stages = kp.stages.map { StagePlan($0, watchers: kp.watchers) }
         statTotal = statutory?.workingDays ?? 0
         statFrom = statutory?.fromStage ?? 1
-        openingCopy = kp.stages.map { sp in
-            var c = sp.copy
-            for w in kp.watchers where !c.contains(w) && w != sp.owner { c.append(w) }
-            return c
-        }
+    }
+}
+
+/// A stage's policy behind a reference, so the hot path retains one object instead of copying
+/// a struct of strings and arrays.
+final class StagePlan: Sendable {
+    let name: String
+    let owner: String
+    let ownerIfAboutOwner: String?
+    let timescale: Timescale
+    let copy: [String]
+    let remindOnOpening: Bool
+    let remindWorkingDaysLeft: [Int]
+    let remindHoursLeft: [Int]
+    let breachAlert: [String]
+    let onBreach: BreachAction
+    /// The roles copied on its opening notice (its copy list and the kind's watchers).
+    let openingCopy: [String]
+
+    init(_ sp: StagePolicy, watchers: [String]) {
+        name = sp.name; owner = sp.owner; ownerIfAboutOwner = sp.ownerIfAboutOwner; timescale = sp.timescale
+        copy = sp.copy; remindOnOpening = sp.remindOnOpening; remindWorkingDaysLeft = sp.remindWorkingDaysLeft
+        remindHoursLeft = sp.remindHoursLeft; breachAlert = sp.breachAlert; onBreach = sp.onBreach
+        var c = sp.copy
+        for w in watchers where !c.contains(w) && w != sp.owner { c.append(w) }
+        openingCopy = c
     }
 }
