@@ -295,7 +295,7 @@ struct Parser {
 
     mutating func parseSimpleKey() throws(TOMLError) -> KeyPart {
         let part = KeyPart(name: "", line: line, column: column)
-        guard let c = peek() else { throw error("expected a key at the end of the file") }
+        guard let c = peek() else { throw error("expected a key at the end of the file; complete the line as key = value") }
         if c == "\"" {
             if peek(1) == "\"" && peek(2) == "\"" { throw error("a multi-line string cannot be a key; use \"key\"") }
             return KeyPart(name: try parseBasicString(), line: part.line, column: part.column)
@@ -311,7 +311,7 @@ struct Parser {
         }
         if name.isEmpty {
             if c == "=" { throw error("missing key before '='; write key = value") }
-            if isNewline() { throw error("expected a key before the end of the line") }
+            if isNewline() { throw error("expected a key before the end of the line; complete the line as key = value") }
             throw error("unexpected \(show(c)) where a key was expected; bare keys use only A-Z a-z 0-9 _ -, quote any other key")
         }
         return KeyPart(name: name, line: part.line, column: part.column)
@@ -347,10 +347,10 @@ struct Parser {
         skipWhitespace()
         let open = isArray ? "[[" : "[", close = isArray ? "]]" : "]"
         let name = Parser.render(path)
-        guard peek() == "]" else { throw error("expected '\(close)' to close the header \(open)\(name)") }
+        guard peek() == "]" else { throw error("expected '\(close)' to close the header \(open)\(name); write it as \(open)\(name)\(close) on one line") }
         advance()
         if isArray {
-            guard peek() == "]" else { throw error("expected ']]' to close the header [[\(name)]]") }
+            guard peek() == "]" else { throw error("expected ']]' to close the header [[\(name)]]; write it as [[\(name)]]") }
             advance()
         }
         let text = "\(open)\(name)\(close)"
@@ -522,7 +522,7 @@ struct Parser {
             if peek() == "," { advance(); continue }
             if peek() == "}" { advance(); break }
             if peek() == nil { throw error("unterminated inline table for \"\(key)\" (opened at line \(startLine)); close it with }") }
-            throw error("expected ',' or '}' in the inline table of \"\(key)\", found \(show(peek()!))")
+            throw error("expected ',' or '}' in the inline table of \"\(key)\", found \(show(peek()!)); separate entries with commas")
         }
         return .table(table.build())
     }
@@ -550,7 +550,7 @@ struct Parser {
     mutating func parseEscape() throws(TOMLError) -> Unicode.Scalar {
         let escLine = line, escColumn = column
         advance()
-        guard let c = peek() else { throw error("unterminated escape at the end of the file") }
+        guard let c = peek() else { throw error("unterminated escape at the end of the file; close the string") }
         advance()
         switch c {
         case "b": return "\u{08}"
@@ -726,7 +726,7 @@ struct Parser {
         if let value = Parser.integer(chars) { return .integer(value) }
         if let value = Parser.float(chars) { return .float(value) }
         if Parser.integerShape(chars) {
-            throw fail("\(token) is too large for an integer (\(Int.min) to \(Int.max))")
+            throw fail("\(token) is too large for an integer (\(Int.min) to \(Int.max)); use a smaller number")
         }
         throw fail("\(token) is not a valid number for \"\(key)\"; write e.g. 60, -3, 1_000, 0x1F or 2.5 (no leading zeros; _ only between digits); quote it if it is text")
     }

@@ -212,7 +212,7 @@ public final class TOMLReader {
             switch item.value {
             case .string(let s), .datetime(let s): out.append((s, item.line))
             default:
-                throw error("item \(index + 1) of \(name(key)) is \(item.value.typeDescription), but must be a date like \"2026-12-29\"",
+                throw error("item \(index + 1) of \(name(key)) is \(item.value.typeDescription), but must be a date; write it as \"2026-12-29\"",
                             line: item.line)
             }
         }

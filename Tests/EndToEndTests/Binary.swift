@@ -38,7 +38,8 @@ struct Drwatch {
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try? input.fileHandleForWriting.close()
         // Read both pipes fully before waiting, so a large output cannot deadlock.
-        final class Box: @unchecked Sendable { var data = Data() }  // written before leave(), read after wait()
+        // (The box carries stdout back from the reader thread; `group.wait()` orders the accesses.)
+        final class Box: @unchecked Sendable { var data = Data() }
         let outBox = Box()
         let group = DispatchGroup()
         group.enter()

@@ -84,7 +84,7 @@ struct TOMLReaderTests {
         ("name = \"x\"\n[[hook]]\nname = \"a\"\nextra.deep = 1",
          #"policies/x.toml:4: unknown key "extra" in [[hook]] (line 2) at line 4; remove it or fix its spelling (known keys: name)"#),
         ("name = \"x\"\nname = \"y\"", #"policies/x.toml:2: duplicate key "name" (first defined at line 1); remove one of them"#),
-        ("name = \"x\"\n[email\n", "policies/x.toml:2: expected ']' to close the header [email"),
+        ("name = \"x\"\n[email\n", "policies/x.toml:2: expected ']' to close the header [email; write it as [email] on one line"),
     ]
 
     @Test("errors read FILE:LINE: what is wrong; how to fix it", arguments: errors)
