@@ -207,7 +207,7 @@ import WorkingDays
         var d = try world.raise(at: "2026-11-02 10:00")
         d = try world.record(.cafcassReferral, at: "2026-11-03 14:00", by: "iro", on: d)
         let ev = try world.look(d, at: "2026-11-03 14:00")
-        let alerts = ev.intents.filter { $0.event == .cafcassReferral }
+        let alerts = ev.intents.filter { $0.event.name == "cafcass-referral" }
         #expect(Set(alerts.map(\.identity)) == ["DR-1/s1/cafcass-referral/iro-service-manager",
                                                  "DR-1/s1/cafcass-referral/head-of-service-safeguarding"])
         #expect(alerts.allSatisfy { $0.urgency == .urgent })
