@@ -18,9 +18,11 @@ struct DisputeShow: ParsableCommand {
         guard let d = try session.store.dispute(ref: ref) else { throw noSuchDispute(ref) }
         let e = try session.runtime.evaluate(d, now: now)
         if json {
-            var out = ""
-            JSON.object(dueFields(d, e) + [("events", .array(d.events.map(eventJSON)))]).write(to: &out)
-            writeOut(out + "\n")
+            var out = "{"
+            writeDueFields(d, e, into: &out)
+            out += ",\"events\":"
+            JSON.array(d.events.map(eventJSON)).write(to: &out)
+            writeOut(out + "}\n")
             return
         }
         var lines = ["\(d.ref): \(d.kind.rawValue) under \(d.policy); category \(d.category.rawValue), type \(d.type.rawValue), division \(d.division.rawValue)"

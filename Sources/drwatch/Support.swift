@@ -181,6 +181,11 @@ enum JSON {
     }
 
     static func quote(_ s: String, into out: inout String) {
+        // Fast path: nothing to escape (0xE2 starts U+2028/U+2029, escaped below).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            out += "\""; out += s; out += "\""
+            return
+        }
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -198,27 +203,29 @@ enum JSON {
     }
 }
 
-/// The fields `due --json` and `dispute show --json` share.
-func dueFields(_ d: Dispute, _ e: Evaluation) -> [(String, JSON)] {
-    [
-        ("ref", .string(d.ref)),
-        ("kind", .string(d.kind.rawValue)),
-        ("policy", .string(d.policy)),
-        ("stage", .int(e.stage)),
-        ("stage_name", .string(e.stageName)),
-        ("owner_role", .string(e.owner)),
-        ("stage_due", .string(e.stageDeadline.map(iso))),
-        ("working_days_left", .int(e.stageWorkingDaysLeft)),
-        ("statutory_due", .string(e.statutoryDeadline.map(iso))),
-        ("statutory_working_days_left", .int(e.statutoryWorkingDaysLeft)),
-        ("state", .string(e.state.rawValue)),
-        ("category", .string(d.category.rawValue)),
-        ("type", .string(d.type.rawValue)),
-        ("division", .string(d.division.rawValue)),
-        ("team", .string(d.team)),
-        ("child_ref", .string(d.childRef)),
-        ("subject", .string(d.subject)),
-    ]
+/// Writes the fields `due --json` and `dispute show --json` share (`"ref":...,"subject":...`,
+/// without braces), straight into `out`: `due` writes 100,000 of these.
+func writeDueFields(_ d: Dispute, _ e: Evaluation, into out: inout String) {
+    func key(_ k: String, _ first: Bool = false) { out += first ? "\"" : ",\""; out += k; out += "\":" }
+    func string(_ k: String, _ v: String?) { key(k); if let v { JSON.quote(v, into: &out) } else { out += "null" } }
+    func int(_ k: String, _ v: Int?) { key(k); out += v.map { String($0) } ?? "null" }
+    key("ref", true); JSON.quote(d.ref, into: &out)
+    string("kind", d.kind.rawValue)
+    string("policy", d.policy)
+    int("stage", e.stage)
+    string("stage_name", e.stageName)
+    string("owner_role", e.owner)
+    string("stage_due", e.stageDeadline.map(iso))
+    int("working_days_left", e.stageWorkingDaysLeft)
+    string("statutory_due", e.statutoryDeadline.map(iso))
+    int("statutory_working_days_left", e.statutoryWorkingDaysLeft)
+    string("state", e.state.rawValue)
+    string("category", d.category.rawValue)
+    string("type", d.type.rawValue)
+    string("division", d.division.rawValue)
+    string("team", d.team)
+    string("child_ref", d.childRef)
+    string("subject", d.subject)
 }
 
 /// Pads cells into aligned columns (two spaces apart), the last column unpadded.
