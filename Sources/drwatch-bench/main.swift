@@ -1,14 +1,15 @@
 // drwatch-bench NAME: one benchmark per name, one file per benchmark (see README).
-// Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench calendar
+// Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench engine
 import Foundation
 
-let names = ["calendar", "store"]
+let names = ["calendar", "store", "engine"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
     switch name {
     case "calendar": try CalendarBench.run()
     case "store": try StoreBench.run()
+    case "engine": try EngineBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
         exit(64)
