@@ -27,6 +27,22 @@ struct DisputeTests {
         #expect(try store.dispute(ref: "CASE-9999") == nil)
     }
 
+    @Test func subjectConcernAboutTheOwnerAndOpeningReasonSurvive() throws {
+        // Given a record that names a timescale row, concerns its owner, and was raised above stage 1
+        let db = try TempDatabase()
+        var d = disputeWithEveryEvent(ref: "CASE-0003")
+        d.subject = "placement-breakdown"
+        d.concernsOwner = true
+        d.openingReason = "risk of harm"
+        // When stored and read back
+        try db.store().insert(d)
+        // Then the three fields (migration 002) are kept; pending migrations are none, the ref is known
+        let store = try db.store()
+        #expect(try store.dispute(ref: "CASE-0003") == d)
+        #expect(try store.pendingMigrations() == [])
+        #expect(try store.existingRefs(among: ["CASE-0003", "CASE-4"]) == ["CASE-0003"])
+    }
+
     @Test func appendedEventsUpdateTheDerivedStateAndTheOpenList() throws {
         let store = try TempDatabase().store()
         try store.insertAll([openDispute(ref: "A"), openDispute(ref: "B")])
