@@ -11,6 +11,7 @@ struct Drwatch: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CalendarCommand.self,
+            ReportCommand.self,
         ]
     )
 

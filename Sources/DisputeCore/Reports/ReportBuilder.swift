@@ -47,6 +47,8 @@ public struct ReportBuilder: Sendable {
         /// `nil` when the statutory total does not apply.
         var withinStatutory: Bool?
         var workingDays: Int
+        /// The effective stage when it was resolved (derived escalations included).
+        var stageAtClose: Int
     }
 
     /// Builds the report.
@@ -139,6 +141,8 @@ public struct ReportBuilder: Sendable {
                 if case .escalated(let s, _) = e.change { explicit = max(explicit, s) }
             }
             guard facts[i].assessable else { return explicit }
+            // The assessment already asked the engine about the moment of resolution.
+            if let a = assessments[i], at == facts[i].closedAt { return max(explicit, a.stageAtClose) }
             let ev = try engine(d).evaluate(d, now: Date(timeIntervalSince1970: TimeInterval(at)))
             return max(explicit, ev.stage)
         }
@@ -216,7 +220,7 @@ public struct ReportBuilder: Sendable {
             perChild[child] = (old.repeats + repeats, old.toDate + toDate)
         }
         let repeatChildren = perChild.map { RepeatChild(childRef: $0.key, repeatAlerts: $0.value.repeats, recordsToDate: $0.value.toDate) }
-            .sorted { $0.repeatAlerts != $1.repeatAlerts ? $0.repeatAlerts > $1.repeatAlerts : $0.childRef < $1.childRef }
+            .sorted { $0.childRef < $1.childRef }
 
         let statutoryDays = Set(policies.values.compactMap { $0.statutory?.workingDays })
 
@@ -241,20 +245,28 @@ public struct ReportBuilder: Sendable {
         }
         var within = true
         var statutory: Bool?
+        var stage = 0
         for i in 1...closeIndex {
             let e = d.events[i]
             let ends: Bool
             if case .escalated = e.change { ends = true } else { ends = i == closeIndex }
             guard ends, within || i == closeIndex else { continue }
-            // The engine's view just before the event that ended the stage.
-            var before = d
-            before.events = Array(d.events[..<i])
-            let ev = try engine.evaluate(before, now: e.at)
+            // The engine's view at the moment of the event that ended the stage, before it.
+            // At the resolution the engine replays up to it and stops (closed records get their
+            // deadlines but no notifications: the cheap path); an escalation is cut off.
+            let ev: Evaluation
+            if i == closeIndex {
+                ev = try engine.evaluate(d, now: e.at)
+            } else {
+                var before = d
+                before.events = Array(d.events[..<i])
+                ev = try engine.evaluate(before, now: e.at)
+            }
             if !ev.derivedEscalations.isEmpty || (ev.stageDeadline.map { e.at >= $0 } ?? false) { within = false }
-            if i == closeIndex { statutory = ev.statutoryDeadline.map { e.at < $0 } }
+            if i == closeIndex { statutory = ev.statutoryDeadline.map { e.at < $0 }; stage = ev.stage }
         }
         let days = try clockWorkingDays(d.events[...closeIndex], calendar: engine.calendar)
-        return Assessment(withinStages: within, withinStatutory: statutory, workingDays: days)
+        return Assessment(withinStages: within, withinStatutory: statutory, workingDays: days, stageAtClose: stage)
     }
 
     // MARK: Restated from the engine (not public there)

@@ -52,10 +52,10 @@ public enum ReportHTML {
         guard !s.rows.isEmpty else { return b + "<p class=\"empty\">None in this period.</p>\n</section>\n" }
         b += "<table>\n<thead>\n"
         if s.rowsAreMeasures {
-            b += "<tr><th scope=\"col\">\(esc(s.rowHeading))</th><th scope=\"col\">\(esc(t.period.label))</th>"
+            b += "<tr><th scope=\"col\" class=\"rowhead\">\(esc(s.rowHeading))</th><th scope=\"col\">\(esc(t.period.label))</th>"
             b += "<th scope=\"col\">\(esc(t.previousPeriod.label))</th><th scope=\"col\">Change</th></tr>\n"
         } else if s.comparesPeriods {
-            b += "<tr><th scope=\"col\" rowspan=\"2\">\(esc(s.rowHeading))</th>"
+            b += "<tr><th scope=\"col\" rowspan=\"2\" class=\"rowhead\">\(esc(s.rowHeading))</th>"
             for m in s.measures { b += "<th scope=\"colgroup\" colspan=\"3\" class=\"group\">\(esc(m.label))</th>" }
             b += "</tr>\n<tr>"
             for _ in s.measures {
@@ -63,7 +63,7 @@ public enum ReportHTML {
             }
             b += "</tr>\n"
         } else {
-            b += "<tr><th scope=\"col\">\(esc(s.rowHeading))</th>"
+            b += "<tr><th scope=\"col\" class=\"rowhead\">\(esc(s.rowHeading))</th>"
             for m in s.measures { b += "<th scope=\"col\">\(esc(m.label))</th>" }
             b += "</tr>\n"
         }
@@ -95,7 +95,7 @@ public enum ReportHTML {
     /// A horizontal bar chart, one group of bars per row. A hidden figure draws no bar (its
     /// length would show it): only its mark is written.
     static func chart(title: String, t: ReportTables, rows: [(String, [Cell])], series: [String], percent: Bool) -> String {
-        let labelW = 190.0, barMax = 380.0, valueW = 60.0, barH = 11.0, gap = 3.0, groupGap = 9.0
+        let labelW = 150.0, barMax = 270.0, valueW = 44.0, barH = 10.0, gap = 2.0, groupGap = 8.0
         let width = labelW + barMax + valueW
         let groupH = Double(series.count) * (barH + gap) + groupGap
         let legendH = 22.0
@@ -108,18 +108,18 @@ public enum ReportHTML {
             }
         }
         let top = percent ? 100 : max(1, rows.flatMap { $0.1.compactMap(value) }.max() ?? 1)
-        var s = "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" "
+        var s = "<figure>\n<figcaption>\(esc(title))\(percent ? " (% of records resolved)" : "")</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" "
         s += "width=\"100%\" role=\"img\" aria-label=\"\(esc(title))\">\n"
         var x = labelW
         for (i, name) in series.enumerated() {
             s += "<rect x=\"\(fmt(x))\" y=\"4\" width=\"10\" height=\"10\" fill=\"\(colours[i % colours.count])\"/>"
             s += "<text x=\"\(fmt(x + 14))\" y=\"13\" class=\"legend\">\(esc(name))</text>\n"
-            x += 14 + Double(name.count) * 6.5 + 18
+            x += 14 + Double(name.count) * 6 + 14
         }
         for (r, row) in rows.enumerated() {
             let y0 = legendH + Double(r) * groupH
             let labelY = y0 + Double(series.count) * (barH + gap) / 2 + 3
-            s += "<text x=\"\(fmt(labelW - 6))\" y=\"\(fmt(labelY))\" text-anchor=\"end\" class=\"label\">\(esc(truncate(row.0, 30)))</text>\n"
+            s += "<text x=\"\(fmt(labelW - 6))\" y=\"\(fmt(labelY))\" text-anchor=\"end\" class=\"label\">\(esc(truncate(row.0, 26)))</text>\n"
             for (i, cell) in row.1.enumerated() {
                 let y = y0 + Double(i) * (barH + gap)
                 let v = value(cell)
@@ -131,7 +131,7 @@ public enum ReportHTML {
             }
         }
         s += "<line x1=\"\(fmt(labelW))\" y1=\"\(fmt(legendH - 2))\" x2=\"\(fmt(labelW))\" y2=\"\(fmt(height - 2))\" stroke=\"#555\" stroke-width=\"1\"/>\n"
-        s += "</svg>\n<figcaption>\(esc(title))\(percent ? " (% of records resolved)" : "")</figcaption>\n</figure>\n"
+        s += "</svg>\n</figure>\n"
         return s
     }
 
@@ -169,7 +169,8 @@ public enum ReportHTML {
         table { border-collapse: collapse; width: 100%; font-size: 12.5px; font-variant-numeric: tabular-nums; }
         th, td { padding: 3px 6px; border-bottom: 1px solid var(--rule); }
         thead th { background: var(--band); font-weight: 600; text-align: right; vertical-align: bottom; }
-        thead th:first-child, tbody th { text-align: left; font-weight: normal; }
+        thead th.rowhead { text-align: left; }
+        tbody th { text-align: left; font-weight: normal; }
         thead th.group { text-align: center; }
         td { text-align: right; white-space: nowrap; }
         td.prev { color: var(--muted); }
@@ -177,9 +178,10 @@ public enum ReportHTML {
         td.first, th.first { border-left: 1px solid var(--rule); }
         td.hidden { font-style: italic; }
         tbody tr:nth-child(even) { background: #fafbfc; }
-        .charts { display: grid; grid-template-columns: 1fr; gap: 8px; }
+        .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 24px; }
         figure { margin: 6px 0; break-inside: avoid; }
-        figcaption { font-size: 12px; color: var(--muted); }
+        figure svg { display: block; max-width: 480px; }
+        figcaption { font-size: 13px; font-weight: 600; margin-bottom: 2px; }
         svg text { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; fill: #1b1b1b; }
         svg .label { font-size: 11px; }
         svg .value { font-size: 10px; }
@@ -192,7 +194,7 @@ public enum ReportHTML {
           section.table { break-inside: avoid; }
           thead { display: table-header-group; }
           tbody tr:nth-child(even) { background: none; }
-          .charts { grid-template-columns: 1fr 1fr; }
+          figcaption { font-size: 9.5pt; }
         }
 
         """

@@ -131,7 +131,8 @@ public struct Report: Hashable, Sendable {
     public var suppressionThreshold: Int?
     public var current: PeriodFigures
     public var previous: PeriodFigures
-    /// Children with a repeat alert in `period`, most alerts first, then by case reference.
+    /// Children with a repeat alert in `period`, by case reference (not by count: with
+    /// suppression, the order would tell what the "<5" hides).
     public var repeatChildren: [RepeatChild]
     /// Timeliness in the four calendar quarters ending with the one containing the period's end.
     public var trend: [(period: ReportPeriod, timeliness: Timeliness)] { zip(trendPeriods, trendTimeliness).map { ($0, $1) } }
