@@ -50,12 +50,13 @@ public enum NotificationEvent: Hashable, Sendable {
     case bypass
     case repeatAlert
     case goodPractice
-    case cafcassReferral
+    /// The Nth CAFCASS referral recorded on the record (1-based).
+    case cafcassReferral(Int)
     case statutoryWarning(Int)
     case statutoryBreach
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
-    /// `cafcass-referral`, `statutory-warning-5wd`, `statutory-breach`.
+    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`.
     public var name: String {
         switch self {
         case .opened: "opened"
@@ -65,7 +66,7 @@ public enum NotificationEvent: Hashable, Sendable {
         case .bypass: "bypass"
         case .repeatAlert: "repeat"
         case .goodPractice: "good-practice"
-        case .cafcassReferral: "cafcass-referral"
+        case .cafcassReferral(let n): n == 1 ? "cafcass-referral" : "cafcass-referral-\(n)"
         case .statutoryWarning(let n): "statutory-warning-\(n)wd"
         case .statutoryBreach: "statutory-breach"
         }
@@ -90,8 +91,6 @@ public struct NotificationIntent: Hashable, Sendable {
     public var deadlineDay: LocalDate?
     /// Working days left to `deadlineDay` counted from the trigger's day (negative: overdue).
     public var workingDaysLeft: Int?
-    /// The stage's name, for the reason.
-    public var stageName: String?
 
     /// `REF/sSTAGE/EVENT/ROLE`, e.g. `DR-1/s2/reminder-1wd/service-manager`: stable across runs.
     public var identity: String { "\(ref)/s\(stage)/\(event.name)/\(role)" }
@@ -164,11 +163,24 @@ public struct Engine: Sendable {
     public let settings: EngineSettings
     let cobMinutes: Int
     let sendMinutes: Int
+    /// Per kind (indexed by `RecordKind.allCases` order), what the hot path needs, computed once.
+    let plans: [KindPlan?]
 
     public init(policy: Policy, calendar: WorkingCalendar, settings: EngineSettings = EngineSettings()) {
         self.policy = policy; self.calendar = calendar; self.settings = settings
         self.cobMinutes = settings.closeOfBusiness.minutesOfDay
         self.sendMinutes = settings.sendTime.minutesOfDay
+        self.plans = RecordKind.allCases.map { k in policy.kinds[k].map { KindPlan($0, statutory: policy.statutory(for: k)) } }
+    }
+
+    func plan(_ k: RecordKind) -> KindPlan? {
+        switch k {
+        case .qopAlert: plans[0]
+        case .goodPractice: plans[1]
+        case .formal: plans[2]
+        case .collective: plans[3]
+        case .complaint: plans[4]
+        }
     }
 
     // MARK: - Time helpers (epoch seconds)
@@ -188,11 +200,11 @@ public struct Engine: Sendable {
 
     // MARK: - Replaying the history
 
-    /// One stage period of the record as the engine sees it.
+    /// One stage period of the record as the engine sees it (plain integers: copies cost nothing).
     struct Segment {
         var stage: Int
-        var stagePolicy: StagePolicy
-        var owner: String
+        /// Who owns it: 0 the stage's owner, 1 its owner_if_about_owner, 2 the subject row's owner.
+        var ownerSel: UInt8
         var timescale: Timescale
         var start: Int                 // instant (epoch s)
         var startDay: LocalDate
@@ -218,27 +230,41 @@ public struct Engine: Sendable {
         var cafcass: [(at: Int, stage: Int)] = []
         var openedAt = 0
         var openingStage = 0
+        var subjectIndex = -1
     }
 
-    func stageSettings(_ kp: KindPolicy, _ d: Dispute, _ n: Int) -> (StagePolicy, String, Timescale)? {
-        guard let sp = kp.stage(n) else { return nil }
-        var owner = d.concernsOwner ? (sp.ownerIfAboutOwner ?? sp.owner) : sp.owner
+    func segment(_ plan: KindPlan, _ d: Dispute, _ r: Replay, stage n: Int) -> (ownerSel: UInt8, timescale: Timescale)? {
+        guard n >= 1 && n <= plan.stages.count else { return nil }
+        let sp = plan.stages[n - 1]
+        var sel: UInt8 = d.concernsOwner && sp.ownerIfAboutOwner != nil ? 1 : 0
         var ts = sp.timescale
-        if let sid = d.subject, let row = kp.subject(sid), row.stage == n {
-            ts = row.timescale
-            if let o = row.owner { owner = o }
+        if r.subjectIndex >= 0 {
+            let row = plan.kp.subjects[r.subjectIndex]
+            if row.stage == n {
+                ts = row.timescale
+                if row.owner != nil { sel = 2 }
+            }
         }
-        return (sp, owner, ts)
+        return (sel, ts)
+    }
+
+    func owner(_ plan: KindPlan, _ seg: Segment, _ r: Replay) -> String {
+        let sp = plan.stages[seg.stage - 1]
+        switch seg.ownerSel {
+        case 1: return sp.ownerIfAboutOwner!
+        case 2: return plan.kp.subjects[r.subjectIndex].owner!
+        default: return sp.owner
+        }
     }
 
     /// The stage deadline of `seg`, with pauses up to `asOf` (used while paused).
-    func deadline(_ seg: Segment, _ r: Replay, asOf: Int) throws -> (instant: Int, day: LocalDate) {
+    func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Replay, asOf: Int) throws -> (instant: Int, day: LocalDate) {
         switch seg.timescale {
         case .workingDays(let n):
             var paused = seg.pausedDays
             if let pd = r.pausedDay { paused += max(0, try calendar.workingDaysBetween(pd, day(asOf))) }
             var d = try calendar.addWorkingDays(n + paused + seg.extensionDays, to: seg.startDay)
-            if seg.extensionDays > 0, let sd = try statutoryDay(r, asOf: asOf), d > sd {
+            if seg.extensionDays > 0, let sd = try statutoryDay(plan, r, asOf: asOf), d > sd {
                 // An extension never takes the stage past the statutory total.
                 let natural = try calendar.addWorkingDays(n + paused, to: seg.startDay)
                 d = max(natural, sd)
@@ -251,55 +277,51 @@ public struct Engine: Sendable {
         }
     }
 
-    func statutoryDay(_ r: Replay, asOf: Int) throws -> LocalDate? {
-        guard let start = r.statStartDay, let rule = currentStatutory else { return nil }
+    func statutoryDay(_ plan: KindPlan, _ r: Replay, asOf: Int) throws -> LocalDate? {
+        guard let start = r.statStartDay, plan.statTotal > 0 else { return nil }
         var paused = r.statPausedDays
         if let pd = r.pausedDay { paused += max(0, try calendar.workingDaysBetween(pd, day(asOf))) }
-        return try calendar.addWorkingDays(rule.workingDays + paused, to: start)
+        return try calendar.addWorkingDays(plan.statTotal + paused, to: start)
     }
 
-    // Set per evaluation (the dispute's kind); a stored property would make Engine non-reusable,
-    // so statutory lookups go through this computed helper with the kind passed in `replay`.
-    var currentStatutory: StatutoryRule? { _statutory }
-    var _statutory: StatutoryRule? = nil
-
     /// Applies derived escalations up to instant `t`.
-    func advance(_ r: inout Replay, to t: Int, kp: KindPolicy, dispute: Dispute) throws {
-        while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, seg.stagePolicy.onBreach == .escalate,
-              let next = stageSettings(kp, dispute, seg.stage + 1) {
-            let dl = try deadline(seg, r, asOf: t)
+    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: Dispute) throws {
+        while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].onBreach == .escalate,
+              let next = segment(plan, dispute, r, stage: seg.stage + 1) {
+            let dl = try deadline(plan, seg, r, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
             r.previous = seg
             r.previousDeadline = dl
-            r.seg = Segment(stage: seg.stage + 1, stagePolicy: next.0, owner: next.1, timescale: next.2, start: dl.instant,
+            r.seg = Segment(stage: seg.stage + 1, ownerSel: next.ownerSel, timescale: next.timescale, start: dl.instant,
                             startDay: dl.day, startTrigger: trigger, derived: true, fromStage: seg.stage)
             r.derived.append(seg.stage + 1)
-            if r.statStartDay == nil, let rule = _statutory, seg.stage + 1 >= rule.fromStage { r.statStartDay = dl.day }
+            if r.statStartDay == nil, plan.statTotal > 0, seg.stage + 1 >= plan.statFrom { r.statStartDay = dl.day }
         }
     }
 
-    func replay(_ d: Dispute, kp: KindPolicy, until now: Int) throws -> Replay {
+    func replay(_ d: Dispute, plan: KindPlan, until now: Int) throws -> Replay {
         var r = Replay()
+        if let sid = d.subject { r.subjectIndex = plan.kp.subjects.firstIndex { $0.id == sid } ?? -1 }
         for e in d.events {
             let t = Int(e.at.timeIntervalSince1970.rounded(.down))
             if t > now { break }
-            try advance(&r, to: t, kp: kp, dispute: d)
+            try advance(&r, to: t, plan: plan, dispute: d)
             switch e.change {
             case .opened(let stage):
                 r.openedAt = t
                 r.openingStage = stage
-                if let s = stageSettings(kp, d, stage) {
-                    r.seg = Segment(stage: stage, stagePolicy: s.0, owner: s.1, timescale: s.2, start: t, startDay: day(t),
+                if let s = segment(plan, d, r, stage: stage) {
+                    r.seg = Segment(stage: stage, ownerSel: s.ownerSel, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: 0)
-                    if let rule = _statutory, stage >= rule.fromStage { r.statStartDay = day(t) }
+                    if plan.statTotal > 0, stage >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .escalated(let to, _):
-                if let s = stageSettings(kp, d, to), let cur = r.seg {
-                    r.seg = Segment(stage: to, stagePolicy: s.0, owner: s.1, timescale: s.2, start: t, startDay: day(t),
+                if let s = segment(plan, d, r, stage: to), let cur = r.seg {
+                    r.seg = Segment(stage: to, ownerSel: s.ownerSel, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: cur.stage)
                     r.previous = nil; r.previousDeadline = nil
-                    if r.statStartDay == nil, let rule = _statutory, to >= rule.fromStage { r.statStartDay = day(t) }
+                    if r.statStartDay == nil, plan.statTotal > 0, to >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .paused:
                 if r.pausedAt == nil { r.pausedAt = t; r.pausedDay = day(t) }
@@ -324,7 +346,7 @@ public struct Engine: Sendable {
             }
             if r.terminal != nil { break }
         }
-        try advance(&r, to: now, kp: kp, dispute: d)
+        try advance(&r, to: now, plan: plan, dispute: d)
         return r
     }
 
@@ -341,33 +363,35 @@ public struct Engine: Sendable {
     /// - Throws: `DomainError` when the record's kind is not in the policy; `CalendarError` for
     ///   dates outside the calendar's range.
     public func evaluate(_ dispute: Dispute, context: EngineContext = EngineContext(), now: Date, explain: Bool = false) throws -> Evaluation {
-        guard let kp = policy.kinds[dispute.kind] else {
+        guard let plan = plan(dispute.kind) else {
             throw DomainError("policy \(policy.name) has no kind \(dispute.kind.rawValue); record \(dispute.ref) cannot be evaluated")
         }
-        var engine = self
-        engine._statutory = policy.statutory(for: dispute.kind)
-        return try engine.evaluate(dispute, kp: kp, context: context, now: now, explain: explain)
+        return try evaluate(dispute, plan: plan, context: context, now: now, explain: explain)
     }
 
-    private func evaluate(_ d: Dispute, kp: KindPolicy, context: EngineContext, now nowDate: Date, explain: Bool) throws -> Evaluation {
+    private func evaluate(_ d: Dispute, plan: KindPlan, context: EngineContext, now nowDate: Date, explain: Bool) throws -> Evaluation {
+        let kp = plan.kp
         let now = Int(nowDate.timeIntervalSince1970.rounded(.down))
-        let r = try replay(d, kp: kp, until: now)
+        let r = try replay(d, plan: plan, until: now)
         let today = day(now)
-        var ev = Evaluation(ref: d.ref, state: .onTrack, stage: r.seg?.stage ?? 0, stageName: r.seg?.stagePolicy.name,
-                            owner: r.seg?.owner, derivedEscalations: r.derived, intents: [], notSent: [], nextWakeUp: nil)
+        let currentOwner = r.seg.map { owner(plan, $0, r) }
+        var ev = Evaluation(ref: d.ref, state: .onTrack, stage: r.seg?.stage ?? 0, stageName: r.seg.map { plan.stages[$0.stage - 1].name },
+                            owner: currentOwner, derivedEscalations: r.derived, intents: [], notSent: [], nextWakeUp: nil)
         var intents: [NotificationIntent] = []
+        intents.reserveCapacity(8)
         var notSent: [Decision] = []
         var wake = Int.max
 
         func emit(_ stage: Int, _ event: NotificationEvent, to: [String], copy: [String], urgency: Urgency, trigger: Int,
-                  day: LocalDate?, left: Int?, name: String?) {
+                  day: LocalDate?, left: Int?) {
             guard trigger <= now else { if trigger < wake { wake = trigger }; return }
             var first = true
             for role in to {
+                let c = !first || copy.isEmpty ? [] : (copy.contains(where: to.contains) ? copy.filter { !to.contains($0) } : copy)
                 intents.append(NotificationIntent(ref: d.ref, stage: stage, event: event, role: role,
-                                                  copy: first ? copy.filter { !to.contains($0) } : [], urgency: urgency,
+                                                  copy: c, urgency: urgency,
                                                   trigger: Date(timeIntervalSince1970: TimeInterval(trigger)),
-                                                  deadlineDay: day, workingDaysLeft: left, stageName: name))
+                                                  deadlineDay: day, workingDaysLeft: left))
                 first = false
             }
         }
@@ -379,14 +403,14 @@ public struct Engine: Sendable {
         // Deadlines.
         var stageDL: (instant: Int, day: LocalDate)?
         if let seg = r.seg {
-            stageDL = try deadline(seg, r, asOf: now)
+            stageDL = try deadline(plan, seg, r, asOf: now)
             ev.stageDeadline = Date(timeIntervalSince1970: TimeInterval(stageDL!.instant))
             ev.stageDeadlineDay = stageDL!.day
             ev.stageWorkingDaysLeft = try calendar.workingDaysBetween(today, stageDL!.day)
         }
         var statDay: LocalDate?
         var statInstant = 0
-        if let sd = try statutoryDay(r, asOf: now) {
+        if let sd = try statutoryDay(plan, r, asOf: now) {
             statDay = sd
             statInstant = instant(sd, minutes: cobMinutes)
             ev.statutoryDeadline = Date(timeIntervalSince1970: TimeInterval(statInstant))
@@ -408,7 +432,7 @@ public struct Engine: Sendable {
             ev.state = .statutoryBreached
         } else if let dl = stageDL, now >= dl.instant {
             ev.state = .overdue
-        } else if let left = ev.statutoryWorkingDaysLeft, let rule = _statutory,
+        } else if let left = ev.statutoryWorkingDaysLeft, let rule = plan.statutory,
                   let most = rule.warnWorkingDaysLeft.first, left <= most {
             ev.state = .statutoryAtRisk
         } else if let left = ev.stageWorkingDaysLeft, left <= 0 {
@@ -419,14 +443,14 @@ public struct Engine: Sendable {
 
         // Record-level notices (while the record is open).
         if kp.stages.isEmpty && !kp.recipients.isEmpty {
-            emit(0, .goodPractice, to: kp.recipients, copy: kp.copy, urgency: .routine, trigger: r.openedAt, day: nil, left: nil, name: nil)
+            emit(0, .goodPractice, to: kp.recipients, copy: kp.copy, urgency: .routine, trigger: r.openedAt, day: nil, left: nil)
         }
         if context.earlierRecordsForChild > 0 && !kp.repeatAlert.isEmpty {
             emit(r.openingStage, .repeatAlert, to: kp.repeatAlert, copy: [], urgency: .routine, trigger: r.openedAt,
-                 day: nil, left: nil, name: nil)
+                 day: nil, left: nil)
         }
-        for c in r.cafcass where !policy.cafcassAlert.isEmpty {
-            emit(c.stage, .cafcassReferral, to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil, name: nil)
+        for (n, c) in r.cafcass.enumerated() where !policy.cafcassAlert.isEmpty {
+            emit(c.stage, .cafcassReferral(n + 1), to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil)
         }
 
         guard let seg = r.seg, let dl = stageDL else {
@@ -434,24 +458,26 @@ public struct Engine: Sendable {
             ev.nextWakeUp = wake == .max ? nil : Date(timeIntervalSince1970: TimeInterval(wake))
             return ev
         }
-        let sp = seg.stagePolicy
+        let sp = plan.stages[seg.stage - 1]
+        let segOwner = currentOwner!
         let urgentStage = seg.timescale.isUrgent
         let stageUrgency: Urgency = urgentStage ? .urgent : .routine
 
         // The breach that moved the record here (derived escalation).
         if let prev = r.previous, let pdl = r.previousDeadline {
-            emit(prev.stage, .breach, to: prev.stagePolicy.breachAlert, copy: prev.stagePolicy.copy,
+            let psp = plan.stages[prev.stage - 1]
+            emit(prev.stage, .breach, to: psp.breachAlert, copy: psp.copy,
                  urgency: prev.timescale.isUrgent ? .urgent : .routine, trigger: seg.startTrigger, day: pdl.day,
-                 left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day), name: prev.stagePolicy.name)
+                 left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
-            emit(seg.stage, .opened, to: [seg.owner], copy: sp.copy + kp.watchers, urgency: stageUrgency, trigger: seg.startTrigger,
-                 day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day), name: sp.name)
+            emit(seg.stage, .opened, to: [segOwner], copy: sp.openingCopy, urgency: stageUrgency, trigger: seg.startTrigger,
+                 day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day))
         }
         if seg.stage - seg.fromStage > 1 && !policy.bypass.notify.isEmpty {
             emit(seg.stage, .bypass, to: policy.bypass.notify, copy: [], urgency: stageUrgency, trigger: seg.startTrigger,
-                 day: nil, left: nil, name: sp.name)
+                 day: nil, left: nil)
         }
 
         let paused = r.pausedAt != nil
@@ -477,7 +503,7 @@ public struct Engine: Sendable {
                     let rd = try calendar.addWorkingDays(k - n, to: seg.startDay)
                     let t = instant(rd, minutes: sendMinutes)
                     if t <= seg.start { continue }
-                    routine(Routine(event: .reminderWorkingDays(n), to: [seg.owner], copy: sp.copy, trigger: t, left: n))
+                    routine(Routine(event: .reminderWorkingDays(n), to: [segOwner], copy: sp.copy, trigger: t, left: n))
                 }
                 if !sp.breachAlert.isEmpty {
                     let t = try nextSendTime(atOrAfter: dl.instant)
@@ -486,7 +512,7 @@ public struct Engine: Sendable {
                 }
                 if let l = latest {
                     emit(seg.stage, l.event, to: l.to, copy: l.copy, urgency: .routine, trigger: l.trigger, day: dl.day,
-                         left: l.left, name: sp.name)
+                         left: l.left)
                 }
                 for s in superseded {
                     skip(seg.stage, s.event, s.to, "superseded: a later notice of stage \(seg.stage) is due (\(latest!.event.name))")
@@ -495,29 +521,29 @@ public struct Engine: Sendable {
                 for h in sp.remindHoursLeft {
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
-                    emit(seg.stage, .reminderHours(h), to: [seg.owner], copy: sp.copy, urgency: .urgent, trigger: t, day: dl.day,
-                         left: nil, name: sp.name)
+                    emit(seg.stage, .reminderHours(h), to: [segOwner], copy: sp.copy, urgency: .urgent, trigger: t, day: dl.day,
+                         left: nil)
                 }
                 if !sp.breachAlert.isEmpty {
                     emit(seg.stage, .breach, to: sp.breachAlert, copy: sp.copy, urgency: .urgent, trigger: dl.instant, day: dl.day,
-                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day), name: sp.name)
+                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
             // A derived escalation is a change too: wake for it.
             if sp.onBreach == .escalate, dl.instant > now, dl.instant < wake { wake = dl.instant }
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
-            if let rule = _statutory, let sd = statDay, let start = r.statStartDay {
+            if let rule = plan.statutory, let sd = statDay, let start = r.statStartDay {
                 let total = try calendar.workingDaysBetween(start, sd)
                 for n in rule.warnWorkingDaysLeft where total - n >= 1 {
                     let wd = try calendar.addWorkingDays(total - n, to: start)
                     let t = instant(wd, minutes: 0)
                     emit(0, .statutoryWarning(n), to: rule.warn, copy: [], urgency: .urgent, trigger: max(t, r.openedAt),
-                         day: sd, left: n, name: nil)
+                         day: sd, left: n)
                 }
                 if !rule.breachAlert.isEmpty {
                     emit(0, .statutoryBreach, to: rule.breachAlert, copy: [], urgency: .urgent, trigger: statInstant, day: sd,
-                         left: 0, name: nil)
+                         left: 0)
                 }
             }
         }
@@ -525,5 +551,48 @@ public struct Engine: Sendable {
         ev.notSent = notSent
         ev.nextWakeUp = wake == .max ? nil : Date(timeIntervalSince1970: TimeInterval(wake))
         return ev
+    }
+}
+
+/// What the engine needs of one kind, computed once per policy.
+final class KindPlan: Sendable {
+    let kp: KindPolicy
+    let stages: [StagePlan]
+    let statutory: StatutoryRule?
+    /// The statutory total in working days (0: none) and the stage it counts from.
+    let statTotal: Int
+    let statFrom: Int
+
+    init(_ kp: KindPolicy, statutory: StatutoryRule?) {
+        self.kp = kp; self.statutory = statutory
+        stages = kp.stages.map { StagePlan($0, watchers: kp.watchers) }
+        statTotal = statutory?.workingDays ?? 0
+        statFrom = statutory?.fromStage ?? 1
+    }
+}
+
+/// A stage's policy behind a reference, so the hot path retains one object instead of copying
+/// a struct of strings and arrays.
+final class StagePlan: Sendable {
+    let name: String
+    let owner: String
+    let ownerIfAboutOwner: String?
+    let timescale: Timescale
+    let copy: [String]
+    let remindOnOpening: Bool
+    let remindWorkingDaysLeft: [Int]
+    let remindHoursLeft: [Int]
+    let breachAlert: [String]
+    let onBreach: BreachAction
+    /// The roles copied on its opening notice (its copy list and the kind's watchers).
+    let openingCopy: [String]
+
+    init(_ sp: StagePolicy, watchers: [String]) {
+        name = sp.name; owner = sp.owner; ownerIfAboutOwner = sp.ownerIfAboutOwner; timescale = sp.timescale
+        copy = sp.copy; remindOnOpening = sp.remindOnOpening; remindWorkingDaysLeft = sp.remindWorkingDaysLeft
+        remindHoursLeft = sp.remindHoursLeft; breachAlert = sp.breachAlert; onBreach = sp.onBreach
+        var c = sp.copy
+        for w in watchers where !c.contains(w) && w != sp.owner { c.append(w) }
+        openingCopy = c
     }
 }

@@ -61,10 +61,9 @@ extension Engine {
         if let last = d.events.last, event.at < last.at {
             throw DomainError("this \(event.change.name) is dated \(settings.civil.iso8601(event.at)), before the record's last event (\(settings.civil.iso8601(last.at))); use a later --at")
         }
-        var engine = self
-        engine._statutory = policy.statutory(for: d.kind)
+        let plan = self.plan(d.kind)!
         let at = Int(event.at.timeIntervalSince1970.rounded(.down))
-        let r = try engine.replay(d, kp: kp, until: at)
+        let r = try replay(d, plan: plan, until: at)
         if let term = r.terminal {
             if case .note = event.change {} else {
                 throw DomainError("\(d.ref) is \(term.rawValue); a \(term.rawValue) record cannot be \(event.change.name) (raise a new one)")
@@ -110,9 +109,9 @@ extension Engine {
             extended.extensionDays = 0
             var rr = r
             rr.seg = extended
-            let current = try engine.deadline(extended, rr, asOf: at)
+            let current = try deadline(plan, extended, rr, asOf: at)
             let proposed = try calendar.addWorkingDays(n + seg.extensionDays, to: current.day)
-            if let sd = try engine.statutoryDay(r, asOf: at), proposed > sd {
+            if let sd = try statutoryDay(plan, r, asOf: at), proposed > sd {
                 throw DomainError("extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
             }
         case .cafcassReferral, .note, .resolved, .withdrawn:

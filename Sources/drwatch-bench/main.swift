@@ -2,13 +2,14 @@
 // Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench calendar
 import Foundation
 
-let names = ["calendar", "store", "report"]
+let names = ["calendar", "store", "engine", "report"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
     switch name {
     case "calendar": try CalendarBench.run()
     case "store": try StoreBench.run()
+    case "engine": try EngineBench.run()
     case "report": try ReportBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))

@@ -186,7 +186,7 @@ struct FourStageScenarioTests {
     @Test func cafcassReferralAlertsTheHeadOfServiceSafeguardingAtOnce() throws {
         let d = try engine.applying(record(opened: "2026-11-02 10:00"), [("2026-11-04 15:00", .cafcassReferral, "iro")])
         let ev = try engine.evaluate(d, now: at("2026-11-04 15:00"))
-        let alert = ev.intents.first { $0.event == .cafcassReferral }
+        let alert = ev.intents.first { $0.event == .cafcassReferral(1) }
         #expect(alert?.identity == "DR-1/s1/cafcass-referral/head-of-service-safeguarding")
         #expect(alert?.urgency == .urgent)
     }
