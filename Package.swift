@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "DisputeStoreTests", dependencies: ["DisputeStore"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DisputeServiceTests", dependencies: ["DisputeService", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),
     ]
 )

@@ -11,6 +11,8 @@ import WorkingDays
 //   parked and the admin role is told.
 // - `[delivery] backoff_seconds` (default 60, 1...86400): delay before the first retry;
 //   it doubles after each failed attempt.
+// - `[reports] suppression_threshold` (default 5, 1...100): `drwatch report` shows any count
+//   from 1 to threshold - 1 as "<threshold" (docs/reports.md); 1 turns suppression off.
 //
 // Defaults for keys DESIGN.md shows but an admin may leave out: `database`
 // /var/lib/drwatch/drwatch.sqlite, `division` england-and-wales, `close_of_business` 17:00,
@@ -82,6 +84,8 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var delivery: DeliveryConfig
     /// `$CREDENTIALS_DIRECTORY` when the config was loaded (systemd `LoadCredential=`).
     public var credentialsDirectory: String?
+    /// `[reports]`: report settings.
+    public var reports = ReportsConfig()
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
     /// errors found later, e.g. by the calendar.
     public var keyLines: [String: Int] = [:]
@@ -281,16 +285,23 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
             delivery.backoffSeconds = try d.optionalInt("backoff_seconds", in: 1...86_400) ?? delivery.backoffSeconds
         }
 
+        var reports = ReportsConfig()
+        if let r = try root.optionalTable("reports") {
+            reports.suppressionThreshold = try r.optionalInt("suppression_threshold", in: 1...100) ?? reports.suppressionThreshold
+        }
+
         try root.finish()
 
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
-        return DrwatchConfig(
+        var config = DrwatchConfig(
             file: path, directory: folder, database: database, division: division, holidaysFile: holidaysFile,
             closures: closures, closeOfBusiness: closeOfBusiness, sendTime: sendTime, pollIntervalSeconds: poll,
             policies: policyList.map { resolve($0.value) }, policyLines: policyList.map(\.line),
             roles: roles, email: email, webhooks: webhooks, files: files, delivery: delivery,
             credentialsDirectory: credentials,
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
+        config.reports = reports
+        return config
     }
 
     /// `HH:MM` as a string (or a bare TOML time with zero seconds).
@@ -600,6 +611,13 @@ public struct FilesConfig: Equatable, Sendable {
 }
 
 /// `[delivery]`: retries.
+/// `[reports]`: settings of `drwatch report`.
+public struct ReportsConfig: Equatable, Sendable {
+    /// Counts from 1 to this - 1 are shown as "<threshold" (small-number suppression).
+    public var suppressionThreshold = 5
+    public init() {}
+}
+
 public struct DeliveryConfig: Equatable, Sendable {
     /// Attempts per notification before it is parked and the admin role is told.
     public var maxAttempts = 8

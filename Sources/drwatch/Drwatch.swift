@@ -16,6 +16,7 @@ struct Drwatch: AsyncParsableCommand {
             DueCommand.self,
             ImportCommand.self,
             CalendarCommand.self,
+            ReportCommand.self,
         ]
     )
 

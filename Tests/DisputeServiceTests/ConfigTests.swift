@@ -62,6 +62,7 @@ struct ConfigTests {
         #expect(c.webhooks[0].roles == ["head-of-service-safeguarding"])
         #expect(c.outboxDirectory() == "/var/lib/drwatch/outbox")
         #expect(c.delivery == DeliveryConfig())
+        #expect(c.reports.suppressionThreshold == 5)
         #expect(c.credentialsDirectory == "/run/credentials/drwatch.service")
         #expect(c.secretFiles.map(\.name) == ["smtp-password", "webhook-secret"])
     }
@@ -77,6 +78,11 @@ struct ConfigTests {
         #expect(c.outboxDirectory() == "/var/lib/drwatch/outbox")
         #expect(c.outboxDirectory(databaseOverride: "/tmp/x/db.sqlite") == "/tmp/x/outbox")
         #expect(c.delivery.maxAttempts == 8 && c.delivery.backoffSeconds == 60)
+        #expect(c.reports.suppressionThreshold == 5)
+    }
+
+    @Test func theReportsSuppressionThresholdIsRead() throws {
+        #expect(try parse(minimal + "\n[reports]\nsuppression_threshold = 10").reports.suppressionThreshold == 10)
     }
 
     @Test func relativePathsAreRelativeToTheConfigFolder() throws {
@@ -167,6 +173,8 @@ struct ConfigTests {
         ("policies = [\"p.toml\"]\n[[webhook]]\nname = \"h\"\nurl = \"https://a.example\"\nformat = \"teams\"\nroles = [\"admin\"]\n[[webhook]]\nname = \"h\"\nurl = \"https://b.example\"\nformat = \"teams\"\nroles = [\"admin\"]", 8, "webhook name \"h\" is used twice (first at line 2)"),
         ("policies = [\"p.toml\"]\nwebhook = \"x\"", 2, "\"webhook\" must be an array of tables"),
         ("policies = [\"p.toml\"]\n[delivery]\nmax_attempts = 0", 3, "out of range; use a value from 1 to 100"),
+        ("policies = [\"p.toml\"]\n[reports]\nsuppression_threshold = 0", 3, "out of range; use a value from 1 to 100"),
+        ("policies = [\"p.toml\"]\n[reports]\nthreshold = 5", 3, "unknown key \"threshold\" in [reports]"),
         ("policies = [\"p.toml\"]\ndivision = england-and-wales", 2, "put text in double quotes: division = \"england-and-wales\""),
         ("policies = [\"p.toml\"]\n[email]\nurl = \"smtp://m.example\"\n[email]", 4, "table [email] is defined twice (first at line 2)"),
     ]
