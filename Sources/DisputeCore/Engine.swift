@@ -329,7 +329,7 @@ public struct Engine: Sendable {
         var subjectIndex = -1
     }
 
-    func segment(_ plan: KindPlan, _ d: Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
+    func segment(_ plan: KindPlan, _ d: borrowing Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
         guard n >= 1 && n <= plan.stages.count else { return nil }
         let sp = plan.stages[n - 1]
         var owner = d.concernsOwner && sp.ownerIfAboutOwner != Interned.none ? sp.ownerIfAboutOwner : sp.owner
@@ -374,7 +374,7 @@ public struct Engine: Sendable {
     }
 
     /// Applies derived escalations up to instant `t`.
-    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: Dispute) throws {
+    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: borrowing Dispute) throws {
         while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
               let next = segment(plan, dispute, r, stage: seg.stage + 1) {
             let dl = try deadline(plan, seg, r, asOf: t)
@@ -389,10 +389,10 @@ public struct Engine: Sendable {
         }
     }
 
-    func replay(_ d: Dispute, plan: KindPlan, until now: Int) throws -> Replay {
+    func replay(_ d: borrowing Dispute, plan: KindPlan, until now: Int) throws -> Replay {
         var r = Replay()
         if let sid = d.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
-        let events = d.events
+        try d.events.withUnsafeBufferPointer { events in
         for i in events.indices {
             let t = Int(events[i].at.timeIntervalSince1970.rounded(.down))
             if t > now { break }
@@ -435,6 +435,7 @@ public struct Engine: Sendable {
                 r.terminal = .withdrawn
             }
             if r.terminal != nil { break }
+        }
         }
         try advance(&r, to: now, plan: plan, dispute: d)
         return r
@@ -499,7 +500,7 @@ public struct Engine: Sendable {
     /// The one implementation behind `evaluate` and `evaluateAll`: deadlines, state and the
     /// intents due at `now` (appended to `sink`), in plain values.
     @inline(__always)
-    func outcome<Sink: IntentSink>(_ d: Dispute, plan: KindPlan, context: EngineContext, now: Int, explain: Bool,
+    func outcome<Sink: IntentSink>(_ d: borrowing Dispute, plan: KindPlan, context: EngineContext, now: Int, explain: Bool,
                                    into sink: inout Sink, notSent: inout [Decision]) throws -> Outcome {
         let r = try replay(d, plan: plan, until: now)
         let today = day(now)
