@@ -74,23 +74,55 @@ public enum NotificationEvent: Hashable, Sendable {
 }
 
 /// A notification that is due. The store sends each identity once.
+///
+/// A plain value: the role and copy lists are codes into the interned role tables, so creating,
+/// copying and dropping an intent costs no reference counting; `role`, `copy`, `identity` and
+/// `reason` build their strings when read.
 public struct NotificationIntent: Hashable, Sendable {
     public var ref: String
+    var record: IntentRecord
+
+    init(ref: String, record: IntentRecord) { self.ref = ref; self.record = record }
+
     /// The stage it concerns (0 for the statutory total and for records without stages).
-    public var stage: Int
-    public var event: NotificationEvent
+    public var stage: Int {
+        get { Int(record.stage) }
+        set { record.stage = Int32(newValue) }
+    }
+    public var event: NotificationEvent {
+        get { record.event }
+        set { record.event = newValue }
+    }
     /// The role it is addressed to (one intent per addressed role).
-    public var role: String
+    public var role: String {
+        get { Interned.shared.name(record.role) }
+        set { record.role = Interned.shared.code(newValue) }
+    }
     /// Roles copied (carried by the first addressed role's intent of an event only, so that a
     /// copied role receives one copy per event).
-    public var copy: [String]
-    public var urgency: Urgency
+    public var copy: [String] {
+        get { Interned.shared.list(record.copy) }
+        set { record.copy = Interned.shared.code(list: newValue) }
+    }
+    public var urgency: Urgency {
+        get { record.urgent ? .urgent : .routine }
+        set { record.urgent = newValue == .urgent }
+    }
     /// When it became due.
-    public var trigger: Date
+    public var trigger: Date {
+        get { Date(timeIntervalSince1970: record.trigger) }
+        set { record.trigger = newValue.timeIntervalSince1970 }
+    }
     /// The stage's (or the statutory total's) deadline day, when there is one.
-    public var deadlineDay: LocalDate?
+    public var deadlineDay: LocalDate? {
+        get { record.day == IntentRecord.absent ? nil : LocalDate(dayNumber: Int(record.day)) }
+        set { record.day = newValue.map { Int32($0.dayNumber) } ?? IntentRecord.absent }
+    }
     /// Working days left to `deadlineDay` counted from the trigger's day (negative: overdue).
-    public var workingDaysLeft: Int?
+    public var workingDaysLeft: Int? {
+        get { record.left == IntentRecord.absent ? nil : Int(record.left) }
+        set { record.left = newValue.map { Int32($0) } ?? IntentRecord.absent }
+    }
 
     /// `REF/sSTAGE/EVENT/ROLE`, e.g. `DR-1/s2/reminder-1wd/service-manager`: stable across runs.
     public var identity: String { "\(ref)/s\(stage)/\(event.name)/\(role)" }
@@ -99,6 +131,7 @@ public struct NotificationIntent: Hashable, Sendable {
 
     /// "Stage 2 due Fri 27 Nov 2026, 1 working day left: reminder to service-manager".
     public var reason: String {
+        let role = self.role
         let what: String
         switch event {
         case .opened: what = "opened: notice to \(role)"
@@ -120,6 +153,68 @@ public struct NotificationIntent: Hashable, Sendable {
             s += left >= 0 ? ", \(left) working day\(left == 1 ? "" : "s") left" : ", \(-left) working day\(left == -1 ? "" : "s") overdue"
         }
         return s + ": " + what
+    }
+}
+
+/// A notification intent without its record's reference: 32 bytes, no reference counting.
+struct IntentRecord: Hashable, Sendable {
+    /// Seconds since 1970 (`Date`'s own representation).
+    var trigger: Double
+    var stage: Int32
+    /// The event's number (reminder-Nwd, reminder-Nh, cafcass-referral-N, statutory-warning-Nwd); 0 otherwise.
+    var arg: Int32
+    /// The deadline day number, or `absent`.
+    var day: Int32
+    /// Working days left, or `absent`.
+    var left: Int32
+    /// Interned role, and interned copy list (0: none).
+    var role: UInt16
+    var copy: UInt16
+    var code: UInt8
+    var urgent: Bool
+
+    static let absent = Int32.min
+
+    enum Code: UInt8 {
+        case opened, reminderWorkingDays, reminderHours, breach, bypass, repeatAlert, goodPractice, cafcassReferral,
+             statutoryWarning, statutoryBreach
+    }
+
+    var event: NotificationEvent {
+        get {
+            let n = Int(arg)
+            switch Code(rawValue: code)! {
+            case .opened: return .opened
+            case .reminderWorkingDays: return .reminderWorkingDays(n)
+            case .reminderHours: return .reminderHours(n)
+            case .breach: return .breach
+            case .bypass: return .bypass
+            case .repeatAlert: return .repeatAlert
+            case .goodPractice: return .goodPractice
+            case .cafcassReferral: return .cafcassReferral(n)
+            case .statutoryWarning: return .statutoryWarning(n)
+            case .statutoryBreach: return .statutoryBreach
+            }
+        }
+        set {
+            let (c, n) = Self.encode(newValue)
+            code = c.rawValue; arg = n
+        }
+    }
+
+    static func encode(_ e: NotificationEvent) -> (Code, Int32) {
+        switch e {
+        case .opened: (.opened, 0)
+        case .reminderWorkingDays(let n): (.reminderWorkingDays, Int32(n))
+        case .reminderHours(let n): (.reminderHours, Int32(n))
+        case .breach: (.breach, 0)
+        case .bypass: (.bypass, 0)
+        case .repeatAlert: (.repeatAlert, 0)
+        case .goodPractice: (.goodPractice, 0)
+        case .cafcassReferral(let n): (.cafcassReferral, Int32(n))
+        case .statutoryWarning(let n): (.statutoryWarning, Int32(n))
+        case .statutoryBreach: (.statutoryBreach, 0)
+        }
     }
 }
 
@@ -170,10 +265,10 @@ public struct Engine: Sendable {
         self.policy = policy; self.calendar = calendar; self.settings = settings
         self.cobMinutes = settings.closeOfBusiness.minutesOfDay
         self.sendMinutes = settings.sendTime.minutesOfDay
-        self.plans = RecordKind.allCases.map { k in policy.kinds[k].map { KindPlan($0, statutory: policy.statutory(for: k)) } }
+        self.plans = RecordKind.allCases.map { k in policy.kinds[k].map { KindPlan($0, policy: policy) } }
     }
 
-    func plan(_ k: RecordKind) -> KindPlan? {
+    @inline(__always) func plan(_ k: RecordKind) -> KindPlan? {
         switch k {
         case .qopAlert: plans[0]
         case .goodPractice: plans[1]
@@ -203,8 +298,9 @@ public struct Engine: Sendable {
     /// One stage period of the record as the engine sees it (plain integers: copies cost nothing).
     struct Segment {
         var stage: Int
-        /// Who owns it: 0 the stage's owner, 1 its owner_if_about_owner, 2 the subject row's owner.
-        var ownerSel: UInt8
+        /// Who owns it: an index into `KindPlan.choices` (the stage's owner, its
+        /// owner_if_about_owner, or the subject row's owner).
+        var choice: Int
         var timescale: Timescale
         var start: Int                 // instant (epoch s)
         var startDay: LocalDate
@@ -221,7 +317,7 @@ public struct Engine: Sendable {
         var seg: Segment?
         var previous: Segment?         // when `seg` was entered by a derived escalation
         var previousDeadline: (instant: Int, day: LocalDate)?
-        var derived: [Int] = []
+        var derived = SmallInts()
         var statStartDay: LocalDate?
         var statPausedDays = 0
         var pausedAt: Int?
@@ -233,28 +329,21 @@ public struct Engine: Sendable {
         var subjectIndex = -1
     }
 
-    func segment(_ plan: KindPlan, _ d: Dispute, _ r: Replay, stage n: Int) -> (ownerSel: UInt8, timescale: Timescale)? {
+    func segment(_ plan: KindPlan, _ d: borrowing Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
         guard n >= 1 && n <= plan.stages.count else { return nil }
         let sp = plan.stages[n - 1]
-        var sel: UInt8 = d.concernsOwner && sp.ownerIfAboutOwner != nil ? 1 : 0
+        var owner = d.concernsOwner && sp.ownerIfAboutOwner != Interned.none ? sp.ownerIfAboutOwner : sp.owner
         var ts = sp.timescale
         if r.subjectIndex >= 0 {
-            let row = plan.kp.subjects[r.subjectIndex]
+            let row = plan.subjects[r.subjectIndex]
             if row.stage == n {
                 ts = row.timescale
-                if row.owner != nil { sel = 2 }
+                if row.owner != Interned.none { owner = row.owner }
             }
         }
-        return (sel, ts)
-    }
-
-    func owner(_ plan: KindPlan, _ seg: Segment, _ r: Replay) -> String {
-        let sp = plan.stages[seg.stage - 1]
-        switch seg.ownerSel {
-        case 1: return sp.ownerIfAboutOwner!
-        case 2: return plan.kp.subjects[r.subjectIndex].owner!
-        default: return sp.owner
-        }
+        var c = sp.choices.lowerBound
+        while plan.choices[c].owner != owner { c += 1 }
+        return (c, ts)
     }
 
     /// The stage deadline of `seg`, with pauses up to `asOf` (used while paused).
@@ -285,40 +374,41 @@ public struct Engine: Sendable {
     }
 
     /// Applies derived escalations up to instant `t`.
-    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: Dispute) throws {
-        while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].onBreach == .escalate,
+    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: borrowing Dispute) throws {
+        while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
               let next = segment(plan, dispute, r, stage: seg.stage + 1) {
             let dl = try deadline(plan, seg, r, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
             r.previous = seg
             r.previousDeadline = dl
-            r.seg = Segment(stage: seg.stage + 1, ownerSel: next.ownerSel, timescale: next.timescale, start: dl.instant,
+            r.seg = Segment(stage: seg.stage + 1, choice: next.choice, timescale: next.timescale, start: dl.instant,
                             startDay: dl.day, startTrigger: trigger, derived: true, fromStage: seg.stage)
             r.derived.append(seg.stage + 1)
             if r.statStartDay == nil, plan.statTotal > 0, seg.stage + 1 >= plan.statFrom { r.statStartDay = dl.day }
         }
     }
 
-    func replay(_ d: Dispute, plan: KindPlan, until now: Int) throws -> Replay {
+    func replay(_ d: borrowing Dispute, plan: KindPlan, until now: Int) throws -> Replay {
         var r = Replay()
-        if let sid = d.subject { r.subjectIndex = plan.kp.subjects.firstIndex { $0.id == sid } ?? -1 }
-        for e in d.events {
-            let t = Int(e.at.timeIntervalSince1970.rounded(.down))
+        if let sid = d.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
+        try d.events.withUnsafeBufferPointer { events in
+        for i in events.indices {
+            let t = Int(events[i].at.timeIntervalSince1970.rounded(.down))
             if t > now { break }
             try advance(&r, to: t, plan: plan, dispute: d)
-            switch e.change {
+            switch events[i].change {
             case .opened(let stage):
                 r.openedAt = t
                 r.openingStage = stage
                 if let s = segment(plan, d, r, stage: stage) {
-                    r.seg = Segment(stage: stage, ownerSel: s.ownerSel, timescale: s.timescale, start: t, startDay: day(t),
+                    r.seg = Segment(stage: stage, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: 0)
                     if plan.statTotal > 0, stage >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .escalated(let to, _):
                 if let s = segment(plan, d, r, stage: to), let cur = r.seg {
-                    r.seg = Segment(stage: to, ownerSel: s.ownerSel, timescale: s.timescale, start: t, startDay: day(t),
+                    r.seg = Segment(stage: to, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: cur.stage)
                     r.previous = nil; r.previousDeadline = nil
                     if r.statStartDay == nil, plan.statTotal > 0, to >= plan.statFrom { r.statStartDay = day(t) }
@@ -346,6 +436,7 @@ public struct Engine: Sendable {
             }
             if r.terminal != nil { break }
         }
+        }
         try advance(&r, to: now, plan: plan, dispute: d)
         return r
     }
@@ -363,133 +454,169 @@ public struct Engine: Sendable {
     /// - Throws: `DomainError` when the record's kind is not in the policy; `CalendarError` for
     ///   dates outside the calendar's range.
     public func evaluate(_ dispute: Dispute, context: EngineContext = EngineContext(), now: Date, explain: Bool = false) throws -> Evaluation {
-        guard let plan = plan(dispute.kind) else {
-            throw DomainError("policy \(policy.name) has no kind \(dispute.kind.rawValue); record \(dispute.ref) cannot be evaluated")
+        guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
+        var sink = IntentArray(ref: dispute.ref)
+        var notSent: [Decision] = []
+        let o = try outcome(dispute, plan: plan, context: context, now: Int(now.timeIntervalSince1970.rounded(.down)),
+                            explain: explain, into: &sink, notSent: &notSent)
+        var ev = Evaluation(ref: dispute.ref, state: o.state, stage: o.stage,
+                            stageName: o.stage > 0 ? plan.stageNames[o.stage - 1] : nil,
+                            owner: o.choice >= 0 ? plan.choiceOwnerNames[o.choice] : nil,
+                            derivedEscalations: o.derived.array, intents: sink.intents, notSent: notSent, nextWakeUp: nil)
+        if let t = o.stageDeadline {
+            ev.stageDeadline = Date(timeIntervalSince1970: TimeInterval(t))
+            ev.stageDeadlineDay = o.stageDeadlineDay
+            ev.stageWorkingDaysLeft = o.stageWorkingDaysLeft
         }
-        return try evaluate(dispute, plan: plan, context: context, now: now, explain: explain)
+        if let t = o.statutoryDeadline {
+            ev.statutoryDeadline = Date(timeIntervalSince1970: TimeInterval(t))
+            ev.statutoryDeadlineDay = o.statutoryDeadlineDay
+            ev.statutoryWorkingDaysLeft = o.statutoryWorkingDaysLeft
+        }
+        if o.wake != .max { ev.nextWakeUp = Date(timeIntervalSince1970: TimeInterval(o.wake)) }
+        return ev
     }
 
-    private func evaluate(_ d: Dispute, plan: KindPlan, context: EngineContext, now nowDate: Date, explain: Bool) throws -> Evaluation {
-        let kp = plan.kp
-        let now = Int(nowDate.timeIntervalSince1970.rounded(.down))
+    func unknownKind(_ d: Dispute) -> DomainError {
+        DomainError("policy \(policy.name) has no kind \(d.kind.rawValue); record \(d.ref) cannot be evaluated")
+    }
+
+    /// What `evaluate` decides, in plain values (the strings are the plan's).
+    struct Outcome {
+        var state: DisputeState = .onTrack
+        var stage = 0
+        /// Index into `KindPlan.choices` of the current owner, or -1.
+        var choice = -1
+        var stageDeadline: Int?
+        var stageDeadlineDay: LocalDate?
+        var stageWorkingDaysLeft: Int?
+        var statutoryDeadline: Int?
+        var statutoryDeadlineDay: LocalDate?
+        var statutoryWorkingDaysLeft: Int?
+        var derived = SmallInts()
+        var wake = Int.max
+    }
+
+    /// The one implementation behind `evaluate` and `evaluateAll`: deadlines, state and the
+    /// intents due at `now` (appended to `sink`), in plain values.
+    @inline(__always)
+    func outcome<Sink: IntentSink>(_ d: borrowing Dispute, plan: KindPlan, context: EngineContext, now: Int, explain: Bool,
+                                   into sink: inout Sink, notSent: inout [Decision]) throws -> Outcome {
         let r = try replay(d, plan: plan, until: now)
         let today = day(now)
-        let currentOwner = r.seg.map { owner(plan, $0, r) }
-        var ev = Evaluation(ref: d.ref, state: .onTrack, stage: r.seg?.stage ?? 0, stageName: r.seg.map { plan.stages[$0.stage - 1].name },
-                            owner: currentOwner, derivedEscalations: r.derived, intents: [], notSent: [], nextWakeUp: nil)
-        var intents: [NotificationIntent] = []
-        intents.reserveCapacity(8)
-        var notSent: [Decision] = []
+        var o = Outcome()
+        o.stage = r.seg?.stage ?? 0
+        o.choice = r.seg?.choice ?? -1
+        o.derived = r.derived
         var wake = Int.max
 
-        func emit(_ stage: Int, _ event: NotificationEvent, to: [String], copy: [String], urgency: Urgency, trigger: Int,
+        @inline(__always)
+        func emit(_ stage: Int, _ code: IntentRecord.Code, _ arg: Int, to: RoleList, urgent: Bool, trigger: Int,
                   day: LocalDate?, left: Int?) {
             guard trigger <= now else { if trigger < wake { wake = trigger }; return }
-            var first = true
-            for role in to {
-                let c = !first || copy.isEmpty ? [] : (copy.contains(where: to.contains) ? copy.filter { !to.contains($0) } : copy)
-                intents.append(NotificationIntent(ref: d.ref, stage: stage, event: event, role: role,
-                                                  copy: c, urgency: urgency,
-                                                  trigger: Date(timeIntervalSince1970: TimeInterval(trigger)),
-                                                  deadlineDay: day, workingDaysLeft: left))
-                first = false
+            var rec = IntentRecord(trigger: Double(trigger), stage: Int32(stage), arg: Int32(arg),
+                                   day: day.map { Int32($0.dayNumber) } ?? IntentRecord.absent,
+                                   left: left.map { Int32($0) } ?? IntentRecord.absent,
+                                   role: 0, copy: to.firstCopy, code: code.rawValue, urgent: urgent)
+            var i = to.start
+            let end = to.start + to.count
+            while i < end {
+                rec.role = plan.roles[i]
+                sink.add(rec)
+                rec.copy = 0
+                i += 1
             }
         }
-        func skip(_ stage: Int, _ event: NotificationEvent, _ roles: [String], _ why: String) {
+        func skip(_ stage: Int, _ event: NotificationEvent, _ roles: RoleList, _ why: String) {
             guard explain else { return }
-            for role in roles { notSent.append(Decision(identity: "\(d.ref)/s\(stage)/\(event.name)/\(role)", reason: why)) }
+            for role in plan.names(roles) { notSent.append(Decision(identity: "\(d.ref)/s\(stage)/\(event.name)/\(role)", reason: why)) }
         }
 
         // Deadlines.
         var stageDL: (instant: Int, day: LocalDate)?
         if let seg = r.seg {
-            stageDL = try deadline(plan, seg, r, asOf: now)
-            ev.stageDeadline = Date(timeIntervalSince1970: TimeInterval(stageDL!.instant))
-            ev.stageDeadlineDay = stageDL!.day
-            ev.stageWorkingDaysLeft = try calendar.workingDaysBetween(today, stageDL!.day)
+            let dl = try deadline(plan, seg, r, asOf: now)
+            stageDL = dl
+            o.stageDeadline = dl.instant
+            o.stageDeadlineDay = dl.day
+            o.stageWorkingDaysLeft = try calendar.workingDaysBetween(today, dl.day)
         }
         var statDay: LocalDate?
         var statInstant = 0
         if let sd = try statutoryDay(plan, r, asOf: now) {
             statDay = sd
             statInstant = instant(sd, minutes: cobMinutes)
-            ev.statutoryDeadline = Date(timeIntervalSince1970: TimeInterval(statInstant))
-            ev.statutoryDeadlineDay = sd
-            ev.statutoryWorkingDaysLeft = try calendar.workingDaysBetween(today, sd)
+            o.statutoryDeadline = statInstant
+            o.statutoryDeadlineDay = sd
+            o.statutoryWorkingDaysLeft = try calendar.workingDaysBetween(today, sd)
         }
 
         // State.
         if let term = r.terminal {
-            ev.state = term
-            skip(ev.stage, .opened, [], "")
+            o.state = term
             if explain { notSent.append(Decision(identity: "\(d.ref)", reason: "\(term.rawValue): nothing more is sent")) }
-            ev.notSent = notSent
-            return ev
+            return o
         }
         if r.pausedAt != nil {
-            ev.state = .paused
+            o.state = .paused
         } else if statDay != nil && now >= statInstant {
-            ev.state = .statutoryBreached
+            o.state = .statutoryBreached
         } else if let dl = stageDL, now >= dl.instant {
-            ev.state = .overdue
-        } else if let left = ev.statutoryWorkingDaysLeft, let rule = plan.statutory,
-                  let most = rule.warnWorkingDaysLeft.first, left <= most {
-            ev.state = .statutoryAtRisk
-        } else if let left = ev.stageWorkingDaysLeft, left <= 0 {
-            ev.state = .dueToday
-        } else if let left = ev.stageWorkingDaysLeft, left <= policy.dueSoonWorkingDays {
-            ev.state = .dueSoon
+            o.state = .overdue
+        } else if let left = o.statutoryWorkingDaysLeft, plan.hasStatutoryRule, let most = plan.statWarnFirst, left <= most {
+            o.state = .statutoryAtRisk
+        } else if let left = o.stageWorkingDaysLeft, left <= 0 {
+            o.state = .dueToday
+        } else if let left = o.stageWorkingDaysLeft, left <= policy.dueSoonWorkingDays {
+            o.state = .dueSoon
         }
 
         // Record-level notices (while the record is open).
-        if kp.stages.isEmpty && !kp.recipients.isEmpty {
-            emit(0, .goodPractice, to: kp.recipients, copy: kp.copy, urgency: .routine, trigger: r.openedAt, day: nil, left: nil)
+        if plan.stages.isEmpty && plan.recipients.count > 0 {
+            emit(0, .goodPractice, 0, to: plan.recipients, urgent: false, trigger: r.openedAt, day: nil, left: nil)
         }
-        if context.earlierRecordsForChild > 0 && !kp.repeatAlert.isEmpty {
-            emit(r.openingStage, .repeatAlert, to: kp.repeatAlert, copy: [], urgency: .routine, trigger: r.openedAt,
-                 day: nil, left: nil)
+        if context.earlierRecordsForChild > 0 && plan.repeatAlert.count > 0 {
+            emit(r.openingStage, .repeatAlert, 0, to: plan.repeatAlert, urgent: false, trigger: r.openedAt, day: nil, left: nil)
         }
-        for (n, c) in r.cafcass.enumerated() where !policy.cafcassAlert.isEmpty {
-            emit(c.stage, .cafcassReferral(n + 1), to: policy.cafcassAlert, copy: [], urgency: .urgent, trigger: c.at, day: nil, left: nil)
+        if plan.cafcassAlert.count > 0 {
+            for (n, c) in r.cafcass.enumerated() {
+                emit(c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
+            }
         }
 
         guard let seg = r.seg, let dl = stageDL else {
-            ev.intents = intents; ev.notSent = notSent
-            ev.nextWakeUp = wake == .max ? nil : Date(timeIntervalSince1970: TimeInterval(wake))
-            return ev
+            o.wake = wake
+            return o
         }
         let sp = plan.stages[seg.stage - 1]
-        let segOwner = currentOwner!
+        let choice = plan.choices[seg.choice]
         let urgentStage = seg.timescale.isUrgent
-        let stageUrgency: Urgency = urgentStage ? .urgent : .routine
 
         // The breach that moved the record here (derived escalation).
         if let prev = r.previous, let pdl = r.previousDeadline {
             let psp = plan.stages[prev.stage - 1]
-            emit(prev.stage, .breach, to: psp.breachAlert, copy: psp.copy,
-                 urgency: prev.timescale.isUrgent ? .urgent : .routine, trigger: seg.startTrigger, day: pdl.day,
-                 left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
+            emit(prev.stage, .breach, 0, to: psp.breachAlert, urgent: prev.timescale.isUrgent, trigger: seg.startTrigger,
+                 day: pdl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
-            emit(seg.stage, .opened, to: [segOwner], copy: sp.openingCopy, urgency: stageUrgency, trigger: seg.startTrigger,
+            emit(seg.stage, .opened, 0, to: choice.opening, urgent: urgentStage, trigger: seg.startTrigger,
                  day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day))
         }
-        if seg.stage - seg.fromStage > 1 && !policy.bypass.notify.isEmpty {
-            emit(seg.stage, .bypass, to: policy.bypass.notify, copy: [], urgency: stageUrgency, trigger: seg.startTrigger,
+        if seg.stage - seg.fromStage > 1 && plan.bypassNotify.count > 0 {
+            emit(seg.stage, .bypass, 0, to: plan.bypassNotify, urgent: urgentStage, trigger: seg.startTrigger,
                  day: nil, left: nil)
         }
 
-        let paused = r.pausedAt != nil
-        if paused {
+        if r.pausedAt != nil {
             if explain {
                 skip(seg.stage, .breach, sp.breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
             }
         } else {
             // Scheduled notices of the current stage. Routine ones: only the latest due one is relevant.
-            struct Routine { var event: NotificationEvent; var to: [String]; var copy: [String]; var trigger: Int; var left: Int }
             var latest: Routine?
             var superseded: [Routine] = []
+            @inline(__always)
             func routine(_ x: Routine) {
                 guard x.trigger <= now else { if x.trigger < wake { wake = x.trigger }; return }
                 if let l = latest, l.trigger >= x.trigger { if explain { superseded.append(x) }; return }
@@ -499,100 +626,240 @@ public struct Engine: Sendable {
             switch seg.timescale {
             case .workingDays:
                 let k = try calendar.workingDaysBetween(seg.startDay, dl.day)
-                for n in sp.remindWorkingDaysLeft where k - n >= 1 {
+                for j in sp.remindWorkingDaysLeft {
+                    let n = Int(plan.ints[j])
+                    guard k - n >= 1 else { continue }
                     let rd = try calendar.addWorkingDays(k - n, to: seg.startDay)
                     let t = instant(rd, minutes: sendMinutes)
                     if t <= seg.start { continue }
-                    routine(Routine(event: .reminderWorkingDays(n), to: [segOwner], copy: sp.copy, trigger: t, left: n))
+                    routine(Routine(code: .reminderWorkingDays, arg: n, to: choice.routine, trigger: t, left: n))
                 }
-                if !sp.breachAlert.isEmpty {
+                if sp.breachAlert.count > 0 {
                     let t = try nextSendTime(atOrAfter: dl.instant)
-                    routine(Routine(event: .breach, to: sp.breachAlert, copy: sp.copy, trigger: t,
+                    routine(Routine(code: .breach, arg: 0, to: sp.breachAlert, trigger: t,
                                     left: try calendar.workingDaysBetween(day(t), dl.day)))
                 }
                 if let l = latest {
-                    emit(seg.stage, l.event, to: l.to, copy: l.copy, urgency: .routine, trigger: l.trigger, day: dl.day,
-                         left: l.left)
+                    emit(seg.stage, l.code, l.arg, to: l.to, urgent: false, trigger: l.trigger, day: dl.day, left: l.left)
                 }
-                for s in superseded {
-                    skip(seg.stage, s.event, s.to, "superseded: a later notice of stage \(seg.stage) is due (\(latest!.event.name))")
+                if explain, let l = latest {
+                    let latestName = IntentRecord.event(l.code, l.arg).name
+                    for s in superseded {
+                        skip(seg.stage, IntentRecord.event(s.code, s.arg), s.to,
+                             "superseded: a later notice of stage \(seg.stage) is due (\(latestName))")
+                    }
                 }
             case .hours:
-                for h in sp.remindHoursLeft {
+                for j in sp.remindHoursLeft {
+                    let h = Int(plan.ints[j])
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
-                    emit(seg.stage, .reminderHours(h), to: [segOwner], copy: sp.copy, urgency: .urgent, trigger: t, day: dl.day,
-                         left: nil)
+                    emit(seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
                 }
-                if !sp.breachAlert.isEmpty {
-                    emit(seg.stage, .breach, to: sp.breachAlert, copy: sp.copy, urgency: .urgent, trigger: dl.instant, day: dl.day,
+                if sp.breachAlert.count > 0 {
+                    emit(seg.stage, .breach, 0, to: sp.breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
             // A derived escalation is a change too: wake for it.
-            if sp.onBreach == .escalate, dl.instant > now, dl.instant < wake { wake = dl.instant }
+            if sp.escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
-            if let rule = plan.statutory, let sd = statDay, let start = r.statStartDay {
+            if plan.hasStatutoryRule, let sd = statDay, let start = r.statStartDay {
                 let total = try calendar.workingDaysBetween(start, sd)
-                for n in rule.warnWorkingDaysLeft where total - n >= 1 {
+                for j in plan.statWarnDays {
+                    let n = Int(plan.ints[j])
+                    guard total - n >= 1 else { continue }
                     let wd = try calendar.addWorkingDays(total - n, to: start)
                     let t = instant(wd, minutes: 0)
-                    emit(0, .statutoryWarning(n), to: rule.warn, copy: [], urgency: .urgent, trigger: max(t, r.openedAt),
-                         day: sd, left: n)
+                    emit(0, .statutoryWarning, n, to: plan.statWarn, urgent: true, trigger: max(t, r.openedAt), day: sd, left: n)
                 }
-                if !rule.breachAlert.isEmpty {
-                    emit(0, .statutoryBreach, to: rule.breachAlert, copy: [], urgency: .urgent, trigger: statInstant, day: sd,
-                         left: 0)
+                if plan.statBreachAlert.count > 0 {
+                    emit(0, .statutoryBreach, 0, to: plan.statBreachAlert, urgent: true, trigger: statInstant, day: sd, left: 0)
                 }
             }
         }
-        ev.intents = intents
-        ev.notSent = notSent
-        ev.nextWakeUp = wake == .max ? nil : Date(timeIntervalSince1970: TimeInterval(wake))
-        return ev
+        o.wake = wake
+        return o
     }
 }
 
-/// What the engine needs of one kind, computed once per policy.
+extension IntentRecord {
+    static func event(_ code: Code, _ arg: Int) -> NotificationEvent {
+        let r = IntentRecord(trigger: 0, stage: 0, arg: Int32(arg), day: 0, left: 0, role: 0, copy: 0, code: code.rawValue, urgent: false)
+        return r.event
+    }
+}
+
+/// A scheduled routine notice of a stage (only the latest due one is sent).
+struct Routine { var code: IntentRecord.Code; var arg: Int; var to: RoleList; var trigger: Int; var left: Int }
+
+/// Where the engine's core puts the intents it decides.
+protocol IntentSink {
+    mutating func add(_ r: IntentRecord)
+}
+
+/// The intents of one record, for `evaluate`.
+struct IntentArray: IntentSink {
+    let ref: String
+    var intents: [NotificationIntent] = []
+    init(ref: String) { self.ref = ref }
+    @inline(__always) mutating func add(_ r: IntentRecord) {
+        if intents.isEmpty { intents.reserveCapacity(8) }
+        intents.append(NotificationIntent(ref: ref, record: r))
+    }
+}
+
+/// A short list of small integers kept inline (no allocation up to 8 values below 256).
+struct SmallInts {
+    private var packed: UInt64 = 0
+    private var packedCount = 0
+    private var overflow: [Int] = []
+
+    var count: Int { packedCount + overflow.count }
+
+    mutating func append(_ v: Int) {
+        if overflow.isEmpty && packedCount < 8 && v >= 0 && v < 256 {
+            packed |= UInt64(v) << (8 * packedCount)
+            packedCount += 1
+        } else {
+            overflow.append(v)
+        }
+    }
+
+    var array: [Int] {
+        var out: [Int] = []
+        if count == 0 { return out }
+        out.reserveCapacity(count)
+        for i in 0..<packedCount { out.append(Int((packed >> (8 * i)) & 0xFF)) }
+        out += overflow
+        return out
+    }
+
+    func forEach(_ body: (Int) -> Void) {
+        for i in 0..<packedCount { body(Int((packed >> (8 * i)) & 0xFF)) }
+        for v in overflow { body(v) }
+    }
+}
+
+/// A list of roles: `count` interned role codes from `KindPlan.roles[start...]`; the first
+/// role's intent carries the copy list `firstCopy` (the copy roles that are not addressed).
+struct RoleList {
+    var start: Int
+    var count: Int
+    var firstCopy: UInt16
+}
+
+/// What the engine needs of one kind, computed once per policy: plain values and tables of
+/// role codes, so that the hot path reads integers and retains nothing.
 final class KindPlan: Sendable {
-    let kp: KindPolicy
-    let stages: [StagePlan]
-    let statutory: StatutoryRule?
+    struct Stage {
+        var owner: UInt16
+        var ownerIfAboutOwner: UInt16     // Interned.none: not applicable
+        var timescale: Timescale
+        var remindOnOpening: Bool
+        var escalates: Bool
+        var remindWorkingDaysLeft: Range<Int>   // into `ints`
+        var remindHoursLeft: Range<Int>         // into `ints`
+        var breachAlert: RoleList                // copied: the stage's copy list
+        var choices: Range<Int>                  // the owners it may have, into `choices`
+    }
+    struct Choice {
+        var owner: UInt16
+        /// `[owner]` with the stage's opening copy list (its copy list and the kind's watchers).
+        var opening: RoleList
+        /// `[owner]` with the stage's copy list (reminders).
+        var routine: RoleList
+    }
+    struct Subject {
+        var stage: Int
+        var owner: UInt16                 // Interned.none: the stage's owner
+        var timescale: Timescale
+    }
+
+    let stages: [Stage]
+    let stageNames: [String]
+    let choices: [Choice]
+    let choiceOwnerNames: [String]
+    let subjects: [Subject]
+    let subjectIDs: [String]
+    let roles: [UInt16]
+    let ints: [Int32]
+    let recipients: RoleList
+    let repeatAlert: RoleList
+    let cafcassAlert: RoleList
+    let bypassNotify: RoleList
+    /// The statutory rule applies to this kind.
+    let hasStatutoryRule: Bool
     /// The statutory total in working days (0: none) and the stage it counts from.
     let statTotal: Int
     let statFrom: Int
+    let statWarnFirst: Int?
+    let statWarnDays: Range<Int>
+    let statWarn: RoleList
+    let statBreachAlert: RoleList
 
-    init(_ kp: KindPolicy, statutory: StatutoryRule?) {
-        self.kp = kp; self.statutory = statutory
-        stages = kp.stages.map { StagePlan($0, watchers: kp.watchers) }
-        statTotal = statutory?.workingDays ?? 0
-        statFrom = statutory?.fromStage ?? 1
+    init(_ kp: KindPolicy, policy: Policy) {
+        let interned = Interned.shared
+        var roles: [UInt16] = []
+        var ints: [Int32] = []
+        func list(_ to: [String], copy: [String]) -> RoleList {
+            let start = roles.count
+            roles += to.map { interned.code($0) }
+            return RoleList(start: start, count: to.count, firstCopy: interned.code(list: copy.filter { !to.contains($0) }))
+        }
+        func numbers(_ xs: [Int]) -> Range<Int> {
+            let start = ints.count
+            ints += xs.map { Int32($0) }
+            return start..<ints.count
+        }
+        func code(_ s: String?) -> UInt16 { s.map { interned.code($0) } ?? Interned.none }
+
+        var stages: [Stage] = [], choices: [Choice] = [], choiceOwnerNames: [String] = []
+        for sp in kp.stages {
+            var openingCopy = sp.copy
+            for w in kp.watchers where !openingCopy.contains(w) && w != sp.owner { openingCopy.append(w) }
+            var owners = [sp.owner]
+            if let o = sp.ownerIfAboutOwner, !owners.contains(o) { owners.append(o) }
+            for row in kp.subjects where row.stage == sp.number {
+                if let o = row.owner, !owners.contains(o) { owners.append(o) }
+            }
+            let first = choices.count
+            for o in owners {
+                choices.append(Choice(owner: interned.code(o), opening: list([o], copy: openingCopy), routine: list([o], copy: sp.copy)))
+                choiceOwnerNames.append(o)
+            }
+            stages.append(Stage(owner: interned.code(sp.owner), ownerIfAboutOwner: code(sp.ownerIfAboutOwner), timescale: sp.timescale,
+                                remindOnOpening: sp.remindOnOpening, escalates: sp.onBreach == .escalate,
+                                remindWorkingDaysLeft: numbers(sp.remindWorkingDaysLeft), remindHoursLeft: numbers(sp.remindHoursLeft),
+                                breachAlert: list(sp.breachAlert, copy: sp.copy), choices: first..<choices.count))
+        }
+        self.stages = stages
+        self.stageNames = kp.stages.map(\.name)
+        self.choices = choices
+        self.choiceOwnerNames = choiceOwnerNames
+        self.subjects = kp.subjects.map { Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale) }
+        self.subjectIDs = kp.subjects.map(\.id)
+        self.recipients = list(kp.recipients, copy: kp.copy)
+        self.repeatAlert = list(kp.repeatAlert, copy: [])
+        self.cafcassAlert = list(policy.cafcassAlert, copy: [])
+        self.bypassNotify = list(policy.bypass.notify, copy: [])
+        let statutory = policy.statutory(for: kp.kind)
+        self.hasStatutoryRule = statutory != nil
+        self.statTotal = statutory?.workingDays ?? 0
+        self.statFrom = statutory?.fromStage ?? 1
+        self.statWarnFirst = statutory?.warnWorkingDaysLeft.first
+        self.statWarnDays = numbers(statutory?.warnWorkingDaysLeft ?? [])
+        self.statWarn = list(statutory?.warn ?? [], copy: [])
+        self.statBreachAlert = list(statutory?.breachAlert ?? [], copy: [])
+        self.roles = roles
+        self.ints = ints
+        // Stage names are interned too, for batch results.
+        self.stageNameCodes = kp.stages.map { interned.code($0.name) }
     }
-}
 
-/// A stage's policy behind a reference, so the hot path retains one object instead of copying
-/// a struct of strings and arrays.
-final class StagePlan: Sendable {
-    let name: String
-    let owner: String
-    let ownerIfAboutOwner: String?
-    let timescale: Timescale
-    let copy: [String]
-    let remindOnOpening: Bool
-    let remindWorkingDaysLeft: [Int]
-    let remindHoursLeft: [Int]
-    let breachAlert: [String]
-    let onBreach: BreachAction
-    /// The roles copied on its opening notice (its copy list and the kind's watchers).
-    let openingCopy: [String]
+    let stageNameCodes: [UInt16]
 
-    init(_ sp: StagePolicy, watchers: [String]) {
-        name = sp.name; owner = sp.owner; ownerIfAboutOwner = sp.ownerIfAboutOwner; timescale = sp.timescale
-        copy = sp.copy; remindOnOpening = sp.remindOnOpening; remindWorkingDaysLeft = sp.remindWorkingDaysLeft
-        remindHoursLeft = sp.remindHoursLeft; breachAlert = sp.breachAlert; onBreach = sp.onBreach
-        var c = sp.copy
-        for w in watchers where !c.contains(w) && w != sp.owner { c.append(w) }
-        openingCopy = c
-    }
+    /// The role names of a list (for explanations).
+    func names(_ l: RoleList) -> [String] { (l.start..<l.start + l.count).map { Interned.shared.name(roles[$0]) } }
 }

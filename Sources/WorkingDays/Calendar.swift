@@ -49,13 +49,22 @@ public struct WorkingCalendar: Sendable {
     /// The local closure days in effect (weekdays within the supported range), ascending.
     public let closures: [LocalDate]
 
-    private let base: Int
-    /// `prefix[i + 1]` = working days among the first i + 1 supported days; `prefix[0]` = 0.
-    private let prefix: [Int32]
-    /// `workdays[k]` = index (from `base`) of the (k + 1)th working day of the range.
-    private let workdays: [Int32]
-    /// Days off work that are not weekends, in date order.
-    private let daysOff: [Holiday]
+    /// The precomputed tables, behind one reference: copying a calendar is one retain.
+    @usableFromInline
+    final class Tables: Sendable {
+        @usableFromInline let base: Int
+        /// `prefix[i + 1]` = working days among the first i + 1 supported days; `prefix[0]` = 0.
+        @usableFromInline let prefix: [Int32]
+        /// `workdays[k]` = index (from `base`) of the (k + 1)th working day of the range.
+        @usableFromInline let workdays: [Int32]
+        /// Days off work that are not weekends, in date order.
+        let daysOff: [Holiday]
+        init(base: Int, prefix: [Int32], workdays: [Int32], daysOff: [Holiday]) {
+            self.base = base; self.prefix = prefix; self.workdays = workdays; self.daysOff = daysOff
+        }
+    }
+    @usableFromInline let tables: Tables
+    private var daysOff: [Holiday] { tables.daysOff }
 
     public init(division: Division, holidaysFile: HolidaysFile? = nil, closures: [LocalDate] = []) throws {
         self.division = division
@@ -98,34 +107,37 @@ public struct WorkingCalendar: Sendable {
             prefix[i + 1] = prefix[i] + (working ? 1 : 0)
             d = d.adding(days: 1)
         }
-        self.base = base
-        self.prefix = prefix
-        self.workdays = workdays
-        self.daysOff = listed
+        self.tables = Tables(base: base, prefix: prefix, workdays: workdays, daysOff: listed)
     }
 
+    // The arithmetic is inlinable: the engine calls it a few dozen times per record.
+
     /// Whether `d` is a working day (a weekday, not a bank holiday, not a closure).
+    @inlinable
     public func isWorkingDay(_ d: LocalDate) throws -> Bool {
         let i = try index(d)
+        let prefix = tables.prefix
         return prefix[i + 1] != prefix[i]
     }
 
     /// The Nth working day strictly after `d` (N = 0: `d` if working, else the next working day).
+    @inlinable
     public func addWorkingDays(_ n: Int, to d: LocalDate) throws -> LocalDate {
         let i = try index(d)
-        guard n >= 0 else { throw CalendarError("the number of working days must be 0 or more, not \(n)") }
-        let upTo = Int(prefix[i + 1])  // working days up to and including d
-        if n == 0 && upTo != Int(prefix[i]) { return d }
+        guard n >= 0 else { throw Self.negativeCount(n) }
+        let t = tables
+        let upTo = Int(t.prefix[i + 1])  // working days up to and including d
+        if n == 0 && upTo != Int(t.prefix[i]) { return d }
         let step = n == 0 ? 1 : n
-        guard step <= workdays.count - upTo else {
-            throw CalendarError("\(n) working days after \(d.iso) is beyond \(Self.supported.upperBound.iso), the end of the supported range")
-        }
-        return LocalDate(dayNumber: base + Int(workdays[upTo + step - 1]))
+        guard step <= t.workdays.count - upTo else { throw Self.beyondRange(n, d) }
+        return LocalDate(dayNumber: t.base + Int(t.workdays[upTo + step - 1]))
     }
 
     /// Working days d with a < d <= b; negative when b < a.
+    @inlinable
     public func workingDaysBetween(_ a: LocalDate, _ b: LocalDate) throws -> Int {
         let i = try index(a), j = try index(b)
+        let prefix = tables.prefix
         return Int(prefix[j + 1]) - Int(prefix[i + 1])
     }
 
@@ -155,13 +167,25 @@ public struct WorkingCalendar: Sendable {
         return lo
     }
 
-    private func index(_ d: LocalDate) throws -> Int {
-        let i = d.dayNumber &- base
-        guard i >= 0, i < prefix.count - 1 else { throw Self.outOfRange(d) }
+    @inlinable
+    func index(_ d: LocalDate) throws -> Int {
+        let i = d.dayNumber &- tables.base
+        guard i >= 0, i < tables.prefix.count - 1 else { throw Self.outOfRange(d) }
         return i
     }
 
-    private static func outOfRange(_ d: LocalDate) -> CalendarError {
+    @usableFromInline
+    static func negativeCount(_ n: Int) -> CalendarError {
+        CalendarError("the number of working days must be 0 or more, not \(n)")
+    }
+
+    @usableFromInline
+    static func beyondRange(_ n: Int, _ d: LocalDate) -> CalendarError {
+        CalendarError("\(n) working days after \(d.iso) is beyond \(Self.supported.upperBound.iso), the end of the supported range")
+    }
+
+    @usableFromInline
+    static func outOfRange(_ d: LocalDate) -> CalendarError {
         CalendarError("date \(d.iso) is outside the supported range \(supported.lowerBound.iso) to \(supported.upperBound.iso)")
     }
 }

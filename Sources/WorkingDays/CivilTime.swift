@@ -27,7 +27,7 @@ public struct CivilTime: Sendable {
     public static let london = CivilTime(zone: TimeZone(identifier: "Europe/London")!)
 
     /// UTC-offset transitions for the fast conversions (shared per zone).
-    let offsets: OffsetTable
+    @usableFromInline let offsets: OffsetTable
 
     public init(zone: TimeZone) { self.zone = zone; self.offsets = OffsetTable.table(for: zone) }
 
@@ -117,14 +117,22 @@ public struct CivilTime: Sendable {
 /// Lets the engine convert without Foundation's Calendar in its hot path; instants near a
 /// transition (within 14 hours) fall back to Foundation so gaps and overlaps resolve exactly as
 /// `instant(_:_:)` does.
+@usableFromInline
 final class OffsetTable: Sendable {
     /// Transition instants (epoch seconds), ascending.
     let transitions: [Int]
     /// Offset (seconds east of UTC) from each transition on.
     let offsetsAfter: [Int]
     let offsetBefore: Int
-    static let lowerBound = 631_152_000      // 1990-01-01T00:00Z
-    static let upperBound = 4_417_977_600    // 2110-01-01T00:00Z
+    @inlinable static var lowerBound: Int { 631_152_000 }      // 1990-01-01T00:00Z
+    @inlinable static var upperBound: Int { 4_417_977_600 }    // 2110-01-01T00:00Z
+    /// The day number of `lowerBound`.
+    @inlinable static var firstDay: Int { 7305 }
+    /// Per UTC day from `firstDay`: the offset in force from 14 hours before the day begins to 14
+    /// hours after it ends, or `noOffset` when a transition falls in that window. One array read
+    /// replaces the binary search for every day but the few around a change.
+    @usableFromInline let dayOffsets: [Int32]
+    @inlinable static var noOffset: Int32 { .min }
 
     init(zone: TimeZone) {
         var ts: [Int] = [], offs: [Int] = []
@@ -136,6 +144,17 @@ final class OffsetTable: Sendable {
             cursor = next
         }
         transitions = ts; offsetsAfter = offs
+        let margin = 14 * 3600
+        var days = [Int32](repeating: Self.noOffset, count: (Self.upperBound - Self.lowerBound) / 86_400)
+        for k in days.indices {
+            let lo = (Self.firstDay + k) * 86_400 - margin, hi = (Self.firstDay + k + 1) * 86_400 + margin
+            var i = 0, j = ts.count
+            while i < j { let mid = (i + j) >> 1; if ts[mid] <= lo { i = mid + 1 } else { j = mid } }
+            if i < ts.count && ts[i] <= hi { continue }   // a transition in (lo, hi]
+            if i > 0 && ts[i - 1] == lo { continue }       // or exactly at lo
+            days[k] = Int32(i == 0 ? offsetBefore : offs[i - 1])
+        }
+        dayOffsets = days
     }
 
     /// Index of the first transition > t.
@@ -179,7 +198,20 @@ extension CivilTime {
     ///   - date: the local day.
     ///   - minutesOfDay: the local time, 0 ..< 1440.
     /// - Returns: the same instant as `instant(_:_:)`, as seconds since 1970.
+    @inlinable
     public func epochSeconds(_ date: LocalDate, minutesOfDay: Int) -> Int {
+        // Fast path: a day with no offset change within 14 hours of it (one array read).
+        let local = date.dayNumber &* 86_400 &+ minutesOfDay &* 60
+        if minutesOfDay >= 0, minutesOfDay < 1440,
+           local > OffsetTable.lowerBound + 86_400, local < OffsetTable.upperBound - 86_400 {
+            let o = offsets.dayOffsets[date.dayNumber &- OffsetTable.firstDay]
+            if o != OffsetTable.noOffset { return local &- Int(o) }
+        }
+        return epochSecondsNearTransition(date, minutesOfDay: minutesOfDay)
+    }
+
+    @usableFromInline
+    func epochSecondsNearTransition(_ date: LocalDate, minutesOfDay: Int) -> Int {
         let local = date.dayNumber * 86_400 + minutesOfDay * 60
         let table = offsets
         if local > OffsetTable.lowerBound + 86_400, local < OffsetTable.upperBound - 86_400,
@@ -190,7 +222,20 @@ extension CivilTime {
     }
 
     /// `localDate(of:)` for an instant in epoch seconds, without Foundation in the common case.
+    @inlinable
     public func localDate(epochSeconds t: Int) -> LocalDate {
+        if t > OffsetTable.lowerBound, t < OffsetTable.upperBound {
+            let o = offsets.dayOffsets[t / 86_400 &- OffsetTable.firstDay]
+            if o != OffsetTable.noOffset {
+                let local = t &+ Int(o)
+                return LocalDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+            }
+        }
+        return localDateNearTransition(epochSeconds: t)
+    }
+
+    @usableFromInline
+    func localDateNearTransition(epochSeconds t: Int) -> LocalDate {
         if t > OffsetTable.lowerBound, t < OffsetTable.upperBound {
             let local = t + offsets.offset(at: t)
             return LocalDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
