@@ -25,57 +25,143 @@ public struct CalendarError: Error, CustomStringConvertible, Equatable, Sendable
 /// (N = 0: D if a working day, else the next); elapsed working days from D1 to D2 count the
 /// working days d with D1 < d <= D2 (negative when D2 < D1).
 ///
-/// TODO(issue 2): rules, one-offs, gov.uk override and O(1) arithmetic are filled in by the
-/// calendar work; this placeholder knows weekends only.
+/// Arithmetic is constant time: the initialiser precomputes, over the whole supported range,
+/// a prefix count of working days and the position of every working day, so `addWorkingDays`
+/// is two array reads and `workingDaysBetween` a subtraction. A date (or a result) outside
+/// `supported` is a `CalendarError`, never a wrong answer.
 public struct WorkingCalendar: Sendable {
     public let division: Division
     /// First and last supported days (1995-01-01 ... 2099-12-31).
     public static let supported: ClosedRange<LocalDate> =
         LocalDate(year: 1995, month: 1, day: 1)!...LocalDate(year: 2099, month: 12, day: 31)!
+    /// The years the rules cover.
+    public static let supportedYears: ClosedRange<Int> = 1995...2099
+    /// The last year for which the built-in table of one-off proclamations was checked.
+    public static let builtInOneOffsKnownThrough = HolidayRules.oneOffsKnownThrough
+
+    /// Years (within `supportedYears`, ascending) whose days off come from the holidays file
+    /// instead of the rules.
+    public let yearsFromFile: [Int]
+    /// The last year for which this calendar knows the one-off days (moved or extra bank
+    /// holidays): the built-in table's year, or the file's last year for this division if later.
+    /// The daemon warns when next year is beyond it (a fresh gov.uk file fixes that).
+    public let oneOffsKnownThrough: Int
+    /// The local closure days in effect (weekdays within the supported range), ascending.
+    public let closures: [LocalDate]
+
+    private let base: Int
+    /// `prefix[i + 1]` = working days among the first i + 1 supported days; `prefix[0]` = 0.
+    private let prefix: [Int32]
+    /// `workdays[k]` = index (from `base`) of the (k + 1)th working day of the range.
+    private let workdays: [Int32]
+    /// Days off work that are not weekends, in date order.
+    private let daysOff: [Holiday]
 
     public init(division: Division, holidaysFile: HolidaysFile? = nil, closures: [LocalDate] = []) throws {
         self.division = division
+        let range = Self.supported
+        for c in closures where !range.contains(c) {
+            throw CalendarError("closure day \(c.iso) is outside the supported range \(range.lowerBound.iso) to \(range.upperBound.iso)")
+        }
+        let fileEvents = holidaysFile?.events[division] ?? []
+        let fileYears = Set(fileEvents.map(\.date.year)).filter { Self.supportedYears.contains($0) }
+        self.yearsFromFile = fileYears.sorted()
+        self.oneOffsKnownThrough = max(HolidayRules.oneOffsKnownThrough, yearsFromFile.last ?? Int.min)
+
+        // Days off: the rules for every year the file does not cover, the file's events, then closures.
+        var off: [Holiday] = []
+        for y in Self.supportedYears where !fileYears.contains(y) {
+            off += HolidayRules.holidays(year: y, division: division).map { Holiday(date: $0.date, title: $0.title) }
+        }
+        off += fileEvents.filter { fileYears.contains($0.date.year) }
+        let effectiveClosures = Set(closures.filter { !$0.isWeekend }).sorted()
+        self.closures = effectiveClosures
+        off += effectiveClosures.map { Holiday(date: $0, title: "Local closure") }
+
+        let base = range.lowerBound.dayNumber
+        let count = range.upperBound.dayNumber - base + 1
+        var isOff = [Bool](repeating: false, count: count)
+        var listed: [Holiday] = []
+        for h in off.sorted(by: { $0.date < $1.date }) where !h.date.isWeekend {
+            let i = h.date.dayNumber - base
+            if isOff[i] { continue }  // one line per day: the first title wins (bank holiday before closure)
+            isOff[i] = true
+            listed.append(h)
+        }
+        var prefix = [Int32](repeating: 0, count: count + 1)
+        var workdays: [Int32] = []
+        workdays.reserveCapacity(count * 5 / 7 + 1)
+        var d = range.lowerBound
+        for i in 0..<count {
+            let working = !d.isWeekend && !isOff[i]
+            if working { workdays.append(Int32(i)) }
+            prefix[i + 1] = prefix[i] + (working ? 1 : 0)
+            d = d.adding(days: 1)
+        }
+        self.base = base
+        self.prefix = prefix
+        self.workdays = workdays
+        self.daysOff = listed
     }
 
+    /// Whether `d` is a working day (a weekday, not a bank holiday, not a closure).
     public func isWorkingDay(_ d: LocalDate) throws -> Bool {
-        try check(d)
-        return !d.isWeekend
+        let i = try index(d)
+        return prefix[i + 1] != prefix[i]
     }
 
     /// The Nth working day strictly after `d` (N = 0: `d` if working, else the next working day).
     public func addWorkingDays(_ n: Int, to d: LocalDate) throws -> LocalDate {
-        try check(d)
+        let i = try index(d)
         guard n >= 0 else { throw CalendarError("the number of working days must be 0 or more, not \(n)") }
-        var cur = d
-        if n == 0 { while !(try isWorkingDay(cur)) { cur = cur.adding(days: 1) }; return cur }
-        var left = n
-        while left > 0 { cur = cur.adding(days: 1); if try isWorkingDay(cur) { left -= 1 } }
-        return cur
+        let upTo = Int(prefix[i + 1])  // working days up to and including d
+        if n == 0 && upTo != Int(prefix[i]) { return d }
+        let step = n == 0 ? 1 : n
+        guard step <= workdays.count - upTo else {
+            throw CalendarError("\(n) working days after \(d.iso) is beyond \(Self.supported.upperBound.iso), the end of the supported range")
+        }
+        return LocalDate(dayNumber: base + Int(workdays[upTo + step - 1]))
     }
 
     /// Working days d with a < d <= b; negative when b < a.
     public func workingDaysBetween(_ a: LocalDate, _ b: LocalDate) throws -> Int {
-        try check(a); try check(b)
-        if b < a { return -(try workingDaysBetween(b, a)) }
-        var n = 0
-        var cur = a
-        while cur < b { cur = cur.adding(days: 1); if try isWorkingDay(cur) { n += 1 } }
-        return n
+        let i = try index(a), j = try index(b)
+        return Int(prefix[j + 1]) - Int(prefix[i + 1])
     }
 
     /// Days off work (bank holidays and closures, not weekends) in the given years, in date order.
-    public func holidays(fromYear: Int, toYear: Int) throws -> [Holiday] { [] }
-
-    func check(_ d: LocalDate) throws {
-        guard Self.supported.contains(d) else {
-            throw CalendarError("date \(d.iso) is outside the supported range \(Self.supported.lowerBound.iso) to \(Self.supported.upperBound.iso)")
+    public func holidays(fromYear: Int, toYear: Int) throws -> [Holiday] {
+        let years = Self.supportedYears
+        guard years.contains(fromYear), years.contains(toYear) else {
+            throw CalendarError("years must be within \(years.lowerBound) to \(years.upperBound), not \(fromYear == toYear ? "\(fromYear)" : "\(fromYear) to \(toYear)")")
         }
+        guard fromYear <= toYear else {
+            throw CalendarError("the first year (\(fromYear)) is after the last year (\(toYear))")
+        }
+        let lo = LocalDate(year: fromYear, month: 1, day: 1)!, hi = LocalDate(year: toYear, month: 12, day: 31)!
+        let start = lowerBound(lo)
+        var result: [Holiday] = []
+        var k = start
+        while k < daysOff.count, daysOff[k].date <= hi { result.append(daysOff[k]); k += 1 }
+        return result
     }
-}
 
-/// Bank holidays read from a file in the gov.uk `bank-holidays.json` format.
-public struct HolidaysFile: Sendable {
-    /// Events per division.
-    public var events: [Division: [Holiday]]
-    public init(events: [Division: [Holiday]]) { self.events = events }
+    /// The days off of one year, in date order.
+    public func holidays(year: Int) throws -> [Holiday] { try holidays(fromYear: year, toYear: year) }
+
+    private func lowerBound(_ d: LocalDate) -> Int {
+        var lo = 0, hi = daysOff.count
+        while lo < hi { let mid = (lo + hi) / 2; if daysOff[mid].date < d { lo = mid + 1 } else { hi = mid } }
+        return lo
+    }
+
+    private func index(_ d: LocalDate) throws -> Int {
+        let i = d.dayNumber &- base
+        guard i >= 0, i < prefix.count - 1 else { throw Self.outOfRange(d) }
+        return i
+    }
+
+    private static func outOfRange(_ d: LocalDate) -> CalendarError {
+        CalendarError("date \(d.iso) is outside the supported range \(supported.lowerBound.iso) to \(supported.upperBound.iso)")
+    }
 }

@@ -1,1 +1,22 @@
-// Benchmarks: see README.
+// drwatch-bench NAME: one benchmark per name, one file per benchmark (see README).
+// Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench calendar
+import Foundation
+
+let names = ["calendar"]
+let name = CommandLine.arguments.dropFirst().first ?? "all"
+
+func run(_ name: String) throws {
+    switch name {
+    case "calendar": try CalendarBench.run()
+    default:
+        FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
+        exit(64)
+    }
+}
+
+do {
+    if name == "all" { for n in names { try run(n) } } else { try run(name) }
+} catch {
+    FileHandle.standardError.write(Data("drwatch-bench: \(error)\n".utf8))
+    exit(70)
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+
+/// A swift-log handler writing one line per record to stderr with the sd-daemon priority prefix
+/// (`<3>` error ... `<7>` debug), so journald keeps the levels:
+/// `<6>Reminder sent dispute.ref=DR-1 stage=2`.
+///
+/// Metadata values are printed as given: callers put case references in them, never names,
+/// passwords or tokens. CR and LF in a value are escaped so one record stays one line.
+public struct JournalLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let write: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - label: the logger label (not printed; journald knows the unit).
+    ///   - level: the minimum level.
+    ///   - write: where a finished line goes; stderr by default (tests pass a collector).
+    public init(label: String, level: Logger.Level = .info,
+                write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+        self.label = label
+        self.logLevel = level
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var line = "<\(Self.priority(event.level))>\(Self.oneLine(event.message.description))"
+        for key in merged.keys.sorted() {
+            line += " \(key)=\(Self.oneLine(merged[key]!.description))"
+        }
+        write(line + "\n")
+    }
+
+    /// syslog priorities used by sd-daemon(3).
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    static func oneLine(_ s: String) -> String {
+        guard s.contains(where: { $0 == "\n" || $0 == "\r" }) else { return s }
+        return s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
