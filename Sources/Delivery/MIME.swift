@@ -39,7 +39,7 @@ public enum MIMEBuilder {
 
         let altBoundary = "=_drw_alt_\(idHash.prefix(24))"
         var alt: [String] = []
-        alt.append("Content-Type: multipart/alternative; boundary=\"\(altBoundary)\"")
+        alt.append("Content-Type: multipart/alternative;\r\n boundary=\"\(altBoundary)\"")
         alt.append("")
         alt.append("--\(altBoundary)")
         alt.append(contentsOf: textPart("plain", email.textBody))
@@ -54,7 +54,7 @@ public enum MIMEBuilder {
             lines.append(contentsOf: alt)
         } else {
             let mixed = "=_drw_mix_\(idHash.prefix(24))"
-            lines.append("Content-Type: multipart/mixed; boundary=\"\(mixed)\"")
+            lines.append("Content-Type: multipart/mixed;\r\n boundary=\"\(mixed)\"")
             lines.append("")
             lines.append("--\(mixed)")
             lines.append(contentsOf: alt)

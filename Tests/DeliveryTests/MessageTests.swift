@@ -79,7 +79,7 @@ func decodeWords(_ s: String) -> String {
         let subject = "Délai dépassé — étape 2 – case ABC-123 ✓"
         let raw = try render(sampleEmail(subject: subject))
         let value = try #require(header(raw, "Subject"))
-        #expect(value.unicodeScalars.allSatisfy(\.isASCII))
+        #expect(value.unicodeScalars.allSatisfy { $0.isASCII })
         #expect(value.hasPrefix("=?utf-8?B?"))
         #expect(decodeWords(value) == subject)
     }
@@ -107,7 +107,7 @@ func decodeWords(_ s: String) -> String {
         let ics = ICSBuilder.deadlineEvent(id: "x", due: composedAt.addingTimeInterval(86400), summary: "Due", stamp: composedAt)
         let raw = try render(sampleEmail(attachments: [ICSBuilder.attachment(ics)]))
         #expect(header(raw, "Content-Type")?.hasPrefix("multipart/mixed; boundary=") == true)
-        #expect(raw.contains("Content-Type: multipart/alternative; boundary="))
+        #expect(raw.contains("Content-Type: multipart/alternative;\r\n boundary="))
         #expect(raw.contains("Content-Disposition: attachment; filename=\"deadline.ics\""))
         #expect(raw.contains(ics.base64EncodedString().prefix(76)))
     }

@@ -57,13 +57,13 @@ import Testing
     ])
     func smtpURLAndTLSMode(url: String, tls: SMTPConfig.TLSMode, valid: Bool) {
         let c = SMTPConfig(url: url, from: "drwatch <drwatch@council.example>", tls: tls)
-        #expect((try? c.validate()) != nil == valid)
+        #expect(((try? c.validate()) != nil) == valid)
     }
 
     @Test(arguments: [("https://hooks.example/abc", true), ("http://127.0.0.1:8080/x", true),
                       ("http://hooks.example/abc", false), ("ftp://hooks.example", false)])
     func webhookURL(url: String, valid: Bool) {
-        #expect((try? WebhookEndpoint(name: "w", url: url).validate()) != nil == valid)
+        #expect(((try? WebhookEndpoint(name: "w", url: url).validate()) != nil) == valid)
     }
 
     @Test func secretComesFromCredentialsDirectoryWithoutTrailingNewline() throws {
@@ -131,7 +131,7 @@ import Testing
         let dir = try makeTempDir("outbox")
         let t = FileTransport(directory: dir.appendingPathComponent("out"))
         let results = await t.send([sampleEmail(), sampleEmail()])
-        #expect(results.allSatisfy(\.isComplete))
+        #expect(results.allSatisfy { $0.isComplete })
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path)
         #expect(files.count == 1)
         let name = try #require(files.first)
