@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "DisputeCoreTests", dependencies: ["DisputeCore"]),
         .testTarget(name: "DisputeStoreTests", dependencies: ["DisputeStore"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Servers"]),
         .testTarget(name: "DisputeServiceTests", dependencies: ["DisputeService", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays"]),
     ]
