@@ -1,3 +1,4 @@
+import DisputeCore
 import DisputeService
 import TOML
 import DisputeStore
@@ -11,6 +12,7 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     case let e as ConfigFileMissing: return CommandFailure(e.description, code: Sysexits.noInput)
     case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
+    case let e as DomainError: return CommandFailure(e.description, code: Sysexits.dataErr)
     default: return nil
     }
 }
