@@ -40,7 +40,9 @@ final class ServerProcess: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        // SIGKILL: a child started from a libdispatch worker thread inherits a signal mask that
+        // blocks SIGTERM, so terminate() alone can leave it running (and waitUntilExit hanging).
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 
     /// The JSON files the server wrote, with this prefix, in order.

@@ -10,6 +10,11 @@ when it does not match. --discard counts without writing (benchmark).
 import argparse, hashlib, hmac, json, os, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# A child of a libdispatch worker thread inherits a mask blocking SIGTERM: unblock it.
+import signal
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 p = argparse.ArgumentParser()
 p.add_argument("--outdir", required=True)
 p.add_argument("--statuses", default="200")

@@ -11,6 +11,11 @@ import argparse, asyncio, base64, json, os, ssl, sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+# A child of a libdispatch worker thread inherits a mask blocking SIGTERM: unblock it.
+import signal
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 p = argparse.ArgumentParser()
 p.add_argument("--outdir", required=True)
 p.add_argument("--cert"); p.add_argument("--key")
