@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML",
+            "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,6 +58,6 @@ let package = Package(
             "DisputeService", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays"]),
     ]
 )

@@ -164,7 +164,7 @@ public final class Poller: Sendable {
                 if !p.unroutable.isEmpty { meta["unroutable"] = "\(p.unroutable.joined(separator: ","))" }
                 logger.info(dryRun ? "Would enqueue notification" : "Notification enqueued", metadata: meta)
                 if !p.unroutable.isEmpty {
-                    logger.warning("No address for role; told the admin role instead", metadata: [
+                    logger.warning("No address for role; the admin role receives it instead", metadata: [
                         "dispute.ref": "\(p.item.ref ?? "")", "roles": "\(p.unroutable.joined(separator: ","))"])
                 }
             }
@@ -310,5 +310,24 @@ public final class Poller: Sendable {
             if let notice { meta["admin_notice"] = "\(notice.1)" }
             logger.error(notify && notice == nil ? "Notification parked; no other channel to tell the admin" : "Notification parked", metadata: meta)
         }
+    }
+}
+
+extension Poller {
+    /// The poller of a loaded runtime (config, policies, calendars): what `drwatch run` and
+    /// `drwatch tick` use.
+    ///
+    /// - Parameters:
+    ///   - runtime: from `Runtime.load(config:)`.
+    ///   - store: the open, migrated store.
+    ///   - logger: one line per decision and delivery.
+    ///   - templates: the message templates; loaded from the config (`templates_dir` over the
+    ///     shipped ones) when nil.
+    /// - Throws: `ConfigFileError` for a missing or broken template, `DeliveryError` for a
+    ///   transport the config cannot describe.
+    public convenience init(runtime: Runtime, store: any DisputeRepository, logger: Logger,
+                            templates: TemplateSet? = nil) throws {
+        try self.init(config: runtime.config, store: store, engine: { try runtime.engine(for: $0) },
+                      templates: try templates ?? TemplateSet.load(config: runtime.config), logger: logger)
     }
 }

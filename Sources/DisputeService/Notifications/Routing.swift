@@ -49,7 +49,7 @@ public struct Route: Equatable, Sendable {
     /// Webhooks that list the addressed role.
     public var webhooks: [String]
     /// Roles with no address anywhere (the addressed role when it has no webhook either, and
-    /// copied roles): logged, and reported in the message.
+    /// copied roles): logged, reported in the message, and the admin role receives it instead.
     public var unroutable: [String]
     /// True when the message was redirected to the admin role because the addressed role has
     /// no address and no webhook.
@@ -88,6 +88,8 @@ public func route(_ intent: NotificationIntent, dispute: Dispute?, config: Drwat
         if a.isEmpty { unroutable.append(role) }
         cc += a
     }
+    // A copied role with no address: the admin is copied in its place (never a silent drop).
+    if !redirected && unroutable.count > 0 { cc += addresses(of: adminRole, dispute: nil, config: config) }
     let lowerTo = Set(to.map { $0.lowercased() })
     cc = unique(cc).filter { !lowerTo.contains($0.lowercased()) }
     return Route(to: unique(to), cc: cc, webhooks: hooks, unroutable: unroutable, redirectedToAdmin: redirected)

@@ -158,7 +158,7 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
         "kind": kp?.title ?? dispute.kind.rawValue, "policy": policy?.title ?? dispute.policy,
         "urgent": intent.urgency == .urgent, "identity": intent.identity,
     ]
-    if let sp { f["stageName"] = sp.name; f["hasStage"] = true }
+    if let sp { f["stageName"] = sp.name; f["stageTitle"] = stageTitle(sp); f["hasStage"] = true }
 
     // When: the exact deadline instant when the evaluation has it, else close of business.
     var due: Date?
@@ -183,7 +183,7 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
         let alerted = sp.breachAlert.filter { $0 != intent.role }
         var c = ""
         if sp.onBreach == .escalate, let next {
-            c = "it escalates to Stage \(next.number) (\(next.name)), owned by \(next.owner)"
+            c = "it escalates to \(stageTitle(next)), owned by \(next.owner)"
             f["nextStage"] = next.number; f["nextOwner"] = next.owner; f["escalates"] = true
         }
         if !alerted.isEmpty { c += (c.isEmpty ? "" : ", and ") + "\(list(alerted)) \(alerted.count == 1 ? "is" : "are") alerted" }
@@ -199,10 +199,16 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
     others = unique(others.filter { $0 != intent.role })
     if !others.isEmpty { f["alsoTold"] = list(others) }
     if !intent.copy.isEmpty { f["copied"] = list(intent.copy) }
-    if route.redirectedToAdmin {
-        f["unroutable"] = "drwatch has no address for the role \(intent.role) (neither this dispute's people nor [roles] in the config), so this message went to the admin role instead. Add an address for \(intent.role) to [roles]."
+    if !route.unroutable.isEmpty {
+        let roles = list(route.unroutable)
+        f["unroutable"] = "drwatch has no address for \(roles) (neither this dispute's people nor [roles] in the config), so the admin role receives this message in \(route.unroutable.count == 1 ? "its" : "their") place. Add the address\(route.unroutable.count == 1 ? "" : "es") to [roles]."
     }
     return f
+}
+
+/// `Stage 2 (Meeting)`, or the name alone when it already says `Stage 2: ...`.
+func stageTitle(_ sp: StagePolicy) -> String {
+    sp.name.lowercased().hasPrefix("stage \(sp.number)") ? sp.name : "Stage \(sp.number) (\(sp.name))"
 }
 
 /// `a`, `a and b`, `a, b and c`.
