@@ -122,6 +122,11 @@ public final class Poller: Sendable {
         return summary
     }
 
+    /// The first half of a poll: evaluate and enqueue, deliver nothing (benchmarks, tools).
+    public func enqueueOnly(now: Date) async throws -> TickSummary {
+        try await enqueue(now: now, dryRun: false)
+    }
+
     // MARK: Plan and enqueue
 
     private func enqueue(now: Date, dryRun: Bool) async throws -> TickSummary {
@@ -180,6 +185,7 @@ public final class Poller: Sendable {
             rounds += 1
             let due = try await work.run { [store] in try store.duePending(now: now, limit: 200) }
             if due.isEmpty { return }
+            let parkedBefore = summary.parked
             var byChannel: [String: [OutboxEntry]] = [:]
             var order: [String] = []
             for e in due {
@@ -199,7 +205,8 @@ public final class Poller: Sendable {
                     }
                 }
             }
-            if due.count < 200 { return }
+            // Admin notices enqueued by this round are due now: one more round delivers them.
+            if due.count < 200 && summary.parked == parkedBefore { return }
         }
     }
 

@@ -154,9 +154,9 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
     let kp = policy?.kinds[dispute.kind]
     let sp = intent.stage > 0 ? kp?.stage(intent.stage) : nil
     var f: [String: Any] = [
-        "ref": dispute.ref, "role": intent.role, "stage": intent.stage, "reason": intent.reason,
+        "ref": oneLine(dispute.ref), "role": intent.role, "stage": intent.stage, "reason": intent.reason,
         "kind": kp?.title ?? dispute.kind.rawValue, "policy": policy?.title ?? dispute.policy,
-        "urgent": intent.urgency == .urgent, "identity": intent.identity,
+        "urgent": intent.urgency == .urgent, "identity": oneLine(intent.identity),
     ]
     if let sp { f["stageName"] = sp.name; f["stageTitle"] = stageTitle(sp); f["hasStage"] = true }
 
