@@ -43,6 +43,7 @@ let package = Package(
         ]),
         .executableTarget(name: "drwatch-bench", dependencies: [
             "WorkingDays", "DisputeCore", "DisputeStore", "DisputeService", "Delivery",
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "WorkingDaysTests", dependencies: ["WorkingDays"]),

@@ -2,12 +2,13 @@
 // Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench calendar
 import Foundation
 
-let names = ["calendar"]
+let names = ["calendar", "delivery"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
     switch name {
     case "calendar": try CalendarBench.run()
+    case "delivery": try DeliveryBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
         exit(64)
