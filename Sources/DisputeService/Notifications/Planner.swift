@@ -34,11 +34,18 @@ public func outboxIdentity(_ intent: NotificationIntent, channel: Channel, mail:
 }
 
 /// Routes every intent of every evaluation.
-public func candidates(_ evaluated: [Evaluated], config: DrwatchConfig) -> [Candidate] {
+///
+/// - Parameter isKnown: identities already in the outbox; an intent whose every possible
+///   identity is known is skipped before routing (the fast path of a poll with nothing new).
+public func candidates(_ evaluated: [Evaluated], config: DrwatchConfig, isKnown: (String) -> Bool = { _ in false }) -> [Candidate] {
     let mail = Channel.mail(config)
+    var hooksByRole: [String: [String]] = [:]
+    for w in config.webhooks { for r in w.roles { hooksByRole[r, default: []].append(w.name) } }
     var out: [Candidate] = []
     for (i, e) in evaluated.enumerated() {
         for intent in e.evaluation.intents {
+            let id = intent.identity
+            if isKnown(id), (hooksByRole[intent.role] ?? []).allSatisfy({ isKnown("\(id)@\($0)") }) { continue }
             let r = route(intent, dispute: e.dispute, config: config)
             var ids: [(Channel, String)] = []
             if !r.envelope.isEmpty { ids.append((mail, intent.identity)) }

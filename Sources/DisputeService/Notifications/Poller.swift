@@ -43,6 +43,15 @@ public struct TickSummary: Sendable {
     }
 }
 
+/// A set of outbox identities shared by the polls of one Poller.
+final class IdentityCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<String>()
+    func unknown(_ ids: [String]) -> [String] { lock.lock(); defer { lock.unlock() }; return ids.filter { !set.contains($0) } }
+    func withSet<T>(_ body: (Set<String>) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(set) }
+    func insert<S: Sequence>(_ ids: S) where S.Element == String { lock.lock(); set.formUnion(ids); lock.unlock() }
+}
+
 /// Runs blocking work (SQLite, evaluation of every dispute, file writes) on its own serial
 /// queue, never on the two threads of the Swift concurrency pool.
 final class WorkQueue: Sendable {
@@ -71,6 +80,9 @@ public final class Poller: Sendable {
     private let backoff: Backoff
     private let jitter: @Sendable () -> Double
     private let work = WorkQueue(label: "drwatch.poller")
+    /// Identities known to be in the outbox (rows are never deleted, so this only grows): a
+    /// poll with nothing new asks the store nothing and writes nothing.
+    private let inOutbox = IdentityCache()
     /// Messages per SMTP connection (cancellation is checked between batches).
     private let emailBatchSize: Int
 
@@ -130,7 +142,7 @@ public final class Poller: Sendable {
     // MARK: Plan and enqueue
 
     private func enqueue(now: Date, dryRun: Bool) async throws -> TickSummary {
-        let (store, engineFor, config, templates, logger) = (self.store, self.engineFor, self.config, self.templates, self.logger)
+        let (store, engineFor, config, templates, logger, inOutbox) = (self.store, self.engineFor, self.config, self.templates, self.logger, self.inOutbox)
         return try await work.run {
             var summary = TickSummary(now: now)
             let disputes = try store.disputes(openOnly: true)
@@ -150,16 +162,24 @@ public final class Poller: Sendable {
                     logger.error("Dispute skipped", metadata: ["dispute.ref": "\(d.ref)", "reason": "\(error)"])
                 }
             }
-            let cands = candidates(evaluated, config: config)
-            let ids = cands.flatMap { $0.identities.map(\.identity) }
+            let cands = inOutbox.withSet { known in candidates(evaluated, config: config, isKnown: { known.contains($0) }) }
+            let ids = inOutbox.unknown(cands.flatMap { $0.identities.map(\.identity) })
             // Rendering happens inside the transaction, for the identities not yet in the outbox only.
             func planNew(_ r: any DisputeReading) throws -> [PlannedMessage] {
-                plan(cands, evaluated: evaluated, known: try r.knownIdentities(among: ids), templates: templates, now: now)
+                let known = try r.knownIdentities(among: ids)
+                inOutbox.insert(known)
+                let fresh = Set(ids).subtracting(known)
+                let relevant = cands.filter { $0.identities.contains { fresh.contains($0.identity) } }
+                let notFresh = Set(relevant.flatMap { $0.identities.map(\.identity) }).subtracting(fresh)
+                return plan(relevant, evaluated: evaluated, known: notFresh, templates: templates, now: now)
             }
             let planned: [PlannedMessage]
             if ids.isEmpty { planned = [] }
             else if dryRun { planned = try store.read { try planNew($0) } }
-            else { planned = try store.write { tx in let p = try planNew(tx); try tx.enqueue(p.map(\.item)); return p } }
+            else {
+                planned = try store.write { tx in let p = try planNew(tx); try tx.enqueue(p.map(\.item)); return p }
+                inOutbox.insert(planned.map(\.item.identity))
+            }
             summary.planned = planned
             summary.enqueued = planned.count
             for p in planned {
