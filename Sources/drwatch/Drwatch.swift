@@ -15,6 +15,10 @@ struct Drwatch: AsyncParsableCommand {
             DisputeCommand.self,
             DueCommand.self,
             ImportCommand.self,
+            TickCommand.self,
+            OutboxCommand.self,
+            RenderCommand.self,
+            SendTestCommand.self,
             CalendarCommand.self,
             ReportCommand.self,
         ]

@@ -1,3 +1,4 @@
+import Delivery
 import DisputeCore
 import DisputeService
 import TOML
@@ -13,6 +14,7 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
     case let e as DomainError: return CommandFailure(e.description, code: Sysexits.dataErr)
+    case let e as DeliveryError: return CommandFailure(e.description, code: e.kind == .configuration ? Sysexits.config : Sysexits.unavailable)
     default: return nil
     }
 }

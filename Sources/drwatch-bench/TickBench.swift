@@ -1,0 +1,92 @@
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Logging
+import WorkingDays
+
+/// `drwatch-bench tick [COUNT]`: one poll (`Poller.tick`) over COUNT open disputes (default
+/// 100,000) with nothing new to send: every notice they are due is already in the outbox.
+/// Reports the whole poll (load, evaluate, dedup against the outbox, deliver nothing) and the
+/// load from SQLite alone, for scale. Target: < 250 ms (issue 6).
+enum TickBench {
+    static func run() throws {
+        let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 100_000 : 100_000
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let policyPath = root.appendingPathComponent("config/policies/four-stage.toml").path
+        let configPath = folder.appendingPathComponent("drwatch.toml").path
+        try """
+            database = "\(folder.appendingPathComponent("bench.sqlite").path)"
+            policies = ["\(policyPath)"]
+            [roles]
+            admin = ["admin@council.example"]
+            iro = ["iro@council.example"]
+            [files]
+            directory = "out"
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try DrwatchConfig.load(path: configPath, environment: [:])
+        let runtime = try Runtime.load(config: config)
+        let store = try SQLiteStore(path: config.database)
+        try store.migrate()
+
+        let start = CivilTime.london.parse("2026-11-23T10:00")!
+        let iro = Actor(role: "iro", email: "iro@council.example")
+        try store.insertAll((0..<count).map { i in
+            Dispute(ref: "CASE-\(i)", policy: "four-stage", kind: .formal, category: .general, type: .practice,
+                    division: .englandAndWales, childRef: "CHILD-\(i)", raisedBy: iro,
+                    people: ["team-manager": ["tm\(i % 300)@council.example"]],
+                    events: [DisputeEvent(at: start.addingTimeInterval(Double(i % 3600)), by: iro, change: .opened(stage: 1))])
+        })
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        let poller = try Poller(runtime: runtime, store: store, logger: logger,
+                                templates: TemplateSet.load(shipped: root.appendingPathComponent("config/templates").path))
+        let now = CivilTime.london.parse("2026-11-23T12:00")!
+        var seeded = 0
+        let seed = try time { seeded = try syncTick { try await poller.enqueueOnly(now: now) }.enqueued }
+        // Pretend they were delivered, so the measured poll has nothing new to send.
+        let pending = try store.outbox(filter: .pending)
+        try store.write { tx in for e in pending { try tx.markSent(id: e.id, at: now) } }
+
+        let later = now.addingTimeInterval(60)
+        var summary: TickSummary?
+        var runs: [Double] = []
+        for _ in 0..<3 { runs.append(try time { summary = try syncTick { try await poller.tick(now: later) } }) }
+        var disputes: [Dispute] = []
+        let load = try time { disputes = try store.disputes(openOnly: true) }
+        var evaluated: [Evaluated] = []
+        let evaluate = try time {
+            let contexts = childContexts(disputes)
+            for (d, c) in zip(disputes, contexts) {
+                let engine = try runtime.engine(for: d)
+                let e = try engine.evaluate(d, context: c, now: later)
+                if !e.intents.isEmpty { evaluated.append(Evaluated(dispute: d, evaluation: e, engine: engine)) }
+            }
+        }
+        var routed = 0
+        let route = try time { routed = candidates(evaluated, config: config).count }
+        let counts = try time { _ = try store.outboxCounts(); _ = try store.nextAttemptAt() }
+        let s = summary!
+        print("tick: \(count) open disputes, nothing new to send: poll \(runs.map { "\(ms($0))" }.joined(separator: "/")) ms (best \(ms(runs.min()!)) ms, target 250); of which, measured apart: load from SQLite \(ms(load)) ms, evaluate \(ms(evaluate)) ms, route every one of \(routed) intents (the poll skips known ones) \(ms(route)) ms, outbox counts \(ms(counts)) ms; enqueued \(s.enqueued), sent \(s.sent)")
+        print("tick: seeding poll (render and enqueue \(seeded) notices in one transaction): \(ms(seed)) ms")
+    }
+
+    /// Runs an async poll from synchronous benchmark code.
+    private static func syncTick(_ body: @escaping @Sendable () async throws -> TickSummary) throws -> TickSummary {
+        final class Box: @unchecked Sendable { var result: Result<TickSummary, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task { do { box.result = .success(try await body()) } catch { box.result = .failure(error) }; done.signal() }
+        done.wait()
+        return try box.result!.get()
+    }
+
+    private static func time(_ body: () throws -> Void) throws -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+    private static func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+}

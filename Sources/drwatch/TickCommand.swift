@@ -1,0 +1,49 @@
+import ArgumentParser
+import DisputeService
+import Foundation
+import Logging
+
+/// `drwatch tick [--at TIME] [--dry-run]`: one poll of the notification pipeline (what the
+/// daemon does every poll): evaluate every open dispute, enqueue new notifications, deliver
+/// what is due. With `--dry-run`, prints what would be enqueued and delivered, and why, and
+/// writes and sends nothing. Exit 0; 66/78 config problems; 74/75 store problems.
+struct TickCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tick",
+        abstract: "Run one poll: plan, enqueue and deliver notifications (--dry-run: only say what would happen).")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Poll as if it were this time (ISO 8601; Europe/London without an offset).", valueName: "time"))
+    var at: String?
+    @Flag(name: .customLong("dry-run"), help: "Print what would be sent and why; write and send nothing.")
+    var dryRun = false
+
+    func run() async throws {
+        let session = try Session(global)
+        let now = try parseAt(at)
+        let poller = try Poller(runtime: session.runtime, store: session.store, logger: commandLogger(level: dryRun ? .warning : .info))
+        let s = try await poller.tick(now: now, dryRun: dryRun)
+        var out = ""
+        for skip in s.skipped { warn("skipped \(skip.ref): \(skip.reason)") }
+        for p in s.planned {
+            out += "\(dryRun ? "would enqueue" : "enqueued") \(p.item.identity) via \(p.channel) to \(p.item.recipients.count) recipient(s): \(p.reason)"
+            if !p.unroutable.isEmpty { out += " [no address for \(p.unroutable.joined(separator: ", ")): sent to admin]" }
+            out += "\n"
+        }
+        if dryRun {
+            for e in s.due { out += "would deliver #\(e.id) \(e.item.identity) via \(e.item.channel) (attempt \(e.attempts + 1))\n" }
+            out += "dry run at \(iso(now)): \(s.enqueued) to enqueue, \(s.due.count) to deliver; nothing written\n"
+        } else {
+            out += "tick at \(iso(now)): \(s.enqueued) enqueued, \(s.sent) sent, \(s.failed) failed, \(s.parked) parked\n"
+        }
+        out += s.statusLine + (s.nextWakeUp.map { "; next wake-up \(iso($0))" } ?? "") + "\n"
+        writeOut(out)
+    }
+}
+
+/// A logger for a command: journald-style lines on stderr (never bootstrapped globally).
+func commandLogger(level: Logger.Level) -> Logger {
+    var logger = Logger(label: "drwatch") { JournalLogHandler(label: $0, level: level) }
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,190 @@
+import Delivery
+import DisputeCore
+import DisputeStore
+import Foundation
+import Testing
+import WorkingDays
+@testable import DisputeService
+
+/// The pure decisions of the pipeline, as tables: routing, the unroutable-role check, what to
+/// do after an attempt, which channel tells the admin, rendering.
+@Suite("Notification decisions")
+struct NotificationDecisionTests {
+    static func config(_ extra: String = "") throws -> DrwatchConfig {
+        try DrwatchConfig.parse(text: """
+            policies = ["p.toml"]
+            [roles]
+            admin = ["admin@council.example"]
+            team-manager = ["team-mailbox@council.example"]
+            iro = ["iro@council.example"]
+            \(extra)
+            """, path: "/etc/drwatch/drwatch.toml")
+    }
+
+    /// A real intent from the engine (its initialiser is the engine's own), re-addressed.
+    static func intent(_ role: String, copy: [String] = []) throws -> NotificationIntent {
+        let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: "four-stage.toml")
+        let engine = Engine(policy: policy, calendar: try WorkingCalendar(division: .englandAndWales))
+        var i = try engine.evaluate(dispute(), now: london("2026-11-23T10:05")).intents[0]
+        i.role = role; i.copy = copy
+        return i
+    }
+
+    static func dispute(people: [String: [String]] = [:]) -> Dispute {
+        Dispute(ref: "DR-1", policy: "four-stage", kind: .formal, category: .general, type: .practice, division: .englandAndWales,
+                raisedBy: Actor(role: "iro", email: "iro@council.example"), people: people,
+                events: [DisputeEvent(at: london("2026-11-23T10:00"), change: .opened(stage: 1))])
+    }
+
+    struct RouteCase: Sendable, CustomTestStringConvertible {
+        var name: String; var role: String; var copy: [String]; var people: [String: [String]]
+        var to: [String]; var cc: [String]; var webhooks: [String]; var unroutable: [String]
+        var testDescription: String { name }
+    }
+
+    @Test(arguments: [
+        RouteCase(name: "the dispute's own person comes first", role: "team-manager", copy: [], people: ["team-manager": ["tm@council.example"]],
+                  to: ["tm@council.example"], cc: [], webhooks: [], unroutable: []),
+        RouteCase(name: "else the [roles] directory", role: "team-manager", copy: [], people: [:],
+                  to: ["team-mailbox@council.example"], cc: [], webhooks: [], unroutable: []),
+        RouteCase(name: "copied roles are envelope recipients", role: "team-manager", copy: ["iro"], people: [:],
+                  to: ["team-mailbox@council.example"], cc: ["iro@council.example"], webhooks: [], unroutable: []),
+        RouteCase(name: "a role listed on a webhook also goes there", role: "head-of-service", copy: [], people: [:],
+                  to: [], cc: [], webhooks: ["hos-channel"], unroutable: []),
+        RouteCase(name: "a role with no address anywhere goes to the admin", role: "service-director", copy: [], people: [:],
+                  to: ["admin@council.example"], cc: [], webhooks: [], unroutable: ["service-director"]),
+        RouteCase(name: "a copied role with no address copies the admin", role: "team-manager", copy: ["service-director"], people: [:],
+                  to: ["team-mailbox@council.example"], cc: ["admin@council.example"], webhooks: [], unroutable: ["service-director"]),
+    ])
+    func routing(_ c: RouteCase) throws {
+        let config = try Self.config("""
+            [[webhook]]
+            name = "hos-channel"
+            url = "https://hooks.example/x"
+            format = "slack"
+            roles = ["head-of-service"]
+            """)
+        let r = route(try Self.intent(c.role, copy: c.copy), dispute: Self.dispute(people: c.people), config: config)
+        #expect(r.to == c.to)
+        #expect(r.cc == c.cc)
+        #expect(r.webhooks == c.webhooks)
+        #expect(r.unroutable == c.unroutable)
+    }
+
+    @Test func checkConfigFindsEveryRoleAPolicyCanNotifyWithoutAnAddress() throws {
+        let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: "four-stage.toml")
+        let missing = unroutableRoles(config: try Self.config(), policies: [policy])
+        #expect(missing.contains("service-manager") && missing.contains("director-of-childrens-services"))
+        #expect(!missing.contains("team-manager") && !missing.contains("iro") && !missing.contains("admin"))
+        let hooked = unroutableRoles(config: try Self.config("""
+            [[webhook]]
+            name = "sm"
+            url = "https://hooks.example/x"
+            format = "teams"
+            roles = ["service-manager"]
+            """), policies: [policy])
+        #expect(!hooked.contains("service-manager"))
+        let noAdmin = try DrwatchConfig.parse(text: "policies = [\"p.toml\"]", path: "/x/drwatch.toml")
+        #expect(unroutableRoles(config: noAdmin, policies: []) == ["admin"])
+    }
+
+    struct AttemptCase: Sendable, CustomTestStringConvertible {
+        var name: String; var attemptsBefore: Int; var error: DeliveryError?; var event: String; var expected: DeliveryAction
+        var testDescription: String { name }
+    }
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test(arguments: [
+        AttemptCase(name: "accepted: sent", attemptsBefore: 0, error: nil, event: "opened", expected: .sent),
+        AttemptCase(name: "refused connection: retry after the base delay", attemptsBefore: 0,
+                    error: DeliveryError(.unreachable, "down"), event: "opened",
+                    expected: .retry(at: t0.addingTimeInterval(60), error: "down (will retry)")),
+        AttemptCase(name: "third failure: delay doubled twice", attemptsBefore: 2,
+                    error: DeliveryError(.httpStatus(503), "busy"), event: "opened",
+                    expected: .retry(at: t0.addingTimeInterval(240), error: "busy (will retry)")),
+        AttemptCase(name: "HTTP 400: parked at once, admin told", attemptsBefore: 0,
+                    error: DeliveryError(.httpStatus(400), "bad"), event: "opened",
+                    expected: .park(reason: "permanent failure: bad", notifyAdmin: true)),
+        AttemptCase(name: "retries ran out: parked", attemptsBefore: 4,
+                    error: DeliveryError(.timeout, "slow"), event: "breach",
+                    expected: .park(reason: "gave up after 5 attempts; last: slow", notifyAdmin: true)),
+        AttemptCase(name: "an admin notice that fails for good is not itself notified", attemptsBefore: 0,
+                    error: DeliveryError(.smtpReply(code: 550), "no such mailbox"), event: "admin-parked",
+                    expected: .park(reason: "permanent failure: no such mailbox", notifyAdmin: false)),
+    ])
+    func afterAnAttempt(_ c: AttemptCase) throws {
+        // OutboxEntry is the store's value (no public initialiser): decoded as the store would hand it over.
+        let json = """
+            {"id": 1, "state": "pending", "attempts": \(c.attemptsBefore), "nextAttemptAt": 0, "recipients": [],
+             "item": {"identity": "X", "ref": "DR-1", "event": "\(c.event)", "urgency": "normal", "recipients": [],
+                      "channel": "email", "subject": "s", "body": "b", "createdAt": 0}}
+            """
+        let entry = try JSONDecoder().decode(OutboxEntry.self, from: Data(json.utf8))
+        #expect(decide(entry, error: c.error, backoff: Backoff(base: 60, cap: 3600, maxAttempts: 5), now: Self.t0, jitter: 1) == c.expected)
+    }
+
+    @Test func theAdminIsToldByAnotherChannel() throws {
+        let plain = try Self.config()
+        let withHook = try Self.config("""
+            [[webhook]]
+            name = "ops"
+            url = "https://hooks.example/x"
+            format = "slack"
+            roles = ["admin"]
+            [email]
+            url = "smtp://mail.example:587"
+            from = "drwatch@council.example"
+            """)
+        #expect(adminChannel(failed: .email, config: withHook) == .webhook("ops"))
+        #expect(adminChannel(failed: .webhook("ops"), config: withHook) == .email)
+        #expect(adminChannel(failed: .webhook("other"), config: plain) == .files)
+        #expect(adminChannel(failed: .files, config: plain) == nil)
+    }
+
+    @Test func theRepeatContextCountsEarlierRecordsForTheSameChild() {
+        var a = Self.dispute(); a.ref = "A"; a.childRef = "C1"
+        var b = Self.dispute(); b.ref = "B"; b.childRef = "C1"; b.events[0].at = a.events[0].at.addingTimeInterval(60)
+        var c = Self.dispute(); c.ref = "C"; c.childRef = "C2"
+        #expect(childContexts([b, a, c]).map(\.earlierRecordsForChild) == [1, 0, 0])
+    }
+
+    @Test func shippedTemplatesSayWhatWhenWhichCaseWhatIfMissedAndWhoElseAndEscapeHTML() throws {
+        let templates = try TemplateSet.load(shipped: shippedTemplates)
+        let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: "four-stage.toml")
+        var d = Self.dispute()
+        d.ref = "DR-<b>&1"
+        let engine = Engine(policy: policy, calendar: try WorkingCalendar(division: .englandAndWales))
+        // Opened Mon 23 Nov 10:00: 5 working days, due Mon 30 Nov; the 2-days-left reminder is on Thu 26 Nov.
+        let evaluation = try engine.evaluate(d, now: london("2026-11-26T09:00"))
+        let intent = try #require(evaluation.intents.first { $0.event == .reminderWorkingDays(2) })
+        var other = intent; other.role = "iro"
+        let facts = messageFacts(intent: intent, dispute: d, evaluation: evaluation, policy: policy, settings: EngineSettings(),
+                                 route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
+                                 siblings: [intent, other])
+        let m = templates.render("reminder", facts: facts)
+        #expect(m.subject == "Reminder: DR-<b>&1 Stage 1 due Mon 30 Nov 2026, 17:00 (2 working days left)")
+        #expect(m.text.contains("due by Mon 30 Nov 2026, 17:00"))
+        #expect(m.text.contains("If it is not done by then, it escalates to Stage 2"))
+        #expect(m.text.contains("Also told: iro."))
+        #expect(m.html.contains("DR-&lt;b&gt;&amp;1") && !m.html.contains("DR-<b>"))
+        #expect(!m.text.contains("&lt;"))
+    }
+
+    @Test(arguments: TemplateSet.names)
+    func everyShippedTemplateHasASubjectAndABody(_ name: String) throws {
+        let m = try TemplateSet.load(shipped: shippedTemplates).render(name, facts: ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00"])
+        #expect(!m.subject.isEmpty)
+        #expect(m.text.count > 20)
+    }
+
+    @Test func anAdminTemplateReplacesTheShippedOneFileByFile() throws {
+        let dir = try tempFolder("templates")
+        try Data("Subject: Custom {{ref}}\n\nHello {{role}}\n".utf8).write(to: dir.appendingPathComponent("breach.txt"))
+        let t = try TemplateSet.load(shipped: shippedTemplates, override: dir.path)
+        #expect(t.render("breach", facts: ["ref": "DR-2", "role": "iro"]).subject == "Custom DR-2")
+        #expect(t.sources["reminder.txt"] == shippedTemplates + "/reminder.txt")
+        try Data("no subject line".utf8).write(to: dir.appendingPathComponent("opened.txt"))
+        #expect(throws: (any Error).self) { try TemplateSet.load(shipped: shippedTemplates, override: dir.path) }
+    }
+}
