@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "DisputeCore", dependencies: ["WorkingDays", "TOML"]),
 
         // Edges.
-        .target(name: "DisputeStore", dependencies: ["DisputeCore", "CSQLite"]),
+        .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite"]),
         .target(name: "Delivery", dependencies: [
             "DisputeCore", "CCurl", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "DisputeService", "WorkingDays", "DisputeCore",
+            "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

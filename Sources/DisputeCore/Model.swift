@@ -121,13 +121,48 @@ public struct Dispute: Hashable, Codable, Sendable {
     public var people: [String: [String]]
     /// Ordered by time; the first is `.opened`.
     public var events: [DisputeEvent]
+    /// The subject row of the policy's timescale table (`--subject`), which sets the timescale and
+    /// owner of one stage (timescales by dispute type); `nil` when the policy has none.
+    public var subject: String?
+    /// The concern is about the stage's usual owner (a Quality of Practice alert about the Team
+    /// Manager goes to the Service Manager): the stage's `owner_if_about_owner` acts instead.
+    public var concernsOwner: Bool
+    /// Why the record was raised above the first step (a bypass on raising), when it was.
+    public var openingReason: String?
 
     public init(ref: String, policy: String, kind: RecordKind, category: IssueCategory, type: DisputeType,
                 division: Division, childRef: String? = nil, team: String? = nil, raisedBy: Actor,
-                people: [String: [String]] = [:], events: [DisputeEvent]) {
+                people: [String: [String]] = [:], events: [DisputeEvent],
+                subject: String? = nil, concernsOwner: Bool = false, openingReason: String? = nil) {
         self.ref = ref; self.policy = policy; self.kind = kind; self.category = category; self.type = type
         self.division = division; self.childRef = childRef ?? ref; self.team = team; self.raisedBy = raisedBy
         self.people = people; self.events = events
+        self.subject = subject; self.concernsOwner = concernsOwner; self.openingReason = openingReason
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case ref, policy, kind, category, type, division, childRef, team, raisedBy, people, events
+        case subject, concernsOwner, openingReason
+    }
+
+    // Written by hand so that records stored before `subject`/`concernsOwner`/`openingReason`
+    // existed still decode (the three are optional in the encoded form).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ref = try c.decode(String.self, forKey: .ref)
+        policy = try c.decode(String.self, forKey: .policy)
+        kind = try c.decode(RecordKind.self, forKey: .kind)
+        category = try c.decode(IssueCategory.self, forKey: .category)
+        type = try c.decode(DisputeType.self, forKey: .type)
+        division = try c.decode(Division.self, forKey: .division)
+        childRef = try c.decode(String.self, forKey: .childRef)
+        team = try c.decodeIfPresent(String.self, forKey: .team)
+        raisedBy = try c.decode(Actor.self, forKey: .raisedBy)
+        people = try c.decode([String: [String]].self, forKey: .people)
+        events = try c.decode([DisputeEvent].self, forKey: .events)
+        subject = try c.decodeIfPresent(String.self, forKey: .subject)
+        concernsOwner = try c.decodeIfPresent(Bool.self, forKey: .concernsOwner) ?? false
+        openingReason = try c.decodeIfPresent(String.self, forKey: .openingReason)
     }
 }
 

@@ -26,7 +26,10 @@ public struct CivilTime: Sendable {
     public let zone: TimeZone
     public static let london = CivilTime(zone: TimeZone(identifier: "Europe/London")!)
 
-    public init(zone: TimeZone) { self.zone = zone }
+    /// UTC-offset transitions for the fast conversions (shared per zone).
+    let offsets: OffsetTable
+
+    public init(zone: TimeZone) { self.zone = zone; self.offsets = OffsetTable.table(for: zone) }
 
     private var calendar: Calendar {
         var c = Calendar(identifier: .gregorian)
@@ -105,5 +108,93 @@ public struct CivilTime: Sendable {
         } else { return nil }
         let epochSeconds = d.dayNumber * 86_400 + h * 3600 + m * 60 + s - offsetSeconds
         return Date(timeIntervalSince1970: TimeInterval(epochSeconds))
+    }
+}
+
+// MARK: - Fast path (epoch seconds, precomputed UTC-offset transitions)
+
+/// The UTC-offset transitions of a zone from 1990 to 2110, computed once per zone identifier.
+/// Lets the engine convert without Foundation's Calendar in its hot path; instants near a
+/// transition (within 14 hours) fall back to Foundation so gaps and overlaps resolve exactly as
+/// `instant(_:_:)` does.
+final class OffsetTable: Sendable {
+    /// Transition instants (epoch seconds), ascending.
+    let transitions: [Int]
+    /// Offset (seconds east of UTC) from each transition on.
+    let offsetsAfter: [Int]
+    let offsetBefore: Int
+    static let lowerBound = 631_152_000      // 1990-01-01T00:00Z
+    static let upperBound = 4_417_977_600    // 2110-01-01T00:00Z
+
+    init(zone: TimeZone) {
+        var ts: [Int] = [], offs: [Int] = []
+        var cursor = Date(timeIntervalSince1970: TimeInterval(Self.lowerBound))
+        offsetBefore = zone.secondsFromGMT(for: cursor)
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor), Int(next.timeIntervalSince1970) < Self.upperBound {
+            ts.append(Int(next.timeIntervalSince1970))
+            offs.append(zone.secondsFromGMT(for: next))
+            cursor = next
+        }
+        transitions = ts; offsetsAfter = offs
+    }
+
+    /// Index of the first transition > t.
+    @inline(__always) func upper(_ t: Int) -> Int {
+        var lo = 0, hi = transitions.count
+        while lo < hi { let mid = (lo + hi) >> 1; if transitions[mid] <= t { lo = mid + 1 } else { hi = mid } }
+        return lo
+    }
+
+    @inline(__always) func offset(at t: Int) -> Int {
+        let i = upper(t)
+        return i == 0 ? offsetBefore : offsetsAfter[i - 1]
+    }
+
+    /// Whether a transition lies within `margin` seconds of t.
+    @inline(__always) func nearTransition(_ t: Int, margin: Int) -> Bool {
+        let i = upper(t - margin)
+        return i < transitions.count && transitions[i] <= t + margin
+    }
+
+    private static let cache = OffsetTableCache()
+    static func table(for zone: TimeZone) -> OffsetTable { cache.table(for: zone) }
+}
+
+private final class OffsetTableCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tables: [String: OffsetTable] = [:]
+    func table(for zone: TimeZone) -> OffsetTable {
+        lock.lock(); defer { lock.unlock() }
+        if let t = tables[zone.identifier] { return t }
+        let t = OffsetTable(zone: zone)
+        tables[zone.identifier] = t
+        return t
+    }
+}
+
+extension CivilTime {
+    /// `instant(date, time)` in whole epoch seconds, without Foundation in the common case.
+    ///
+    /// - Parameters:
+    ///   - date: the local day.
+    ///   - minutesOfDay: the local time, 0 ..< 1440.
+    /// - Returns: the same instant as `instant(_:_:)`, as seconds since 1970.
+    public func epochSeconds(_ date: LocalDate, minutesOfDay: Int) -> Int {
+        let local = date.dayNumber * 86_400 + minutesOfDay * 60
+        let table = offsets
+        if local > OffsetTable.lowerBound + 86_400, local < OffsetTable.upperBound - 86_400,
+           !table.nearTransition(local, margin: 14 * 3600) {
+            return local - table.offset(at: local)
+        }
+        return Int(instant(date, LocalTime(hour: minutesOfDay / 60, minute: minutesOfDay % 60)!).timeIntervalSince1970)
+    }
+
+    /// `localDate(of:)` for an instant in epoch seconds, without Foundation in the common case.
+    public func localDate(epochSeconds t: Int) -> LocalDate {
+        if t > OffsetTable.lowerBound, t < OffsetTable.upperBound {
+            let local = t + offsets.offset(at: t)
+            return LocalDate(dayNumber: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        }
+        return localDate(of: Date(timeIntervalSince1970: TimeInterval(t)))
     }
 }

@@ -1,13 +1,15 @@
 // drwatch-bench NAME: one benchmark per name, one file per benchmark (see README).
-// Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench calendar
+// Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench NAME
 import Foundation
 
-let names = ["calendar", "delivery"]
+let names = ["calendar", "store", "engine", "delivery"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
     switch name {
     case "calendar": try CalendarBench.run()
+    case "store": try StoreBench.run()
+    case "engine": try EngineBench.run()
     case "delivery": try DeliveryBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))

@@ -1,3 +1,6 @@
+import DisputeService
+import TOML
+import DisputeStore
 import WorkingDays
 
 /// Maps errors from our modules to a one-line message and a sysexits code.
@@ -5,6 +8,21 @@ import WorkingDays
 func mapDomainError(_ error: Error) -> CommandFailure? {
     switch error {
     case let e as CalendarError: return CommandFailure(e.description, code: Sysexits.dataErr)
+    case let e as ConfigFileMissing: return CommandFailure(e.description, code: Sysexits.noInput)
+    case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
+    case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
     default: return nil
+    }
+}
+
+/// Busy/locked -> 75 (try again); refused data -> 65; a database from a newer drwatch -> 69;
+/// the file itself (permissions, disk, damage) -> 74; a bug -> 70.
+private func storeExitCode(_ e: StoreError) -> Int32 {
+    if e.isRetryable { return Sysexits.tempFail }
+    switch e.code {
+    case .duplicate, .notFound, .invalidState, .constraint: return Sysexits.dataErr
+    case .schemaTooNew: return Sysexits.unavailable
+    case .corrupt, .io, .full, .readOnly, .cantOpen, .invalidRow: return Sysexits.ioErr
+    default: return Sysexits.software
     }
 }

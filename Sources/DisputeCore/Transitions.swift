@@ -1,0 +1,151 @@
+import Foundation
+import WorkingDays
+
+// Validation of what a user records (used by the CLI before anything is written).
+// Each refusal is one DomainError line: what is wrong and what to do.
+
+extension Engine {
+    /// Checks a new record before it is stored: its kind and stage exist in the policy, the
+    /// initiator may raise at that stage, category/type/subject are allowed, and a raise above
+    /// the first step respects the bypass rule.
+    ///
+    /// - Parameter opening: the new record; its only event is `.opened`.
+    /// - Throws: `DomainError` naming the problem and the fix.
+    public func validate(opening d: Dispute) throws {
+        guard let kp = policy.kinds[d.kind] else {
+            let known = policy.kinds.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            throw DomainError("policy \(policy.name) has no kind \(d.kind.rawValue); use one of: \(known)")
+        }
+        guard d.events.count == 1, let first = d.events.first, case .opened(let stage) = first.change else {
+            throw DomainError("a new record must have exactly one event, opened; record the rest with later commands")
+        }
+        if kp.stages.isEmpty {
+            guard stage <= 1 else { throw DomainError("a \(d.kind.rawValue) has no stages; raise it without --stage") }
+        } else {
+            guard kp.stage(stage) != nil else {
+                throw DomainError("stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
+            }
+            try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, raising: true)
+            try checkBypass(from: 0, to: stage, reason: d.openingReason)
+        }
+        if !kp.categories.isEmpty && !kp.categories.contains(d.category) {
+            throw DomainError("category \(d.category.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
+        }
+        if !kp.types.isEmpty && !kp.types.contains(d.type) {
+            throw DomainError("type \(d.type.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.types.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let sid = d.subject {
+            guard let row = kp.subject(sid) else {
+                let known = kp.subjects.map(\.id).joined(separator: ", ")
+                throw DomainError("subject \(sid) is not in \(policy.name) for \(d.kind.rawValue); use one of: \(known.isEmpty ? "(none: omit --subject)" : known)")
+            }
+            if !row.types.isEmpty && !row.types.contains(d.type) {
+                throw DomainError("subject \(sid) is a dispute of type \(row.types.map(\.rawValue).joined(separator: " or ")), not \(d.type.rawValue); fix --type or --subject")
+            }
+        } else if kp.subjectRequired {
+            throw DomainError("\(policy.name) needs a subject for a \(d.kind.rawValue); add --subject (one of: \(kp.subjects.map(\.id).joined(separator: ", ")))")
+        }
+    }
+
+    /// Applies a user's change to a record, refusing one the policy does not allow.
+    ///
+    /// - Parameters:
+    ///   - event: the change, with its time and who made it.
+    ///   - dispute: the record as stored.
+    /// - Returns: the record with the event appended.
+    /// - Throws: `DomainError` with one clear line.
+    public func apply(_ event: DisputeEvent, to d: Dispute) throws -> Dispute {
+        guard let kp = policy.kinds[d.kind] else {
+            throw DomainError("policy \(policy.name) has no kind \(d.kind.rawValue)")
+        }
+        if let last = d.events.last, event.at < last.at {
+            throw DomainError("this \(event.change.name) is dated \(settings.civil.iso8601(event.at)), before the record's last event (\(settings.civil.iso8601(last.at))); use a later --at")
+        }
+        let plan = self.plan(d.kind)!
+        let at = Int(event.at.timeIntervalSince1970.rounded(.down))
+        let r = try replay(d, plan: plan, until: at)
+        if let term = r.terminal {
+            if case .note = event.change {} else {
+                throw DomainError("\(d.ref) is \(term.rawValue); a \(term.rawValue) record cannot be \(event.change.name) (raise a new one)")
+            }
+        }
+        switch event.change {
+        case .opened:
+            throw DomainError("\(d.ref) is already open; use escalate to move it to another stage")
+        case .escalated(let to, let reason):
+            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to escalate through") }
+            guard r.pausedAt == nil else { throw DomainError("\(d.ref) is paused; resume it before escalating") }
+            guard kp.stage(to) != nil else {
+                throw DomainError("stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(kp.stages.count)")
+            }
+            guard to > seg.stage else {
+                throw DomainError("\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(kp.stages.count))")
+            }
+            if let by = event.by { try checkInitiator(role: by.role, stage: to, kind: d.kind, raising: false) }
+            try checkBypass(from: seg.stage, to: to, reason: reason)
+        case .paused(let approver, _):
+            guard r.seg != nil else { throw DomainError("a \(d.kind.rawValue) has no deadline to pause") }
+            guard r.pausedAt == nil else { throw DomainError("\(d.ref) is already paused; resume it first") }
+            guard !policy.pauseApprovers.isEmpty else { throw DomainError("\(policy.name) does not allow pauses") }
+            guard policy.pauseApprovers.contains(approver.role) else {
+                throw DomainError("a pause needs the agreement of \(policy.pauseApprovers.joined(separator: " or ")), not \(approver.role); give --approved-by \(policy.pauseApprovers[0]):EMAIL")
+            }
+        case .resumed:
+            guard r.pausedAt != nil else { throw DomainError("\(d.ref) is not paused; there is nothing to resume") }
+        case .extended(let n, let agreer):
+            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no deadline to extend") }
+            guard n > 0 else { throw DomainError("an extension must add 1 working day or more, not \(n)") }
+            guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(policy.name) does not allow extensions") }
+            guard policy.extensionAgreers.contains(agreer.role) else {
+                throw DomainError("an extension must be agreed by \(policy.extensionAgreers.joined(separator: " or ")), not \(agreer.role); give --agreed-by \(policy.extensionAgreers[0]):EMAIL")
+            }
+            if let most = policy.maxExtensionWorkingDays, seg.extensionDays + n > most {
+                throw DomainError("\(policy.name) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
+            }
+            guard case .workingDays = seg.timescale else {
+                throw DomainError("stage \(seg.stage) of \(d.ref) runs on clock hours; it cannot be extended by working days")
+            }
+            var extended = seg
+            extended.extensionDays = 0
+            var rr = r
+            rr.seg = extended
+            let current = try deadline(plan, extended, rr, asOf: at)
+            let proposed = try calendar.addWorkingDays(n + seg.extensionDays, to: current.day)
+            if let sd = try statutoryDay(plan, r, asOf: at), proposed > sd {
+                throw DomainError("extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
+            }
+        case .cafcassReferral, .note, .resolved, .withdrawn:
+            break
+        }
+        var out = d
+        out.events.append(event)
+        return out
+    }
+
+    func checkInitiator(role: String, stage: Int, kind: RecordKind, raising: Bool) throws {
+        guard !policy.initiators.isEmpty else { return }
+        let limits = policy.initiators.filter { $0.role == role && ($0.kinds.isEmpty || $0.kinds.contains(kind)) }
+        guard let limit = limits.map(\.maxStage).max() else {
+            if raising {
+                let who = Set(policy.initiators.map(\.role)).sorted().joined(separator: ", ")
+                throw DomainError("\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
+            }
+            return
+        }
+        guard stage <= limit else {
+            throw DomainError("\(role) may \(raising ? "raise" : "escalate") up to stage \(limit) only under \(policy.name), not stage \(stage)")
+        }
+    }
+
+    func checkBypass(from: Int, to: Int, reason: String?) throws {
+        let steps = to - from
+        guard steps > 1 else { return }
+        let b = policy.bypass
+        guard b.allowed else {
+            throw DomainError("\(policy.name) moves one stage at a time; go to stage \(from + 1) first")
+        }
+        if steps > b.maxStepsWithoutReason && (reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true) {
+            throw DomainError("going from \(from == 0 ? "raising" : "stage \(from)") to stage \(to) skips stages; \(policy.name) needs a reason for that (--reason \"...\")")
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import CSQLite
-// Module DisputeStore: see README "Code map".

@@ -1,0 +1,194 @@
+import DisputeCore
+import Foundation
+import WorkingDays
+
+// The mapping between `Dispute` and the tables `disputes`, `events` and `people`: the one
+// place to change when the model gains a field (add a migration, then the columns here).
+
+/// The `disputes` table.
+enum DisputesTable {
+    /// Columns read back into a `Dispute`, in this order (see `decode`).
+    static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email"
+
+    static func insert(_ dispute: Dispute, state: DerivedState, in db: Database) throws -> Int64? {
+        let changed = try db.execute("""
+            INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
+                                  raised_by_role, raised_by_email, created_at,
+                                  current_stage, is_paused, is_closed, closed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (ref) DO NOTHING
+            """,
+            dispute.ref, dispute.policy, dispute.kind.rawValue, dispute.category.rawValue, dispute.type.rawValue,
+            dispute.division.rawValue, dispute.childRef, dispute.team, dispute.raisedBy.role, dispute.raisedBy.email,
+            dispute.events.first?.at, state.stage, state.paused, state.closedAt != nil, state.closedAt,
+            operation: "insert dispute")
+        return changed == 0 ? nil : db.lastInsertRowID
+    }
+
+    /// Reads one row selected with `selection`; events and people are filled in later.
+    static func decode(_ row: Row) throws -> (id: Int64, dispute: Dispute) {
+        let id = row.int64(0)
+        func bad(_ column: String) -> StoreError {
+            StoreError(.invalidRow, operation: "read dispute", message: "dispute row \(id) has an unknown \(column); was it written by a newer drwatch?")
+        }
+        guard let kind = RecordKind(rawValue: row.string(3)) else { throw bad("kind") }
+        guard let category = IssueCategory(rawValue: row.string(4)) else { throw bad("category") }
+        guard let type = DisputeType(rawValue: row.string(5)) else { throw bad("type") }
+        guard let division = Division(rawValue: row.string(6)) else { throw bad("division") }
+        let dispute = Dispute(ref: row.string(1), policy: row.string(2), kind: kind, category: category, type: type,
+                              division: division, childRef: row.string(7), team: row.optionalString(8),
+                              raisedBy: Actor(role: row.string(9), email: row.string(10)), people: [:], events: [])
+        return (id, dispute)
+    }
+
+    /// The derived state of the dispute with reference `ref`, or nil.
+    static func current(ref: String, in db: Database) throws -> (id: Int64, state: DerivedState)? {
+        try db.first("SELECT id, current_stage, is_paused, closed_at FROM disputes WHERE ref = ?", ref,
+                     operation: "find dispute") { row in
+            (row.int64(0), DerivedState(stage: row.int(1), paused: row.bool(2), closedAt: row.optionalDate(3)))
+        }
+    }
+
+    static func update(id: Int64, to state: DerivedState, in db: Database) throws {
+        try db.execute("UPDATE disputes SET current_stage = ?, is_paused = ?, is_closed = ?, closed_at = ? WHERE id = ?",
+                       state.stage, state.paused, state.closedAt != nil, state.closedAt, id, operation: "update dispute state")
+    }
+}
+
+/// The denormalised current state kept on each `disputes` row, derived from its events only.
+struct DerivedState: Equatable {
+    var stage = 1
+    var paused = false
+    var closedAt: Date?
+
+    init(stage: Int = 1, paused: Bool = false, closedAt: Date? = nil) {
+        self.stage = stage; self.paused = paused; self.closedAt = closedAt
+    }
+
+    init(events: [DisputeEvent]) {
+        self.init()
+        for event in events { apply(event) }
+    }
+
+    mutating func apply(_ event: DisputeEvent) {
+        switch event.change {
+        case .opened(let stage): self.stage = stage
+        case .escalated(let toStage, _): stage = toStage
+        case .paused: paused = true
+        case .resumed: paused = false
+        case .resolved, .withdrawn: closedAt = event.at; paused = false
+        case .extended, .note, .cafcassReferral: break
+        }
+    }
+}
+
+/// The `events` table: one row per `DisputeEvent`, numbered per dispute. Append-only
+/// (triggers refuse UPDATE and DELETE).
+enum EventsTable {
+    /// Columns read back by `decode`, after `dispute_id` at index 0.
+    static let selection = "e.dispute_id, e.kind, e.at, e.by_role, e.by_email, e.stage, e.reason, e.outcome, e.note, e.working_days, e.approver_role, e.approver_email"
+
+    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, in db: Database) throws {
+        var stage: Int?, reason: String?, outcome: String?, note: String?, workingDays: Int?, approver: Actor?
+        switch event.change {
+        case .opened(let s): stage = s
+        case .escalated(let s, let r): stage = s; reason = r
+        case .paused(let a, let r): approver = a; reason = r
+        case .resumed, .cafcassReferral: break
+        case .extended(let days, let a): workingDays = days; approver = a
+        case .note(let text): note = text
+        case .resolved(let o): outcome = o
+        case .withdrawn(let r): reason = r
+        }
+        try db.execute("""
+            INSERT INTO events (dispute_id, seq, kind, at, by_role, by_email, stage, reason, outcome, note,
+                                working_days, approver_role, approver_email)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            disputeID, seq, event.change.name, event.at, event.by?.role, event.by?.email, stage, reason, outcome, note,
+            workingDays, approver?.role, approver?.email, operation: "insert dispute event")
+    }
+
+    /// The next sequence number for a dispute's events.
+    static func nextSeq(disputeID: Int64, in db: Database) throws -> Int {
+        try db.first("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE dispute_id = ?", disputeID,
+                     operation: "number dispute event") { $0.int(0) } ?? 1
+    }
+
+    /// Reads one row selected with `selection`.
+    static func decode(_ row: Row) throws -> DisputeEvent {
+        func bad() -> StoreError {
+            StoreError(.invalidRow, operation: "read dispute event",
+                       message: "an event of dispute row \(row.int64(0)) is incomplete or of an unknown kind; was it written by a newer drwatch?")
+        }
+        let by = row.isNull(3) ? nil : Actor(role: row.string(3), email: row.string(4))
+        let approver = row.isNull(10) ? nil : Actor(role: row.string(10), email: row.string(11))
+        let change: DisputeEvent.Change
+        switch row.string(1) {
+        case "opened": guard let s = row.optionalInt(5) else { throw bad() }; change = .opened(stage: s)
+        case "escalated": guard let s = row.optionalInt(5) else { throw bad() }; change = .escalated(toStage: s, reason: row.optionalString(6))
+        case "paused": guard let a = approver, let r = row.optionalString(6) else { throw bad() }; change = .paused(approvedBy: a, reason: r)
+        case "resumed": change = .resumed
+        case "extended": guard let d = row.optionalInt(9), let a = approver else { throw bad() }; change = .extended(workingDays: d, agreedBy: a)
+        case "note": guard let n = row.optionalString(8) else { throw bad() }; change = .note(n)
+        case "cafcass-referral": change = .cafcassReferral
+        case "resolved": guard let o = row.optionalString(7) else { throw bad() }; change = .resolved(outcome: o)
+        case "withdrawn": guard let r = row.optionalString(6) else { throw bad() }; change = .withdrawn(reason: r)
+        default: throw bad()
+        }
+        return DisputeEvent(at: row.date(2), by: by, change: change)
+    }
+}
+
+/// The `people` table: role -> ordered addresses, per dispute.
+enum PeopleTable {
+    static func insert(_ people: [String: [String]], disputeID: Int64, in db: Database) throws {
+        for (role, addresses) in people {
+            for (position, address) in addresses.enumerated() {
+                try db.execute("INSERT OR IGNORE INTO people (dispute_id, role, position, address) VALUES (?, ?, ?, ?)",
+                               disputeID, role, position, address, operation: "insert dispute people")
+            }
+        }
+    }
+
+    /// Columns: dispute id, role, address.
+    static let selection = "p.dispute_id, p.role, p.address"
+}
+
+/// Loads disputes with their events and people in three ordered queries (not one per dispute).
+enum DisputeLoader {
+    /// - Parameter condition: a fixed SQL condition on `d` (never built from data); `args` bind its `?`.
+    static func load(where condition: String, _ args: any SQLBindable..., in db: Database) throws -> [Dispute] {
+        var ids: [Int64] = []
+        var disputes: [Dispute] = []
+        try db.query("SELECT \(DisputesTable.selection) FROM disputes d WHERE \(condition) ORDER BY d.id", arguments: args,
+                     operation: "read disputes") { row in
+            let (id, dispute) = try DisputesTable.decode(row)
+            ids.append(id); disputes.append(dispute)
+        }
+        if disputes.isEmpty { return [] }
+
+        // Both result sets are ordered by dispute id: walk them together.
+        var cursor = 0
+        func index(of id: Int64) -> Int? {
+            while cursor < ids.count, ids[cursor] < id { cursor += 1 }
+            return cursor < ids.count && ids[cursor] == id ? cursor : nil
+        }
+        try db.query("""
+            SELECT \(EventsTable.selection) FROM events e JOIN disputes d ON d.id = e.dispute_id
+            WHERE \(condition) ORDER BY e.dispute_id, e.seq
+            """, arguments: args, operation: "read dispute events") { row in
+            guard let i = index(of: row.int64(0)) else { return }
+            disputes[i].events.append(try EventsTable.decode(row))
+        }
+        cursor = 0
+        try db.query("""
+            SELECT \(PeopleTable.selection) FROM people p JOIN disputes d ON d.id = p.dispute_id
+            WHERE \(condition) ORDER BY p.dispute_id, p.role, p.position
+            """, arguments: args, operation: "read dispute people") { row in
+            guard let i = index(of: row.int64(0)) else { return }
+            disputes[i].people[row.string(1), default: []].append(row.string(2))
+        }
+        return disputes
+    }
+}

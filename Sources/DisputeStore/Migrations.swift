@@ -1,0 +1,157 @@
+import Foundation
+
+/// One named step of the schema. A migration that has shipped is never edited or removed:
+/// change the schema by appending a new one at the end of `Migrations.all`.
+struct Migration: Sendable {
+    let name: String
+    let sql: String
+}
+
+/// The schema of the store, as the ordered list of every migration ever shipped.
+///
+/// Applied migrations are recorded by name in `schema_migrations`, and `PRAGMA user_version`
+/// holds how many have been applied (so `sqlite3 FILE 'PRAGMA user_version'` tells an admin
+/// the schema level). A database with a higher version, or a migration name this binary does
+/// not know, was written by a newer drwatch and is refused: never "upgraded" downwards.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(name: "001-disputes-events-people-outbox", sql: """
+            CREATE TABLE disputes (
+                id               INTEGER PRIMARY KEY,
+                ref              TEXT NOT NULL UNIQUE,
+                policy           TEXT NOT NULL,
+                kind             TEXT NOT NULL,
+                category         TEXT NOT NULL,
+                type             TEXT NOT NULL,
+                division         TEXT NOT NULL,
+                child_ref        TEXT NOT NULL,
+                team             TEXT,
+                raised_by_role   TEXT NOT NULL,
+                raised_by_email  TEXT NOT NULL,
+                created_at       INTEGER,            -- ms since 1970 UTC: the first event's time
+                -- Denormalised from the events (derived, never edited by hand) for fast queries:
+                current_stage    INTEGER NOT NULL DEFAULT 1,
+                is_paused        INTEGER NOT NULL DEFAULT 0,
+                is_closed        INTEGER NOT NULL DEFAULT 0,
+                closed_at        INTEGER
+            );
+            CREATE INDEX disputes_open ON disputes(id) WHERE is_closed = 0;
+            CREATE INDEX disputes_child ON disputes(child_ref);
+
+            -- Append-only history: every change to a dispute, with who, when and why.
+            CREATE TABLE events (
+                dispute_id     INTEGER NOT NULL REFERENCES disputes(id),
+                seq            INTEGER NOT NULL,     -- 1, 2, 3... per dispute, in recorded order
+                kind           TEXT NOT NULL,        -- DisputeEvent.Change.name
+                at             INTEGER NOT NULL,     -- ms since 1970 UTC
+                by_role        TEXT,
+                by_email       TEXT,
+                stage          INTEGER,              -- opened: the stage; escalated: the new stage
+                reason         TEXT,                 -- escalated, paused, withdrawn
+                outcome        TEXT,                 -- resolved
+                note           TEXT,                 -- note
+                working_days   INTEGER,              -- extended
+                approver_role  TEXT,                 -- paused: approved by; extended: agreed by
+                approver_email TEXT,
+                PRIMARY KEY (dispute_id, seq)
+            ) WITHOUT ROWID;
+            CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+            CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+            -- The people who fill a role for one dispute (its Team Manager, its IRO...).
+            CREATE TABLE people (
+                dispute_id INTEGER NOT NULL REFERENCES disputes(id),
+                role       TEXT NOT NULL,
+                position   INTEGER NOT NULL,          -- order of the addresses within the role
+                address    TEXT NOT NULL,
+                PRIMARY KEY (dispute_id, role, address)
+            ) WITHOUT ROWID;
+
+            -- Notifications to deliver; the unique identity makes enqueueing idempotent, and the
+            -- rows (kept after sending) are the log of what was decided and sent.
+            CREATE TABLE outbox (
+                id              INTEGER PRIMARY KEY,
+                identity        TEXT NOT NULL UNIQUE,
+                dispute_ref     TEXT,
+                event           TEXT NOT NULL,
+                urgency         TEXT NOT NULL CHECK (urgency IN ('normal', 'urgent')),
+                channel         TEXT NOT NULL,
+                subject         TEXT NOT NULL,
+                body            TEXT NOT NULL,
+                html            TEXT,
+                payload         BLOB,
+                state           TEXT NOT NULL DEFAULT 'pending'
+                                CHECK (state IN ('pending', 'failed', 'parked', 'sent')),
+                attempts        INTEGER NOT NULL DEFAULT 0,   -- failed attempts since (re)queued
+                next_attempt_at INTEGER NOT NULL,
+                last_error      TEXT,
+                created_at      INTEGER NOT NULL,
+                sent_at         INTEGER
+            );
+            CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE state IN ('pending', 'failed');
+            CREATE INDEX outbox_state ON outbox(state);
+
+            -- Delivery state per recipient, so that a retry never re-sends to those who have it.
+            CREATE TABLE outbox_recipients (
+                outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+                position  INTEGER NOT NULL,
+                address   TEXT NOT NULL,
+                state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent')),
+                sent_at   INTEGER,
+                PRIMARY KEY (outbox_id, address)
+            ) WITHOUT ROWID;
+            """),
+        // Append new migrations here. Never edit one above.
+    ]
+
+    /// Refuses a database written by a newer drwatch.
+    ///
+    /// - Throws: `StoreError.Code.schemaTooNew` naming both schema levels.
+    static func checkNotTooNew(_ db: Database) throws {
+        let version = try db.first("PRAGMA user_version", operation: "read the schema version") { $0.int(0) } ?? 0
+        var unknown = 0
+        let hasTable = try db.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                                    operation: "read the schema version") { _ in true } ?? false
+        if hasTable {
+            let known = Set(all.map(\.name))
+            try db.query("SELECT name FROM schema_migrations", operation: "read the schema version") { row in
+                if !known.contains(row.string(0)) { unknown += 1 }
+            }
+        }
+        if version > all.count || unknown > 0 {
+            throw StoreError(.schemaTooNew, operation: "open the database at \(db.path)",
+                             message: "its schema (version \(version)) is newer than this drwatch knows (version \(all.count)); "
+                                + "upgrade drwatch, or restore a backup made for this version — the database was left untouched")
+        }
+    }
+
+    /// Applies every migration not yet recorded, in one immediate transaction, after checking
+    /// that the database is not newer than this binary.
+    ///
+    /// - Returns: the names of the migrations applied (empty when up to date).
+    @discardableResult
+    static func migrate(_ db: Database) throws -> [String] {
+        try db.transaction(.immediate) {
+            try checkNotTooNew(db)
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    name       TEXT PRIMARY KEY,
+                    applied_at INTEGER NOT NULL
+                )
+                """, operation: "create the migrations table")
+            var applied = Set<String>()
+            try db.query("SELECT name FROM schema_migrations", operation: "read applied migrations") { applied.insert($0.string(0)) }
+            var done: [String] = []
+            for (index, migration) in all.enumerated() where !applied.contains(migration.name) {
+                try db.executeScript(migration.sql, operation: "apply migration \(migration.name)")
+                try db.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                               migration.name, Date(), operation: "record migration \(migration.name)")
+                try db.executeScript("PRAGMA user_version = \(index + 1)", operation: "record the schema version")
+                done.append(migration.name)
+            }
+            return done
+        }
+    }
+}

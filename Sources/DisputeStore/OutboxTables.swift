@@ -1,0 +1,84 @@
+import Foundation
+
+// The mapping between `OutboxItem`/`OutboxEntry` and the tables `outbox` and
+// `outbox_recipients`: the one place to change when a message gains a field.
+
+enum OutboxTable {
+    static let selection = """
+        o.id, o.identity, o.dispute_ref, o.event, o.urgency, o.channel, o.subject, o.body, o.html, o.payload,
+        o.state, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
+        """
+
+    /// Inserts `item` unless its identity is already there.
+    ///
+    /// - Returns: true when it was new.
+    static func insert(_ item: OutboxItem, in db: Database) throws -> Bool {
+        let changed = try db.execute("""
+            INSERT INTO outbox (identity, dispute_ref, event, urgency, channel, subject, body, html, payload,
+                                state, attempts, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+            ON CONFLICT (identity) DO NOTHING
+            """,
+            item.identity, item.ref, item.event, item.urgency.rawValue, item.channel, item.subject, item.body,
+            item.html, item.payload, item.createdAt, item.createdAt, operation: "enqueue notification")
+        guard changed == 1 else { return false }
+        let id = db.lastInsertRowID
+        for (position, address) in item.recipients.enumerated() {
+            try db.execute("INSERT OR IGNORE INTO outbox_recipients (outbox_id, position, address) VALUES (?, ?, ?)",
+                           id, position, address, operation: "enqueue notification recipient")
+        }
+        return true
+    }
+
+    static func decode(_ row: Row) throws -> OutboxEntry {
+        let id = row.int64(0)
+        guard let urgency = OutboxUrgency(rawValue: row.string(4)), let state = OutboxState(rawValue: row.string(10)) else {
+            throw StoreError(.invalidRow, operation: "read outbox", message: "outbox row \(id) has an unknown urgency or state")
+        }
+        let item = OutboxItem(identity: row.string(1), ref: row.optionalString(2), event: row.string(3), urgency: urgency,
+                              recipients: [], channel: row.string(5), subject: row.string(6), body: row.string(7),
+                              html: row.optionalString(8), payload: row.optionalData(9), createdAt: row.date(14))
+        return OutboxEntry(id: id, item: item, state: state, attempts: row.int(11), nextAttemptAt: row.date(12),
+                           lastError: row.optionalString(13), sentAt: row.optionalDate(15), recipients: [])
+    }
+
+    /// Runs a query selecting `selection` from `outbox o`, and fills in each entry's recipients.
+    static func load(_ sql: String, _ args: any SQLBindable..., in db: Database) throws -> [OutboxEntry] {
+        var entries: [OutboxEntry] = []
+        try db.query(sql, arguments: args, operation: "read outbox") { entries.append(try decode($0)) }
+        for i in entries.indices {
+            try db.query("SELECT address, sent_at FROM outbox_recipients WHERE outbox_id = ? ORDER BY position",
+                         entries[i].id, operation: "read outbox recipients") { row in
+                entries[i].recipients.append(OutboxRecipient(address: row.string(0), sentAt: row.optionalDate(1)))
+                entries[i].item.recipients.append(row.string(0))
+            }
+        }
+        return entries
+    }
+
+    /// The SQL condition on `o.state` for a filter (fixed text, never data).
+    static func condition(_ filter: OutboxFilter) -> String {
+        switch filter {
+        case .pending: "o.state IN ('pending', 'failed')"
+        case .failed: "o.state IN ('failed', 'parked')"
+        case .parked: "o.state = 'parked'"
+        case .all: "1"
+        }
+    }
+
+    /// The state of message `id`, or nil when there is none.
+    static func state(id: Int64, in db: Database) throws -> OutboxState? {
+        try db.first("SELECT state FROM outbox WHERE id = ?", id, operation: "read outbox state") {
+            OutboxState(rawValue: $0.string(0))
+        } ?? nil
+    }
+
+    /// The error for an update that matched no row: the message is missing, or in the wrong state.
+    static func refusal(id: Int64, operation: String, allowed: String, in db: Database) throws -> StoreError {
+        guard let state = try state(id: id, in: db) else {
+            return StoreError(.notFound, operation: operation, message: "there is no outbox message \(id)")
+        }
+        return StoreError(.invalidState, operation: operation,
+                          message: "outbox message \(id) is \(state.rawValue); only a \(allowed) message can be")
+    }
+}

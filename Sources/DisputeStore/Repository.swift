@@ -1,0 +1,212 @@
+import DisputeCore
+import Foundation
+
+/// Reads that see one consistent snapshot of the store.
+public protocol DisputeReading {
+    /// The dispute with this case reference and its whole history, or nil.
+    func dispute(ref: String) throws -> Dispute?
+    /// Every dispute (or only those not resolved or withdrawn) with events and people, by insertion order.
+    func disputes(openOnly: Bool) throws -> [Dispute]
+    /// Outbox messages due for an attempt at `now` (pending or failed, next attempt not later
+    /// than `now`), urgent first, then oldest first; at most `limit`.
+    func duePending(now: Date, limit: Int) throws -> [OutboxEntry]
+    /// Outbox messages matching `filter`, oldest first.
+    func outbox(filter: OutboxFilter) throws -> [OutboxEntry]
+    /// How many outbox messages are in each state, for a status line.
+    func outboxCounts() throws -> OutboxCounts
+}
+
+/// Writes made inside one transaction (`DisputeRepository.write`); reads see the writes so far.
+///
+/// The object is valid only inside the closure that received it: never keep it.
+public protocol DisputeWriting: DisputeReading {
+    /// Records a new dispute with its events and people.
+    ///
+    /// - Throws: `StoreError` `.duplicate` when a dispute with the same reference exists.
+    func insert(_ dispute: Dispute) throws
+    /// Appends one event to a dispute's history and updates its current stage and state.
+    ///
+    /// - Throws: `StoreError` `.notFound` when no dispute has this reference.
+    func append(_ event: DisputeEvent, toRef ref: String) throws
+    /// Adds outbox messages; one whose identity is already in the outbox is left as it is.
+    ///
+    /// - Returns: how many were new.
+    @discardableResult
+    func enqueue(_ items: [OutboxItem]) throws -> Int
+    /// Records that `address` accepted message `id`; when every recipient has it, the message is sent.
+    ///
+    /// - Throws: `.notFound` when the message has no such recipient.
+    func markRecipientSent(id: Int64, address: String, at: Date) throws
+    /// Records that message `id` was delivered to every remaining recipient (or, for a message
+    /// with no recipient addresses such as a webhook, that it was delivered).
+    func markSent(id: Int64, at: Date) throws
+    /// Records a failed attempt (state `failed`) and when to try again.
+    ///
+    /// - Returns: the number of failed attempts so far, for the caller's retry limit.
+    @discardableResult
+    func markAttemptFailed(id: Int64, error: String, nextAttemptAt: Date) throws -> Int
+    /// Gives up on message `id` (state `parked`) until an admin retries it.
+    func park(id: Int64, error: String) throws
+    /// Puts a failed or parked message back in the queue, due at `now`, with its attempts reset.
+    /// Recipients who already received it are not sent it again.
+    ///
+    /// - Throws: `.notFound`, or `.invalidState` when the message was already sent or is pending.
+    func retry(id: Int64, now: Date) throws
+}
+
+/// Where disputes and notifications are kept. SQLite (`SQLiteStore`) is the embedded default;
+/// a hosted PostgreSQL implementation can come later behind the same protocol.
+///
+/// Implementations provide `migrate`, `read` and `write`; the single-operation methods in the
+/// extension below are each one transaction.
+public protocol DisputeRepository: AnyObject, Sendable {
+    /// Brings the schema up to date (idempotent).
+    ///
+    /// - Returns: the names of the migrations applied now.
+    /// - Throws: `.schemaTooNew` for a database written by a newer drwatch.
+    @discardableResult
+    func migrate() throws -> [String]
+    /// Runs `body` on one consistent snapshot.
+    func read<T>(_ body: (any DisputeReading) throws -> T) throws -> T
+    /// Runs `body` in one write transaction: everything it does is committed together when it
+    /// returns, and nothing when it throws (the error is rethrown). Do not nest.
+    func write<T>(_ body: (any DisputeWriting) throws -> T) throws -> T
+}
+
+extension DisputeRepository {
+    public func insert(_ dispute: Dispute) throws { try write { try $0.insert(dispute) } }
+
+    /// Inserts every dispute in one transaction: all or nothing (for CSV import).
+    ///
+    /// - Throws: the first `StoreError`, with `index` set to the failing dispute's position.
+    public func insertAll(_ disputes: [Dispute]) throws {
+        try write { tx in
+            for (index, dispute) in disputes.enumerated() {
+                do { try tx.insert(dispute) } catch var error as StoreError {
+                    error.index = index
+                    throw error
+                }
+            }
+        }
+    }
+
+    public func append(_ event: DisputeEvent, toRef ref: String) throws { try write { try $0.append(event, toRef: ref) } }
+    public func dispute(ref: String) throws -> Dispute? { try read { try $0.dispute(ref: ref) } }
+    public func disputes(openOnly: Bool) throws -> [Dispute] { try read { try $0.disputes(openOnly: openOnly) } }
+    @discardableResult
+    public func enqueue(_ items: [OutboxItem]) throws -> Int { try write { try $0.enqueue(items) } }
+    public func duePending(now: Date, limit: Int) throws -> [OutboxEntry] { try read { try $0.duePending(now: now, limit: limit) } }
+    public func markRecipientSent(id: Int64, address: String, at: Date) throws {
+        try write { try $0.markRecipientSent(id: id, address: address, at: at) }
+    }
+    public func markSent(id: Int64, at: Date) throws { try write { try $0.markSent(id: id, at: at) } }
+    @discardableResult
+    public func markAttemptFailed(id: Int64, error: String, nextAttemptAt: Date) throws -> Int {
+        try write { try $0.markAttemptFailed(id: id, error: error, nextAttemptAt: nextAttemptAt) }
+    }
+    public func park(id: Int64, error: String) throws { try write { try $0.park(id: id, error: error) } }
+    public func retry(id: Int64, now: Date) throws { try write { try $0.retry(id: id, now: now) } }
+    public func outbox(filter: OutboxFilter) throws -> [OutboxEntry] { try read { try $0.outbox(filter: filter) } }
+    public func outboxCounts() throws -> OutboxCounts { try read { try $0.outboxCounts() } }
+}
+
+// MARK: Outbox values (plain data: Delivery and the engine never see the store's types)
+
+/// How soon a notification must go out.
+public enum OutboxUrgency: String, CaseIterable, Codable, Sendable {
+    /// At the configured send time on a working day.
+    case normal
+    /// At once (hour-based timescales, statutory breaches).
+    case urgent
+}
+
+/// A rendered notification to deliver, as the service hands it to the store.
+public struct OutboxItem: Hashable, Codable, Sendable {
+    /// Stable identity (dispute, stage, kind of event, recipient...): enqueued at most once.
+    public var identity: String
+    /// The case reference it is about; nil for admin notices.
+    public var ref: String?
+    /// The kind of event that caused it (`stage-reminder`, `statutory-breach`...).
+    public var event: String
+    public var urgency: OutboxUrgency
+    /// Addresses to deliver to; each is tracked separately.
+    public var recipients: [String]
+    /// The transport or webhook name (`email`, `files`, `safeguarding-channel`...).
+    public var channel: String
+    public var subject: String
+    /// Plain-text body.
+    public var body: String
+    /// HTML body, when there is one.
+    public var html: String?
+    /// A JSON payload (webhooks), when there is one.
+    public var payload: Data?
+    /// When it was decided; also its first due time.
+    public var createdAt: Date
+
+    public init(identity: String, ref: String?, event: String, urgency: OutboxUrgency = .normal, recipients: [String],
+                channel: String, subject: String, body: String, html: String? = nil, payload: Data? = nil, createdAt: Date) {
+        self.identity = identity; self.ref = ref; self.event = event; self.urgency = urgency
+        self.recipients = recipients; self.channel = channel; self.subject = subject; self.body = body
+        self.html = html; self.payload = payload; self.createdAt = createdAt
+    }
+}
+
+/// Where a message is in its life.
+public enum OutboxState: String, CaseIterable, Codable, Sendable {
+    /// Not yet attempted.
+    case pending
+    /// The last attempt failed; it will be tried again at `nextAttemptAt`.
+    case failed
+    /// Retries ran out or the failure was permanent; waits for `drwatch outbox retry`.
+    case parked
+    /// Every recipient accepted it.
+    case sent
+}
+
+/// One recipient of a message and whether it has the message.
+public struct OutboxRecipient: Hashable, Codable, Sendable {
+    public var address: String
+    public var sentAt: Date?
+    public var isSent: Bool { sentAt != nil }
+    public init(address: String, sentAt: Date?) { self.address = address; self.sentAt = sentAt }
+}
+
+/// A stored outbox message with its delivery state.
+public struct OutboxEntry: Hashable, Codable, Sendable {
+    /// The store's id (for `markRecipientSent`, `retry`...).
+    public var id: Int64
+    public var item: OutboxItem
+    public var state: OutboxState
+    /// Failed attempts since it was (re)queued.
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var sentAt: Date?
+    /// Every recipient in order, with delivery state.
+    public var recipients: [OutboxRecipient]
+    /// The recipients who still need the message.
+    public var pendingRecipients: [String] { recipients.filter { !$0.isSent }.map(\.address) }
+}
+
+/// Which outbox messages to list.
+public enum OutboxFilter: String, CaseIterable, Sendable {
+    /// Still to be delivered: pending, or failed and waiting for a retry.
+    case pending
+    /// Needing attention: failed at least once (failed or parked).
+    case failed
+    /// Only parked ones.
+    case parked
+    /// Everything, sent ones included.
+    case all
+}
+
+/// How many outbox messages are in each state.
+public struct OutboxCounts: Hashable, Codable, Sendable {
+    public var pending = 0
+    public var failed = 0
+    public var parked = 0
+    public var sent = 0
+    public init(pending: Int = 0, failed: Int = 0, parked: Int = 0, sent: Int = 0) {
+        self.pending = pending; self.failed = failed; self.parked = parked; self.sent = sent
+    }
+}

@@ -1,0 +1,176 @@
+import DisputeCore
+import Foundation
+
+/// The embedded store: one SQLite file in WAL mode, shared safely with other processes
+/// (the CLI and the daemon) through SQLite's locks and a busy timeout.
+///
+/// One connection per store, used by one thread at a time (calls are serialised by a lock).
+/// Calls block, for up to the busy timeout when another process holds the write lock.
+public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
+    private let lock = NSRecursiveLock()
+    private let db: Database
+
+    /// Opens (creating with mode 0600 when missing) the database at `path`.
+    ///
+    /// Call `migrate()` before the first use of a new file.
+    /// - Parameters:
+    ///   - path: the database file; its folder must exist.
+    ///   - busyTimeout: how long to wait for another process's write lock before `.busy`.
+    /// - Throws: `StoreError`: `.schemaTooNew` for a database of a newer drwatch (left untouched),
+    ///   `.cantOpen`/`.readOnly` for permissions, `.corrupt` for a file that is not a database.
+    public init(path: String, busyTimeout: Duration = .seconds(5)) throws {
+        db = try Database(path: path, busyTimeout: busyTimeout)
+        try db.transaction(.deferred) { try Migrations.checkNotTooNew(db) }
+    }
+
+    /// The database file.
+    public var path: String { db.path }
+
+    @discardableResult
+    public func migrate() throws -> [String] {
+        try locked { try Migrations.migrate(db) }
+    }
+
+    public func read<T>(_ body: (any DisputeReading) throws -> T) throws -> T {
+        try locked { try db.transaction(.deferred) { try body(SQLiteTransaction(db: db)) } }
+    }
+
+    public func write<T>(_ body: (any DisputeWriting) throws -> T) throws -> T {
+        try locked { try db.transaction(.immediate) { try body(SQLiteTransaction(db: db)) } }
+    }
+
+    /// Runs `body` with the raw connection, holding the store's lock (tests, diagnostics).
+    func withDatabase<T>(_ body: (Database) throws -> T) throws -> T {
+        try locked { try body(db) }
+    }
+
+    private func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
+
+/// The reads and writes of one open transaction on a `Database`.
+struct SQLiteTransaction: DisputeWriting {
+    let db: Database
+
+    // MARK: Disputes
+
+    func insert(_ dispute: Dispute) throws {
+        guard let id = try DisputesTable.insert(dispute, state: DerivedState(events: dispute.events), in: db) else {
+            throw StoreError(.duplicate, operation: "insert dispute",
+                             message: "a dispute with the same case reference is already recorded; nothing was written")
+        }
+        for (offset, event) in dispute.events.enumerated() {
+            try EventsTable.insert(event, disputeID: id, seq: offset + 1, in: db)
+        }
+        try PeopleTable.insert(dispute.people, disputeID: id, in: db)
+    }
+
+    func append(_ event: DisputeEvent, toRef ref: String) throws {
+        guard let (id, state) = try DisputesTable.current(ref: ref, in: db) else {
+            throw StoreError(.notFound, operation: "record dispute event", message: "no dispute has that case reference")
+        }
+        try EventsTable.insert(event, disputeID: id, seq: try EventsTable.nextSeq(disputeID: id, in: db), in: db)
+        var next = state
+        next.apply(event)
+        if next != state { try DisputesTable.update(id: id, to: next, in: db) }
+    }
+
+    func dispute(ref: String) throws -> Dispute? {
+        try DisputeLoader.load(where: "d.ref = ?", ref, in: db).first
+    }
+
+    func disputes(openOnly: Bool) throws -> [Dispute] {
+        try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", in: db)
+    }
+
+    // MARK: Outbox
+
+    func enqueue(_ items: [OutboxItem]) throws -> Int {
+        var inserted = 0
+        for item in items {
+            if try OutboxTable.insert(item, in: db) { inserted += 1 }
+        }
+        return inserted
+    }
+
+    func duePending(now: Date, limit: Int) throws -> [OutboxEntry] {
+        try OutboxTable.load("""
+            SELECT \(OutboxTable.selection) FROM outbox o
+            WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?
+            ORDER BY o.urgency = 'urgent' DESC, o.next_attempt_at, o.id LIMIT ?
+            """, now, limit, in: db)
+    }
+
+    func outbox(filter: OutboxFilter) throws -> [OutboxEntry] {
+        try OutboxTable.load("SELECT \(OutboxTable.selection) FROM outbox o WHERE \(OutboxTable.condition(filter)) ORDER BY o.id", in: db)
+    }
+
+    func outboxCounts() throws -> OutboxCounts {
+        var counts = OutboxCounts()
+        try db.query("SELECT state, COUNT(*) FROM outbox GROUP BY state", operation: "count outbox") { row in
+            switch OutboxState(rawValue: row.string(0)) {
+            case .pending: counts.pending = row.int(1)
+            case .failed: counts.failed = row.int(1)
+            case .parked: counts.parked = row.int(1)
+            case .sent: counts.sent = row.int(1)
+            case nil: break
+            }
+        }
+        return counts
+    }
+
+    func markRecipientSent(id: Int64, address: String, at: Date) throws {
+        let operation = "record a delivery"
+        let changed = try db.execute("""
+            UPDATE outbox_recipients SET state = 'sent', sent_at = ? WHERE outbox_id = ? AND address = ? AND state = 'pending'
+            """, at, id, address, operation: operation)
+        if changed == 0 {
+            let known = try db.first("SELECT 1 FROM outbox_recipients WHERE outbox_id = ? AND address = ?", id, address,
+                                     operation: operation) { _ in true } ?? false
+            guard known else { throw StoreError(.notFound, operation: operation, message: "outbox message \(id) has no such recipient") }
+        }
+        try db.execute("""
+            UPDATE outbox SET state = 'sent', sent_at = ?
+            WHERE id = ? AND state <> 'sent'
+              AND NOT EXISTS (SELECT 1 FROM outbox_recipients WHERE outbox_id = ? AND state = 'pending')
+            """, at, id, id, operation: operation)
+    }
+
+    func markSent(id: Int64, at: Date) throws {
+        let operation = "record a delivery"
+        guard try OutboxTable.state(id: id, in: db) != nil else {
+            throw StoreError(.notFound, operation: operation, message: "there is no outbox message \(id)")
+        }
+        try db.execute("UPDATE outbox_recipients SET state = 'sent', sent_at = ? WHERE outbox_id = ? AND state = 'pending'",
+                       at, id, operation: operation)
+        try db.execute("UPDATE outbox SET state = 'sent', sent_at = ? WHERE id = ? AND state <> 'sent'", at, id, operation: operation)
+    }
+
+    func markAttemptFailed(id: Int64, error: String, nextAttemptAt: Date) throws -> Int {
+        let operation = "record a failed delivery"
+        let attempts = try db.first("""
+            UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+            WHERE id = ? AND state IN ('pending', 'failed') RETURNING attempts
+            """, error, nextAttemptAt, id, operation: operation) { $0.int(0) }
+        guard let attempts else { throw try OutboxTable.refusal(id: id, operation: operation, allowed: "pending or failed", in: db) }
+        return attempts
+    }
+
+    func park(id: Int64, error: String) throws {
+        let operation = "park a notification"
+        let changed = try db.execute("UPDATE outbox SET state = 'parked', last_error = ? WHERE id = ? AND state IN ('pending', 'failed', 'parked')",
+                                     error, id, operation: operation)
+        if changed == 0 { throw try OutboxTable.refusal(id: id, operation: operation, allowed: "pending or failed", in: db) }
+    }
+
+    func retry(id: Int64, now: Date) throws {
+        let operation = "retry a notification"
+        let changed = try db.execute("""
+            UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state IN ('failed', 'parked')
+            """, now, id, operation: operation)
+        if changed == 0 { throw try OutboxTable.refusal(id: id, operation: operation, allowed: "failed or parked", in: db) }
+    }
+}

@@ -1,0 +1,127 @@
+import DisputeCore
+import Foundation
+import Testing
+@testable import DisputeStore
+
+@Suite("Disputes in the store")
+struct DisputeTests {
+    @Test func everyEventKindSurvivesARoundTrip() throws {
+        // Given a dispute whose history holds every kind of change
+        let db = try TempDatabase()
+        let original = disputeWithEveryEvent()
+        #expect(Set(original.events.map(\.change.name)) == [
+            "opened", "escalated", "paused", "resumed", "extended", "note", "cafcass-referral", "resolved",
+        ])
+        let withdrawn = Dispute(ref: "CASE-0002", policy: "six-stage", kind: .qopAlert, category: .provisionOfServices,
+                                type: .resources, division: .northernIreland, raisedBy: hos,
+                                events: [DisputeEvent(at: instant(), change: .opened(stage: 2)),
+                                         DisputeEvent(at: instant(5), by: hos, change: .withdrawn(reason: "raised in error"))])
+        // When it is stored and read back, from the same store and from a fresh connection
+        try db.store().insert(original)
+        try db.store().insert(withdrawn)
+        let store = try db.store()
+        // Then it is the same dispute, history in order, people included
+        #expect(try store.dispute(ref: "CASE-0001") == original)
+        #expect(try store.dispute(ref: "CASE-0002") == withdrawn)
+        #expect(try store.disputes(openOnly: false) == [original, withdrawn])
+        #expect(try store.dispute(ref: "CASE-9999") == nil)
+    }
+
+    @Test func appendedEventsUpdateTheDerivedStateAndTheOpenList() throws {
+        let store = try TempDatabase().store()
+        try store.insertAll([openDispute(ref: "A"), openDispute(ref: "B")])
+        try store.append(DisputeEvent(at: instant(10), by: iro, change: .escalated(toStage: 3, reason: "no reply")), toRef: "A")
+        try store.append(DisputeEvent(at: instant(20), by: iro, change: .resolved(outcome: "agreed")), toRef: "B")
+
+        #expect(try store.disputes(openOnly: true).map(\.ref) == ["A"])
+        #expect(try store.disputes(openOnly: false).map(\.ref) == ["A", "B"])
+        #expect(try store.dispute(ref: "A")?.events.map(\.change.name) == ["opened", "escalated"])
+        let stage = try store.withDatabase { db in
+            try db.first("SELECT current_stage, is_closed FROM disputes WHERE ref = 'A'", operation: "test") { [$0.int(0), $0.int(1)] }
+        }
+        #expect(stage == [3, 0])
+    }
+
+    @Test func aDuplicateReferenceIsRefusedAndNothingIsWritten() throws {
+        let store = try TempDatabase().store()
+        try store.insert(openDispute(ref: "CASE-1"))
+        var second = disputeWithEveryEvent(ref: "CASE-1")
+        second.policy = "other-policy"
+
+        let error = try #require(throws: StoreError.self) { try store.insert(second) }
+        #expect(error.code == .duplicate)
+        #expect(!error.isRetryable)
+        #expect(error.description.contains("already recorded"))
+        #expect(try store.dispute(ref: "CASE-1") == openDispute(ref: "CASE-1"))
+        let rows = try store.withDatabase { db in
+            try db.first("SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM people)", operation: "test") { [$0.int(0), $0.int(1)] }
+        }
+        #expect(rows == [1, 0])
+    }
+
+    @Test func appendingToAnUnknownReferenceIsRefused() throws {
+        let store = try TempDatabase().store()
+        let error = try #require(throws: StoreError.self) {
+            try store.append(DisputeEvent(at: instant(), change: .resumed), toRef: "NOPE")
+        }
+        #expect(error.code == .notFound)
+    }
+
+    @Test func aTransactionThatThrowsLeavesNothingBehind() throws {
+        // Given a write transaction that records a dispute, an event and a notification, then fails
+        let store = try TempDatabase().store()
+        try store.insert(openDispute(ref: "KEEP"))
+        #expect(throws: Boom.self) {
+            try store.write { tx in
+                try tx.insert(openDispute(ref: "GONE"))
+                try tx.append(DisputeEvent(at: instant(1), change: .note("x")), toRef: "KEEP")
+                try tx.enqueue([outboxItem("n1")])
+                #expect(try tx.dispute(ref: "GONE") != nil)   // reads inside see the writes so far
+                throw Boom()
+            }
+        }
+        // Then none of it is there, and the store still works
+        #expect(try store.dispute(ref: "GONE") == nil)
+        #expect(try store.dispute(ref: "KEEP")?.events.count == 1)
+        #expect(try store.outboxCounts() == OutboxCounts())
+        try store.insert(openDispute(ref: "AFTER"))
+        #expect(try store.disputes(openOnly: true).map(\.ref) == ["KEEP", "AFTER"])
+    }
+
+    @Test func aNestedWriteIsRefusedAndTheOuterOneRollsBack() throws {
+        let store = try TempDatabase().store()
+        let error = try #require(throws: StoreError.self) {
+            try store.write { tx in
+                try tx.insert(openDispute(ref: "OUTER"))
+                try store.insert(openDispute(ref: "INNER"))   // wrong: use `tx`
+            }
+        }
+        #expect(error.code == .misuse)
+        #expect(try store.disputes(openOnly: false).isEmpty)
+    }
+
+    @Test func insertAllIsAllOrNothingAndNamesTheFailingItem() throws {
+        let store = try TempDatabase().store()
+        let batch = [openDispute(ref: "R1"), disputeWithEveryEvent(ref: "R2"), openDispute(ref: "R3"), openDispute(ref: "R2")]
+        let error = try #require(throws: StoreError.self) { try store.insertAll(batch) }
+        #expect(error.code == .duplicate)
+        #expect(error.index == 3)
+        #expect(error.description.contains("item 4 of the batch"))
+        #expect(try store.disputes(openOnly: false).isEmpty)
+
+        try store.insertAll(Array(batch.prefix(3)))
+        #expect(try store.disputes(openOnly: false).map(\.ref) == ["R1", "R2", "R3"])
+    }
+
+    @Test func eventsAreAppendOnly() throws {
+        let store = try TempDatabase().store()
+        try store.insert(openDispute(ref: "A"))
+        for sql in ["UPDATE events SET at = 0", "DELETE FROM events"] {
+            let error = try #require(throws: StoreError.self) {
+                try store.withDatabase { try $0.execute(sql, operation: "tamper") }
+            }
+            #expect(error.code == .constraint)
+            #expect(error.message.contains("append-only"))
+        }
+    }
+}

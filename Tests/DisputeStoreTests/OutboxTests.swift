@@ -1,0 +1,115 @@
+import DisputeCore
+import Foundation
+import Testing
+@testable import DisputeStore
+
+@Suite("The notification outbox")
+struct OutboxTests {
+    @Test func enqueueingTheSameIdentityTwiceAddsItOnce() throws {
+        let store = try TempDatabase().store()
+        #expect(try store.enqueue([outboxItem("a"), outboxItem("b"), outboxItem("a")]) == 2)
+        var changed = outboxItem("b"); changed.subject = "different"
+        #expect(try store.enqueue([changed, outboxItem("c")]) == 1)
+        #expect(try store.outboxCounts() == OutboxCounts(pending: 3))
+        #expect(try store.outbox(filter: .all).map(\.item.subject) == ["Stage 2 due", "Stage 2 due", "Stage 2 due"])
+    }
+
+    @Test func aStoredItemComesBackWhole() throws {
+        let store = try TempDatabase().store()
+        let item = outboxItem("a", recipients: ["x@council.example", "y@council.example"], urgency: .urgent)
+        try store.enqueue([item])
+        let entry = try #require(try store.outbox(filter: .all).first)
+        #expect(entry.item == item)
+        #expect(entry.state == .pending)
+        #expect(entry.attempts == 0)
+        #expect(entry.nextAttemptAt == item.createdAt)
+        #expect(entry.pendingRecipients == ["x@council.example", "y@council.example"])
+    }
+
+    @Test func aRetryOnlyGoesToRecipientsWhoHaveNotReceivedIt() throws {
+        // Given a message to three recipients, delivered to one before the connection failed
+        let store = try TempDatabase().store()
+        try store.enqueue([outboxItem("m", recipients: ["a@x.example", "b@x.example", "c@x.example"])])
+        let id = try #require(try store.duePending(now: instant(), limit: 10).first?.id)
+        try store.markRecipientSent(id: id, address: "a@x.example", at: instant(1))
+        #expect(try store.markAttemptFailed(id: id, error: "connection refused", nextAttemptAt: instant(60)) == 1)
+
+        // Then it is not due before the next attempt time
+        #expect(try store.duePending(now: instant(59), limit: 10).isEmpty)
+        // And when due, only the two others are left to send
+        let due = try #require(try store.duePending(now: instant(60), limit: 10).first)
+        #expect(due.state == .failed)
+        #expect(due.lastError == "connection refused")
+        #expect(due.pendingRecipients == ["b@x.example", "c@x.example"])
+
+        // When both are delivered, the message is sent
+        try store.markRecipientSent(id: id, address: "b@x.example", at: instant(61))
+        #expect(try store.outboxCounts() == OutboxCounts(failed: 1))
+        try store.markRecipientSent(id: id, address: "c@x.example", at: instant(62))
+        try store.markRecipientSent(id: id, address: "c@x.example", at: instant(63))   // a repeat is harmless
+        let sent = try #require(try store.outbox(filter: .all).first)
+        #expect(sent.state == .sent)
+        #expect(sent.sentAt == instant(62))
+        #expect(sent.recipients.map(\.sentAt) == [instant(1), instant(61), instant(62)])
+        #expect(try store.duePending(now: instant(1000), limit: 10).isEmpty)
+        #expect(try store.outboxCounts() == OutboxCounts(sent: 1))
+    }
+
+    @Test func aParkedMessageWaitsForAnAdminRetry() throws {
+        let store = try TempDatabase().store()
+        try store.enqueue([outboxItem("m", recipients: ["a@x.example", "b@x.example"])])
+        let id = try #require(try store.outbox(filter: .pending).first?.id)
+        try store.markRecipientSent(id: id, address: "a@x.example", at: instant(1))
+        try store.markAttemptFailed(id: id, error: "timeout", nextAttemptAt: instant(10))
+        #expect(try store.markAttemptFailed(id: id, error: "timeout", nextAttemptAt: instant(20)) == 2)
+        try store.park(id: id, error: "550 mailbox unavailable")
+
+        #expect(try store.duePending(now: instant(10_000), limit: 10).isEmpty)
+        #expect(try store.outbox(filter: .parked).map(\.id) == [id])
+        #expect(try store.outbox(filter: .failed).map(\.id) == [id])
+        #expect(try store.outbox(filter: .pending).isEmpty)
+        #expect(try store.outboxCounts() == OutboxCounts(parked: 1))
+
+        try store.retry(id: id, now: instant(500))
+        let due = try #require(try store.duePending(now: instant(500), limit: 10).first)
+        #expect(due.attempts == 0)
+        #expect(due.pendingRecipients == ["b@x.example"])
+
+        try store.markSent(id: id, at: instant(501))
+        let error = try #require(throws: StoreError.self) { try store.retry(id: id, now: instant(502)) }
+        #expect(error.code == .invalidState)
+        #expect(try #require(throws: StoreError.self) { try store.retry(id: 999, now: instant()) }.code == .notFound)
+        #expect(try #require(throws: StoreError.self) { try store.park(id: id, error: "x") }.code == .invalidState)
+    }
+
+    @Test func urgentMessagesComeFirstAndTheLimitHolds() throws {
+        let store = try TempDatabase().store()
+        try store.enqueue([outboxItem("old", at: instant(0)), outboxItem("new", at: instant(5)),
+                           outboxItem("urgent", urgency: .urgent, at: instant(9)), outboxItem("future", at: instant(100))])
+        #expect(try store.duePending(now: instant(10), limit: 10).map(\.item.identity) == ["urgent", "old", "new"])
+        #expect(try store.duePending(now: instant(10), limit: 2).map(\.item.identity) == ["urgent", "old"])
+    }
+
+    @Test func aMessageWithoutAddressesIsMarkedSentWhole() throws {
+        let store = try TempDatabase().store()
+        var hook = outboxItem("hook", recipients: [])
+        hook.channel = "safeguarding-channel"
+        try store.enqueue([hook])
+        let id = try #require(try store.duePending(now: instant(), limit: 1).first?.id)
+        try store.markSent(id: id, at: instant(3))
+        #expect(try store.outboxCounts() == OutboxCounts(sent: 1))
+    }
+
+    @Test func enqueueJoinsTheCallersTransaction() throws {
+        // Given a poll that records an event and enqueues its notifications together
+        let store = try TempDatabase().store()
+        try store.insert(openDispute(ref: "CASE-0001"))
+        let added = try store.write { tx in
+            try tx.append(DisputeEvent(at: instant(5), change: .note("reminder planned")), toRef: "CASE-0001")
+            return try tx.enqueue([outboxItem("r1"), outboxItem("r2")])
+        }
+        #expect(added == 2)
+        #expect(try store.dispute(ref: "CASE-0001")?.events.count == 2)
+        #expect(try store.outboxCounts().pending == 2)
+    }
+}

@@ -1,0 +1,103 @@
+import DisputeCore
+import Foundation
+import WorkingDays
+@testable import DisputeStore
+
+/// A fresh database file in its own temporary folder, removed when the test ends.
+final class TempDatabase {
+    let folder: URL
+    var path: String { folder.appendingPathComponent("drwatch.sqlite").path }
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// Opens and migrates a store on this file.
+    func store(busyTimeout: Duration = .seconds(5)) throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path, busyTimeout: busyTimeout)
+        try store.migrate()
+        return store
+    }
+}
+
+/// 2026-11-23 09:00 UTC plus `seconds`: whole seconds, so they survive millisecond storage.
+func instant(_ seconds: Int = 0) -> Date { Date(timeIntervalSince1970: 1_795_424_400 + Double(seconds)) }
+
+let iro = Actor(role: "iro", email: "iro@council.example")
+let hos = Actor(role: "head-of-service-safeguarding", email: "hos@council.example")
+
+/// A formal dispute whose history holds every kind of event.
+func disputeWithEveryEvent(ref: String = "CASE-0001") -> Dispute {
+    Dispute(ref: ref, policy: "four-stage", kind: .formal, category: .carePlanImplementation, type: .delay,
+            division: .scotland, childRef: "CHILD-77", team: "North Team", raisedBy: iro,
+            people: ["team-manager": ["tm1@council.example", "tm2@council.example"], "iro": ["iro@council.example"]],
+            events: [
+                DisputeEvent(at: instant(0), by: iro, change: .opened(stage: 1)),
+                DisputeEvent(at: instant(60), by: iro, change: .escalated(toStage: 2, reason: nil)),
+                DisputeEvent(at: instant(120), by: iro, change: .escalated(toStage: 4, reason: "risk of harm")),
+                DisputeEvent(at: instant(180), by: iro, change: .paused(approvedBy: hos, reason: "awaiting court date")),
+                DisputeEvent(at: instant(240), change: .resumed),
+                DisputeEvent(at: instant(300), by: iro, change: .extended(workingDays: 3, agreedBy: iro)),
+                DisputeEvent(at: instant(360), by: iro, change: .note("Spoke to the Team Manager; line two\nof the note")),
+                DisputeEvent(at: instant(420), by: iro, change: .cafcassReferral),
+                DisputeEvent(at: instant(480), by: hos, change: .resolved(outcome: "Plan amended")),
+            ])
+}
+
+/// A simple open dispute, opened at stage 1.
+func openDispute(ref: String, at: Date = instant()) -> Dispute {
+    Dispute(ref: ref, policy: "four-stage", kind: .formal, category: .general, type: .practice,
+            division: .englandAndWales, raisedBy: iro, events: [DisputeEvent(at: at, by: iro, change: .opened(stage: 1))])
+}
+
+func outboxItem(_ identity: String, recipients: [String] = ["tm@council.example"], urgency: OutboxUrgency = .normal,
+                at: Date = instant()) -> OutboxItem {
+    OutboxItem(identity: identity, ref: "CASE-0001", event: "stage-reminder", urgency: urgency, recipients: recipients,
+               channel: "email", subject: "Stage 2 due", body: "Due Friday", html: "<p>Due Friday</p>",
+               payload: Data(#"{"ref":"CASE-0001"}"#.utf8), createdAt: at)
+}
+
+struct Boom: Error {}
+
+/// A child process holding SQLite's write lock on a database for a while
+/// (`/usr/bin/python3` and its sqlite3 module: a writer that is not our code).
+final class ForeignWriter {
+    let process = Process()
+    private let output = Pipe()
+
+    /// Starts the writer and returns once it holds the write lock (it has inserted dispute
+    /// `ref` in an open transaction), which it keeps for `seconds` before committing.
+    init(path: String, ref: String, holdFor seconds: Double) throws {
+        let script = """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, raised_by_role, raised_by_email) "
+                      "VALUES (?, 'four-stage', 'formal', 'general', 'P', 'england-and-wales', ?, 'iro', 'iro@council.example')",
+                      (sys.argv[2], sys.argv[2]))
+            print("locked", flush=True)
+            time.sleep(float(sys.argv[3]))
+            c.execute("COMMIT")
+            print("committed", flush=True)
+            """
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, path, ref, String(seconds)]
+        process.standardOutput = output
+        try process.run()
+        var seen = ""
+        while !seen.contains("locked\n") {
+            let data = output.fileHandleForReading.availableData   // blocks until output or EOF
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+        }
+        guard seen.contains("locked\n") else { throw ForeignWriterFailed() }
+    }
+
+    /// Waits for the writer to commit and exit; its exit status.
+    func finish() -> Int32 { process.waitUntilExit(); return process.terminationStatus }
+    /// Kills the writer (SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM).
+    func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) }; process.waitUntilExit() }
+    struct ForeignWriterFailed: Error {}
+}
