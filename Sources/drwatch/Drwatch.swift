@@ -10,6 +10,7 @@ struct Drwatch: AsyncParsableCommand {
         discussion: "Deadlines are computed on the UK bank-holiday calendar; reminders and escalations go to named roles by email and webhook.",
         version: "0.1.0",
         subcommands: [
+            RunCommand.self,
             CalendarCommand.self,
         ]
     )

@@ -1,0 +1,93 @@
+import ArgumentParser
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Logging
+import TOML
+import WorkingDays
+
+/// `drwatch run`: the daemon. See README "Running as a service" and Daemon.swift.
+///
+/// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same database,
+/// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
+///
+/// Test-only (not in --help): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
+/// holding one, re-read at each poll) and `DRWATCH_FAKE_SPEED` (clock seconds per real second)
+/// replace the system clock; see `FakeDaemonClock`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: poll the store, send what is due, until SIGTERM.",
+        discussion: """
+            Made for systemd (Type=notify): READY=1 once the config is valid and the database is \
+            open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
+            config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
+            SIGINT finish the message in flight and exit 0. One daemon per database. Logs go to \
+            stderr with journald priority prefixes.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("log-level"),
+            help: ArgumentHelp("trace, debug, info (default), notice, warning or error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)': use trace, debug, info, notice, warning or error")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "drwatch")
+        let clock: any DaemonClock = try FakeDaemonClock.fromEnvironment(environment) ?? SystemDaemonClock()
+        let configPath = global.config, database = global.database
+        let parts = DaemonParts(
+            loadConfig: {
+                var options = GlobalOptions()
+                options.config = configPath
+                options.database = database
+                return try options.loadConfig(environment: environment)
+            },
+            makeWorkload: DaemonWiring.workload)
+        try await Daemon(parts: parts, clock: clock, logger: logger).run()
+    }
+}
+
+/// Builds the daemon's work from a config.
+enum DaemonWiring {
+    @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
+        var policies: [String] = []
+        for (file, line) in zip(config.policies, config.policyLines) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigFileError(file: config.file, line: line, message: "policy file \(file) cannot be read; check that it exists and that the drwatch user may read it")
+            }
+            let policy = try Policy.parse(text: String(decoding: data, as: UTF8.self), file: file)
+            policies.append(policy.name)
+        }
+        var holidays: HolidaysFile?
+        if let path = config.holidaysFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigFileError(file: config.file, line: config.keyLines["holidays_file"] ?? 0, message: "holidays_file \(path) cannot be read")
+            }
+            holidays = try HolidaysFile.parse(data, source: path)
+        }
+        let calendar = try WorkingCalendar(division: config.division, holidaysFile: holidays, closures: config.closures)
+        return DaemonWorkload(config: config, work: CountingWork(store: store),
+                              oneOffsKnownThrough: calendar.oneOffsKnownThrough,
+                              summary: "\(policies.count) polic\(policies.count == 1 ? "y" : "ies"): \(policies.joined(separator: ", "))")
+    }
+}
+
+/// Interim work until the pipeline's Poller lands: reports the open disputes and pending messages.
+struct CountingWork: PollWork {
+    let store: any DisputeRepository
+    func poll(now: Date) async throws -> PollReport {
+        let (open, counts) = try store.read { r in (try r.disputes(openOnly: true).count, try r.outboxCounts()) }
+        return PollReport(statusLine: "\(open) open disputes, \(counts.pending + counts.failed) pending", nextWakeUp: nil)
+    }
+}
