@@ -8,19 +8,21 @@ import WorkingDays
 /// The `disputes` table.
 enum DisputesTable {
     /// Columns read back into a `Dispute`, in this order (see `decode`).
-    static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email"
+    static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason"
 
     static func insert(_ dispute: Dispute, state: DerivedState, in db: Database) throws -> Int64? {
         let changed = try db.execute("""
             INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
                                   raised_by_role, raised_by_email, created_at,
-                                  current_stage, is_paused, is_closed, closed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  current_stage, is_paused, is_closed, closed_at,
+                                  subject, concerns_owner, opening_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (ref) DO NOTHING
             """,
             dispute.ref, dispute.policy, dispute.kind.rawValue, dispute.category.rawValue, dispute.type.rawValue,
             dispute.division.rawValue, dispute.childRef, dispute.team, dispute.raisedBy.role, dispute.raisedBy.email,
             dispute.events.first?.at, state.stage, state.paused, state.closedAt != nil, state.closedAt,
+            dispute.subject, dispute.concernsOwner, dispute.openingReason,
             operation: "insert dispute")
         return changed == 0 ? nil : db.lastInsertRowID
     }
@@ -37,7 +39,8 @@ enum DisputesTable {
         guard let division = Division(rawValue: row.string(6)) else { throw bad("division") }
         let dispute = Dispute(ref: row.string(1), policy: row.string(2), kind: kind, category: category, type: type,
                               division: division, childRef: row.string(7), team: row.optionalString(8),
-                              raisedBy: Actor(role: row.string(9), email: row.string(10)), people: [:], events: [])
+                              raisedBy: Actor(role: row.string(9), email: row.string(10)), people: [:], events: [],
+                              subject: row.optionalString(11), concernsOwner: row.bool(12), openingReason: row.optionalString(13))
         return (id, dispute)
     }
 

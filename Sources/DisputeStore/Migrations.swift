@@ -103,6 +103,14 @@ enum Migrations {
                 PRIMARY KEY (outbox_id, address)
             ) WITHOUT ROWID;
             """),
+        // The engine's model gained three per-dispute fields that change its deadlines: the subject
+        // row of a timescale table, "the concern is about the stage owner", and the reason for
+        // raising above the first step. NULL/0 for disputes recorded before.
+        Migration(name: "002-dispute-subject-concerns-owner-opening-reason", sql: """
+            ALTER TABLE disputes ADD COLUMN subject TEXT;
+            ALTER TABLE disputes ADD COLUMN concerns_owner INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE disputes ADD COLUMN opening_reason TEXT;
+            """),
         // Append new migrations here. Never edit one above.
     ]
 
@@ -125,6 +133,16 @@ enum Migrations {
                              message: "its schema (version \(version)) is newer than this drwatch knows (version \(all.count)); "
                                 + "upgrade drwatch, or restore a backup made for this version — the database was left untouched")
         }
+    }
+
+    /// The names of the migrations this binary knows that the database has not applied yet.
+    static func pending(_ db: Database) throws -> [String] {
+        let hasTable = try db.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                                    operation: "read the schema version") { _ in true } ?? false
+        guard hasTable else { return all.map(\.name) }
+        var applied = Set<String>()
+        try db.query("SELECT name FROM schema_migrations", operation: "read applied migrations") { applied.insert($0.string(0)) }
+        return all.map(\.name).filter { !applied.contains($0) }
     }
 
     /// Applies every migration not yet recorded, in one immediate transaction, after checking

@@ -7,6 +7,10 @@ public protocol DisputeReading {
     func dispute(ref: String) throws -> Dispute?
     /// Every dispute (or only those not resolved or withdrawn) with events and people, by insertion order.
     func disputes(openOnly: Bool) throws -> [Dispute]
+    /// The case references among `refs` that are already recorded (one pass, for imports).
+    func existingRefs(among refs: Set<String>) throws -> Set<String>
+    /// How many events are recorded, over every dispute.
+    func eventCount() throws -> Int
     /// Outbox messages due for an attempt at `now` (pending or failed, next attempt not later
     /// than `now`), urgent first, then oldest first; at most `limit`.
     func duePending(now: Date, limit: Int) throws -> [OutboxEntry]
@@ -93,6 +97,7 @@ extension DisputeRepository {
     public func append(_ event: DisputeEvent, toRef ref: String) throws { try write { try $0.append(event, toRef: ref) } }
     public func dispute(ref: String) throws -> Dispute? { try read { try $0.dispute(ref: ref) } }
     public func disputes(openOnly: Bool) throws -> [Dispute] { try read { try $0.disputes(openOnly: openOnly) } }
+    public func existingRefs(among refs: Set<String>) throws -> Set<String> { try read { try $0.existingRefs(among: refs) } }
     @discardableResult
     public func enqueue(_ items: [OutboxItem]) throws -> Int { try write { try $0.enqueue(items) } }
     public func duePending(now: Date, limit: Int) throws -> [OutboxEntry] { try read { try $0.duePending(now: now, limit: limit) } }

@@ -31,6 +31,11 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
         try locked { try Migrations.migrate(db) }
     }
 
+    /// The migrations `migrate()` would apply now (empty when the schema is up to date).
+    public func pendingMigrations() throws -> [String] {
+        try locked { try db.transaction(.deferred) { try Migrations.pending(db) } }
+    }
+
     public func read<T>(_ body: (any DisputeReading) throws -> T) throws -> T {
         try locked { try db.transaction(.deferred) { try body(SQLiteTransaction(db: db)) } }
     }
@@ -84,6 +89,20 @@ struct SQLiteTransaction: DisputeWriting {
 
     func disputes(openOnly: Bool) throws -> [Dispute] {
         try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", in: db)
+    }
+
+    func existingRefs(among refs: Set<String>) throws -> Set<String> {
+        var found = Set<String>()
+        if refs.isEmpty { return found }
+        try db.query("SELECT ref FROM disputes", operation: "read case references") { row in
+            let ref = row.string(0)
+            if refs.contains(ref) { found.insert(ref) }
+        }
+        return found
+    }
+
+    func eventCount() throws -> Int {
+        try db.first("SELECT COUNT(*) FROM events", operation: "count events") { $0.int(0) } ?? 0
     }
 
     // MARK: Outbox

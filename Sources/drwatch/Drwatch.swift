@@ -1,4 +1,5 @@
 import ArgumentParser
+import DisputeService
 import Foundation
 
 /// The `drwatch` command: the daemon (`drwatch run`) and the tools around it.
@@ -11,12 +12,19 @@ struct Drwatch: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self,
+            InitCommand.self,
+            CheckConfigCommand.self,
+            DisputeCommand.self,
+            DueCommand.self,
+            ImportCommand.self,
             CalendarCommand.self,
         ]
     )
 
     /// Runs the command and maps errors to sysexits codes with one clear line on stderr.
     static func main() async {
+        // On the main thread, before anything else: undo a parent's blocked SIGTERM (see DaemonSignals).
+        DaemonSignals.resetInheritedState()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

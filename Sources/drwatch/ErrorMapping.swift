@@ -1,3 +1,4 @@
+import DisputeCore
 import DisputeService
 import TOML
 import DisputeStore
@@ -19,6 +20,7 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
         case .usage: Sysexits.usage
         }
         return CommandFailure(e.description, code: code)
+    case let e as DomainError: return CommandFailure(e.description, code: Sysexits.dataErr)
     default: return nil
     }
 }

@@ -58,28 +58,15 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Builds the daemon's work from a config.
+/// Builds the daemon's work from a config: `Runtime.load` (policies, calendars), the same
+/// loader as `check-config`, so the check and the daemon never disagree.
 enum DaemonWiring {
     @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
-        var policies: [String] = []
-        for (file, line) in zip(config.policies, config.policyLines) {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ConfigFileError(file: config.file, line: line, message: "policy file \(file) cannot be read; check that it exists and that the drwatch user may read it")
-            }
-            let policy = try Policy.parse(text: String(decoding: data, as: UTF8.self), file: file)
-            policies.append(policy.name)
-        }
-        var holidays: HolidaysFile?
-        if let path = config.holidaysFile {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigFileError(file: config.file, line: config.keyLines["holidays_file"] ?? 0, message: "holidays_file \(path) cannot be read")
-            }
-            holidays = try HolidaysFile.parse(data, source: path)
-        }
-        let calendar = try WorkingCalendar(division: config.division, holidaysFile: holidays, closures: config.closures)
-        return DaemonWorkload(config: config, work: CountingWork(store: store),
-                              oneOffsKnownThrough: calendar.oneOffsKnownThrough,
-                              summary: "\(policies.count) polic\(policies.count == 1 ? "y" : "ies"): \(policies.joined(separator: ", "))")
+        let runtime = try Runtime.load(config: config)
+        let through = runtime.calendars[config.division]?.oneOffsKnownThrough
+        let names = runtime.policyNames
+        return DaemonWorkload(config: config, work: CountingWork(store: store), oneOffsKnownThrough: through,
+                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
     }
 }
 

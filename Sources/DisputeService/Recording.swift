@@ -1,0 +1,117 @@
+import DisputeCore
+import Foundation
+import WorkingDays
+
+// Recording disputes: the checks shared by `drwatch dispute ...` and `drwatch import`, so that a
+// dispute typed at the command line and one read from a CSV export are held to the same rules.
+// Every refusal is a `DomainError`: one line, what is wrong and how to fix it (exit 65).
+
+/// What a new record is opened with, as the user gave it (text is checked here).
+public struct OpeningFields: Sendable {
+    public var ref: String
+    public var policy: String
+    public var kind: String
+    /// `nil`: stage 1.
+    public var stage: Int?
+    public var category: String
+    public var type: String
+    public var raisedBy: Actor
+    public var at: Date
+    /// `nil`: the config's division.
+    public var division: String?
+    public var team: String?
+    public var childRef: String?
+    public var subject: String?
+    public var concernsOwner: Bool
+    /// Why the record is raised above the first step (a bypass on raising).
+    public var reason: String?
+    /// The dispute's own people, in order.
+    public var people: [(role: String, email: String)]
+
+    public init(ref: String, policy: String, kind: String, stage: Int? = nil, category: String, type: String, raisedBy: Actor,
+                at: Date, division: String? = nil, team: String? = nil, childRef: String? = nil, subject: String? = nil,
+                concernsOwner: Bool = false, reason: String? = nil, people: [(role: String, email: String)] = []) {
+        self.ref = ref; self.policy = policy; self.kind = kind; self.stage = stage; self.category = category; self.type = type
+        self.raisedBy = raisedBy; self.at = at; self.division = division; self.team = team; self.childRef = childRef
+        self.subject = subject; self.concernsOwner = concernsOwner; self.reason = reason; self.people = people
+    }
+}
+
+/// Why a case reference is not acceptable, or `nil` when it is: 1 to 64 characters, no spaces at
+/// either end, no control characters. (A child is known to drwatch by this reference only.)
+public func referenceProblem(_ ref: String, what: String = "case reference") -> String? {
+    if ref.isEmpty { return "the \(what) is empty" }
+    if ref.count > 64 { return "the \(what) is longer than 64 characters" }
+    if ref.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) { return "the \(what) contains control characters" }
+    if ref.first!.isWhitespace || ref.last!.isWhitespace { return "the \(what) starts or ends with a space" }
+    return nil
+}
+
+/// Parses `role=email` (`--person`, the CSV `people` cell); `nil` when malformed.
+public func parsePerson(_ text: some StringProtocol) -> (role: String, email: String)? {
+    guard let eq = text.firstIndex(of: "=") else { return nil }
+    let role = String(text[..<eq]), email = String(text[text.index(after: eq)...])
+    guard !role.isEmpty, isPlausibleEmail(email) else { return nil }
+    return (role, email)
+}
+
+extension Runtime {
+    /// Builds and checks a new record: known policy, kind, category, type, division and roles;
+    /// then the policy's own rules (stage, initiator limits, bypass, subject) through the engine.
+    ///
+    /// - Parameter f: the fields as given.
+    /// - Returns: the record, with its single `.opened` event.
+    /// - Throws: `DomainError` naming the first problem.
+    public func opening(_ f: OpeningFields) throws -> Dispute {
+        if let problem = referenceProblem(f.ref) { throw DomainError("\(problem); give the dispute's case reference") }
+        if let child = f.childRef, let problem = referenceProblem(child, what: "child's case reference") {
+            throw DomainError("\(problem); give the child's case reference only, never a name")
+        }
+        guard let kind = RecordKind(rawValue: f.kind) else {
+            throw DomainError("unknown kind \(f.kind); use one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let category = IssueCategory(rawValue: f.category) else {
+            throw DomainError("unknown category \(f.category); use one of: \(IssueCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let type = DisputeType(rawValue: f.type) else {
+            throw DomainError("unknown type \(f.type); use P (practice), R (resources) or D (delay/drift)")
+        }
+        var division = config.division
+        if let d = f.division {
+            guard let known = Division(rawValue: d) else {
+                throw DomainError("unknown division \(d); use one of: \(Division.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            division = known
+        }
+        guard policies[f.policy] != nil else {
+            throw DomainError("unknown policy \(f.policy); the config loads: \(policyNames.joined(separator: ", "))")
+        }
+        let engine = try engine(policy: f.policy, division: division)
+        var people: [String: [String]] = [:]
+        for p in f.people where !(people[p.role]?.contains(p.email) ?? false) { people[p.role, default: []].append(p.email) }
+        let reason = f.reason.flatMap { $0.isEmpty ? nil : $0 }
+        let dispute = Dispute(ref: f.ref, policy: f.policy, kind: kind, category: category, type: type, division: division,
+                              childRef: f.childRef, team: f.team.flatMap { $0.isEmpty ? nil : $0 }, raisedBy: f.raisedBy,
+                              people: people, events: [DisputeEvent(at: f.at, by: f.raisedBy, change: .opened(stage: f.stage ?? 1))],
+                              subject: f.subject.flatMap { $0.isEmpty ? nil : $0 }, concernsOwner: f.concernsOwner,
+                              openingReason: reason)
+        try checkRoles(of: dispute, policy: engine.policy)
+        try engine.validate(opening: dispute)
+        return dispute
+    }
+
+    /// Checks a change against the record's policy and returns the record with it appended.
+    ///
+    /// - Throws: `DomainError`: the policy is no longer loaded, a role is unknown to it, or the
+    ///   engine refuses the transition.
+    public func apply(_ event: DisputeEvent, to dispute: Dispute) throws -> Dispute {
+        let engine = try engine(for: dispute)
+        try checkRole(event.by, for: "--by", policy: engine.policy)
+        switch event.change {
+        case .paused(let approver, _): try checkRole(approver, for: "the approver's", policy: engine.policy)
+        case .extended(_, let agreer): try checkRole(agreer, for: "the agreeing", policy: engine.policy)
+        default: break
+        }
+        return try engine.apply(event, to: dispute)
+    }
+}

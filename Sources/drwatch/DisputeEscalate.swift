@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// `drwatch dispute escalate REF [--to-stage N] [--reason TEXT] [--at TIME] [--by ROLE:EMAIL]`
+struct DisputeEscalate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "escalate", abstract: "Move a dispute to a higher stage (default: the next one).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The dispute's case reference.", valueName: "ref")) var ref: String
+    @Option(name: .customLong("to-stage"), help: ArgumentHelp("The stage to move to (more than one step up is a bypass).", valueName: "n"))
+    var toStage: Int?
+    @Option(help: ArgumentHelp("Why (required by some policies for a bypass).", valueName: "text")) var reason: String?
+    @OptionGroup var change: ChangeOptions
+
+    func validate() throws {
+        if let toStage, toStage < 1 { throw ValidationError("--to-stage must be 1 or more, not \(toStage)") }
+    }
+
+    func run() throws {
+        // Without --to-stage: one above the effective stage at that time (escalations on breach included).
+        try recordChange(ref: ref, at: change.at, by: change.by, global: global) { dispute, runtime, at in
+            .escalated(toStage: try toStage ?? runtime.evaluate(dispute, now: at).stage + 1, reason: reason)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import DisputeCore
+import DisputeService
+
+/// `drwatch dispute show REF [--at TIME] [--json]`: state, deadlines and history. `--json` gives the
+/// fields of `drwatch due --json` plus `events`.
+struct DisputeShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a dispute's state, deadlines and history.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The dispute's case reference.", valueName: "ref")) var ref: String
+    @Option(help: ArgumentHelp("Evaluate at this time (default: now).", valueName: "time")) var at: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let session = try Session(global)
+        let now = try parseAt(at)
+        guard let d = try session.store.dispute(ref: ref) else { throw noSuchDispute(ref) }
+        let e = try session.runtime.evaluate(d, now: now)
+        if json {
+            var out = ""
+            JSON.object(dueFields(d, e) + [("events", .array(d.events.map(eventJSON)))]).write(to: &out)
+            writeOut(out + "\n")
+            return
+        }
+        var lines = ["\(d.ref): \(d.kind.rawValue) under \(d.policy); category \(d.category.rawValue), type \(d.type.rawValue), division \(d.division.rawValue)"
+                     + (d.team.map { ", team \($0)" } ?? "") + (d.childRef != d.ref ? ", child \(d.childRef)" : "")
+                     + (d.subject.map { ", subject \($0)" } ?? "")]
+        lines.append("state: \(e.state.rawValue)")
+        if e.stage > 0 { lines.append("stage: \(e.stage)" + (e.stageName.map { " \($0)" } ?? "") + (e.owner.map { " (owner \($0))" } ?? "")) }
+        if let due = e.stageDeadline {
+            lines.append("stage due: \(iso(due))" + (e.stageWorkingDaysLeft.map { ", \($0) working day\(abs($0) == 1 ? "" : "s") left" } ?? ""))
+        }
+        if let st = e.statutoryDeadline {
+            lines.append("statutory total due: \(iso(st))" + (e.statutoryWorkingDaysLeft.map { ", \($0) working day\(abs($0) == 1 ? "" : "s") left" } ?? ""))
+        }
+        if !d.people.isEmpty {
+            lines.append("people: " + d.people.keys.sorted().map { "\($0)=\(d.people[$0]!.joined(separator: ","))" }.joined(separator: " "))
+        }
+        lines.append("history:")
+        for ev in d.events {
+            lines.append("  \(iso(ev.at))  \(describe(ev.change))" + (ev.by.map { "  by \($0)" } ?? ""))
+        }
+        writeOut(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// One event as JSON: `at`, `event`, `by_role`, `by_email`, and the fields of its kind.
+func eventJSON(_ ev: DisputeEvent) -> JSON {
+    var pairs: [(String, JSON)] = [("at", .string(iso(ev.at))), ("event", .string(ev.change.name)),
+                                   ("by_role", .string(ev.by?.role)), ("by_email", .string(ev.by?.email))]
+    switch ev.change {
+    case .opened(let s): pairs.append(("stage", .int(s)))
+    case .escalated(let s, let r): pairs += [("stage", .int(s)), ("reason", .string(r))]
+    case .paused(let a, let r): pairs += [("approver_role", .string(a.role)), ("approver_email", .string(a.email)), ("reason", .string(r))]
+    case .resumed, .cafcassReferral: break
+    case .extended(let n, let a): pairs += [("working_days", .int(n)), ("approver_role", .string(a.role)), ("approver_email", .string(a.email))]
+    case .note(let t): pairs.append(("text", .string(t)))
+    case .resolved(let o): pairs.append(("outcome", .string(o)))
+    case .withdrawn(let r): pairs.append(("reason", .string(r)))
+    }
+    return .object(pairs)
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import DisputeService
+import DisputeStore
+import Foundation
+
+/// `drwatch import FILE.csv [--dry-run]`: loads disputes and their events from a CSV export (layout
+/// in docs/import.md). The whole file is checked first; when any row is bad, each bad row is named
+/// on stderr (`FILE:LINE: what`), the exit status is 65 and nothing is written. Otherwise every
+/// dispute goes in in one transaction.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import disputes and their events from a CSV file (all or nothing).",
+        discussion: "Layout: docs/import.md. Header: \(ImportColumn.allCases.map(\.rawValue).joined(separator: ",")).")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The CSV file (- for standard input).", valueName: "file.csv")) var file: String
+    @Flag(name: .customLong("dry-run"), help: "Check the file and report, writing nothing.") var dryRun = false
+
+    func run() throws {
+        let session = try Session(global)
+        let bytes = try readInput()
+        switch try session.runtime.planImport(bytes, existingRefs: { try session.store.existingRefs(among: $0) }) {
+        case .failure(let failure):
+            var out = ""
+            for p in failure.problems { out += "\(file):\(p.line): \(p.message)\n" }
+            FileHandle.standardError.write(Data(out.utf8))
+            let n = Set(failure.problems.map(\.line)).count
+            throw CommandFailure("\(file): \(n) bad row\(n == 1 ? "" : "s"); nothing was imported", code: Sysexits.dataErr)
+        case .success(let plan):
+            if dryRun {
+                print("\(file): \(plan.disputes.count) disputes with \(plan.eventCount) events are valid; nothing written (--dry-run)")
+                return
+            }
+            do {
+                try session.store.insertAll(plan.disputes)
+            } catch let error as StoreError where error.code == .duplicate && error.index != nil {
+                // Recorded by someone else since the check: name the row.
+                throw CommandFailure("\(file):\(plan.lines[error.index!]): \(plan.disputes[error.index!].ref) was recorded by another process meanwhile; nothing was imported",
+                                     code: Sysexits.dataErr)
+            }
+            print("\(file): imported \(plan.disputes.count) disputes with \(plan.eventCount) events")
+        }
+    }
+
+    private func readInput() throws -> [UInt8] {
+        if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
+            throw CommandFailure("\(file) not found; give the CSV file to import", code: Sysexits.noInput)
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CommandFailure("\(file) cannot be read; check its permissions", code: Sysexits.noInput)
+        }
+        return [UInt8](data)
+    }
+}

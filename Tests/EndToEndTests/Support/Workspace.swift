@@ -1,0 +1,72 @@
+import Foundation
+
+/// A temporary folder with a config pointing at the repository's policy presets (absolute paths)
+/// and a database, for tests of the commands that record disputes.
+struct Workspace {
+    let dir: URL
+    var config: URL { dir.appendingPathComponent("drwatch.toml") }
+    var database: URL { dir.appendingPathComponent("drwatch.sqlite") }
+    static let fourStage = Drwatch.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
+
+    /// - Parameter extraPolicies: further policy files (absolute) the config loads.
+    init(extraPolicies: [String] = [], initialise: Bool = true) throws {
+        dir = try Drwatch.tempDir()
+        try writeConfig(policies: [Workspace.fourStage] + extraPolicies)
+        if initialise {
+            let r = try run(["init"])
+            precondition(r.status == 0, "init failed: \(r.stderr)")
+        }
+    }
+
+    /// Rewrites the config with these policy files.
+    func writeConfig(policies: [String]) throws {
+        let list = policies.map { "\"\($0)\"" }.joined(separator: ", ")
+        try """
+            database = "\(database.path)"
+            division = "england-and-wales"
+            policies = [\(list)]
+            """.write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    /// Runs `drwatch ARGS --config CONFIG`.
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) throws -> Drwatch.Result {
+        try Drwatch.run(args + ["--config", config.path], stdin: stdin)
+    }
+
+    /// Writes a file into the workspace and returns its path.
+    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// Runs a SQL query on the database with the system's Python (a second, independent reader)
+    /// and returns the first column of the first row.
+    func scalar(_ sql: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchone()[0])", database.path, sql]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    var eventCount: Int { Int((try? scalar("SELECT COUNT(*) FROM events")) ?? "") ?? -1 }
+    var disputeCount: Int { Int((try? scalar("SELECT COUNT(*) FROM disputes")) ?? "") ?? -1 }
+
+    /// Opens a formal four-stage dispute raised by the IRO on Mon 23 Nov 2026 at 10:00.
+    @discardableResult
+    func openFormal(_ ref: String, policy: String = "four-stage", at: String = "2026-11-23T10:00", extra: [String] = []) throws -> Drwatch.Result {
+        try run(["dispute", "open", "--ref", ref, "--policy", policy, "--kind", "formal", "--category", "general", "--type", "P",
+                 "--raised-by", "iro:iro@council.example", "--at", at, "--person", "team-manager=tm@council.example"] + extra)
+    }
+}
+
+/// Parses JSON output.
+func json(_ text: String) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
