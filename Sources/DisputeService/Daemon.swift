@@ -204,7 +204,7 @@ public final class Daemon: @unchecked Sendable {
             if let through = workload.oneOffsKnownThrough,
                Self.coverageWarningDue(now: now, knownThrough: through, lastWarning: lastCoverageWarning) {
                 lastCoverageWarning = now
-                logger.warning("The calendar knows one-off bank holidays only through \(through); deadlines in \(through + 1) may miss one. Set holidays_file to a current gov.uk bank-holidays.json (https://www.gov.uk/bank-holidays.json) or upgrade drwatch",
+                logger.warning("Calendar: one-off bank holidays known only through \(through); set holidays_file to a current gov.uk bank-holidays.json",
                                metadata: ["known_through": "\(through)"])
             }
 
