@@ -11,6 +11,9 @@ import WorkingDays
 //   parked and the admin role is told.
 // - `[delivery] backoff_seconds` (default 60, 1...86400): delay before the first retry;
 //   it doubles after each failed attempt.
+// - `templates_dir` (optional): a folder of message templates that replace the shipped ones
+//   file by file (`reminder.txt`, `message.html`...; see config/templates/README.md).
+// - `[email] ics` (default false): attach the deadline as an `.ics` calendar event.
 //
 // Defaults for keys DESIGN.md shows but an admin may leave out: `database`
 // /var/lib/drwatch/drwatch.sqlite, `division` england-and-wales, `close_of_business` 17:00,
@@ -80,6 +83,8 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     /// The file transport; `nil` when only email or webhooks are configured.
     public var files: FilesConfig?
     public var delivery: DeliveryConfig
+    /// `templates_dir`, resolved: templates here replace the shipped ones file by file.
+    public var templatesDir: String? = nil
     /// `$CREDENTIALS_DIRECTORY` when the config was loaded (systemd `LoadCredential=`).
     public var credentialsDirectory: String?
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
@@ -281,16 +286,19 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
             delivery.backoffSeconds = try d.optionalInt("backoff_seconds", in: 1...86_400) ?? delivery.backoffSeconds
         }
 
+        let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
         try root.finish()
 
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
-        return DrwatchConfig(
+        var config = DrwatchConfig(
             file: path, directory: folder, database: database, division: division, holidaysFile: holidaysFile,
             closures: closures, closeOfBusiness: closeOfBusiness, sendTime: sendTime, pollIntervalSeconds: poll,
             policies: policyList.map { resolve($0.value) }, policyLines: policyList.map(\.line),
             roles: roles, email: email, webhooks: webhooks, files: files, delivery: delivery,
             credentialsDirectory: credentials,
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
+        config.templatesDir = templatesDir
+        return config
     }
 
     /// `HH:MM` as a string (or a bare TOML time with zero seconds).
@@ -318,6 +326,10 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
         if let h = holidaysFile, !fileExists(h) {
             throw ConfigFileError(file: file, line: keyLines["holidays_file"] ?? 0,
                                   message: "holidays_file \(h) not found; download https://www.gov.uk/bank-holidays.json there, or remove the key")
+        }
+        if let t = templatesDir, !fileExists(t) {
+            throw ConfigFileError(file: file, line: keyLines["templates_dir"] ?? 0,
+                                  message: "templates_dir \(t) not found; create the folder (copy files from the shipped templates to change them), or remove the key")
         }
         if let ca = email?.caFile, !fileExists(ca) {
             throw ConfigFileError(file: file, line: email?.line ?? 0,
@@ -382,6 +394,7 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
         if let email { lines.append(email.description) }
         for w in webhooks { lines.append(w.description) }
         if let dir = outboxDirectory() { lines.append("files \(dir)") }
+        if let templatesDir { lines.append("templates \(templatesDir)") }
         lines.append("delivery up to \(delivery.maxAttempts) attempts, first retry after \(delivery.backoffSeconds) s")
         return lines.joined(separator: "\n")
     }
@@ -436,6 +449,8 @@ public struct EmailConfig: Equatable, Sendable, CustomStringConvertible {
     public var oauth2TokenFile: SecretFile?
     /// The line of `[email]`.
     public var line: Int
+    /// `ics = true`: attach the deadline as an `.ics` calendar event.
+    public var ics: Bool = false
 
     public var description: String {
         var s = "email \(url) from \(fromAddress), tls \(tls.rawValue)"
@@ -497,8 +512,10 @@ public struct EmailConfig: Equatable, Sendable, CustomStringConvertible {
         if username != nil && password == nil && token == nil {
             throw e.error("[email] username is set without password_file or oauth2_token_file; add one, or remove username", at: "username")
         }
-        return EmailConfig(url: url, host: host, from: from, fromAddress: fromAddress, tls: tls, caFile: caFile,
-                           username: username, passwordFile: password, oauth2TokenFile: token, line: e.line)
+        var config = EmailConfig(url: url, host: host, from: from, fromAddress: fromAddress, tls: tls, caFile: caFile,
+                                 username: username, passwordFile: password, oauth2TokenFile: token, line: e.line)
+        config.ics = try e.optionalBool("ics") ?? false
+        return config
     }
 }
 

@@ -18,6 +18,11 @@ public protocol DisputeReading {
     func outbox(filter: OutboxFilter) throws -> [OutboxEntry]
     /// How many outbox messages are in each state, for a status line.
     func outboxCounts() throws -> OutboxCounts
+    /// The identities among `identities` that are already in the outbox (so a poll renders
+    /// only new notifications).
+    func knownIdentities(among identities: [String]) throws -> Set<String>
+    /// The earliest `next_attempt_at` of a pending or failed message, or nil.
+    func nextAttemptAt() throws -> Date?
 }
 
 /// Writes made inside one transaction (`DisputeRepository.write`); reads see the writes so far.
@@ -113,6 +118,8 @@ extension DisputeRepository {
     public func retry(id: Int64, now: Date) throws { try write { try $0.retry(id: id, now: now) } }
     public func outbox(filter: OutboxFilter) throws -> [OutboxEntry] { try read { try $0.outbox(filter: filter) } }
     public func outboxCounts() throws -> OutboxCounts { try read { try $0.outboxCounts() } }
+    public func knownIdentities(among identities: [String]) throws -> Set<String> { try read { try $0.knownIdentities(among: identities) } }
+    public func nextAttemptAt() throws -> Date? { try read { try $0.nextAttemptAt() } }
 }
 
 // MARK: Outbox values (plain data: Delivery and the engine never see the store's types)

@@ -141,6 +141,25 @@ struct SQLiteTransaction: DisputeWriting {
         return counts
     }
 
+    func knownIdentities(among identities: [String]) throws -> Set<String> {
+        var known = Set<String>()
+        var start = identities.startIndex
+        while start < identities.endIndex {
+            let end = min(start + 500, identities.endIndex)
+            let chunk = Array(identities[start..<end])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            try db.query("SELECT identity FROM outbox WHERE identity IN (\(marks))", arguments: chunk.map { $0 as any SQLBindable },
+                         operation: "read outbox identities") { known.insert($0.string(0)) }
+            start = end
+        }
+        return known
+    }
+
+    func nextAttemptAt() throws -> Date? {
+        try db.first("SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'failed')",
+                     operation: "read next attempt") { $0.optionalDate(0) } ?? nil
+    }
+
     func markRecipientSent(id: Int64, address: String, at: Date) throws {
         let operation = "record a delivery"
         let changed = try db.execute("""

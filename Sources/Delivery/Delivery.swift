@@ -1,3 +1,0 @@
-import CCurl
-import CCrypto
-// Module Delivery: see README "Code map".

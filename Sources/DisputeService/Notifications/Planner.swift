@@ -1,0 +1,218 @@
+import Delivery
+import DisputeCore
+import DisputeStore
+import Foundation
+import WorkingDays
+
+// The pure decisions of the pipeline: what to enqueue for an evaluation, and what to do with a
+// delivery result. The Poller does the I/O around them.
+
+/// One dispute evaluated at the poll, with the engine that did it (policy, settings).
+public struct Evaluated: Sendable {
+    public var dispute: Dispute
+    public var evaluation: Evaluation
+    public var engine: Engine
+    public init(dispute: Dispute, evaluation: Evaluation, engine: Engine) {
+        self.dispute = dispute; self.evaluation = evaluation; self.engine = engine
+    }
+}
+
+/// An intent with its route and the outbox identities it produces (before rendering).
+public struct Candidate: Sendable {
+    public var intent: NotificationIntent
+    public var route: Route
+    /// Mail (when the route has addresses) and one per webhook: `(channel, identity)`.
+    public var identities: [(channel: Channel, identity: String)]
+    /// Index into the evaluated list.
+    public var source: Int
+}
+
+/// The outbox identity of an intent on a channel: the intent's identity for mail,
+/// `IDENTITY@WEBHOOK` for a webhook.
+public func outboxIdentity(_ intent: NotificationIntent, channel: Channel, mail: Channel) -> String {
+    channel == mail ? intent.identity : "\(intent.identity)@\(channel)"
+}
+
+/// Routes every intent of every evaluation.
+public func candidates(_ evaluated: [Evaluated], config: DrwatchConfig) -> [Candidate] {
+    let mail = Channel.mail(config)
+    var out: [Candidate] = []
+    for (i, e) in evaluated.enumerated() {
+        for intent in e.evaluation.intents {
+            let r = route(intent, dispute: e.dispute, config: config)
+            var ids: [(Channel, String)] = []
+            if !r.envelope.isEmpty { ids.append((mail, intent.identity)) }
+            for hook in r.webhooks { ids.append((.webhook(hook), outboxIdentity(intent, channel: .webhook(hook), mail: mail))) }
+            out.append(Candidate(intent: intent, route: r, identities: ids, source: i))
+        }
+    }
+    return out
+}
+
+/// What the mail channel needs beyond subject and bodies (kept in the outbox's payload column).
+public struct MailPayload: Codable, Equatable, Sendable {
+    /// Header lists (the envelope is the outbox's recipients).
+    public var to: [String]
+    public var cc: [String]
+    /// The deadline, for an `.ics` attachment.
+    public var due: Date?
+}
+
+/// What a webhook needs (kept in the payload column); the body is built and signed at send time.
+public struct WebhookPayload: Codable, Equatable, Sendable {
+    public var ref: String
+    public var event: String
+    public var stage: Int?
+    public var due: Date?
+    public var reason: String
+    public var roles: [String]
+}
+
+/// A message the poll decided to enqueue, with why.
+public struct PlannedMessage: Sendable {
+    public var item: OutboxItem
+    public var channel: Channel
+    public var reason: String
+    /// Roles that had no address (logged; the message says so).
+    public var unroutable: [String]
+}
+
+/// Renders the candidates' identities that are not yet in the outbox into outbox items.
+///
+/// - Parameters:
+///   - candidates: from `candidates(_:config:)`.
+///   - evaluated: the evaluations they came from.
+///   - known: identities already in the outbox (they are not added again).
+///   - templates: the message templates.
+///   - now: the poll's time (`createdAt`, the first due time).
+/// - Returns: the new messages, in evaluation order.
+public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<String>, templates: TemplateSet,
+                 now: Date) -> [PlannedMessage] {
+    var out: [PlannedMessage] = []
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    for c in candidates {
+        let missing = c.identities.filter { !known.contains($0.identity) }
+        if missing.isEmpty { continue }
+        let e = evaluated[c.source]
+        let facts = messageFacts(intent: c.intent, dispute: e.dispute, evaluation: e.evaluation, policy: e.engine.policy,
+                                 settings: e.engine.settings, route: c.route, siblings: e.evaluation.intents)
+        let message = templates.render(templateName(for: c.intent), facts: facts)
+        let due = facts["dueInstant"] as? Date
+        let urgency: OutboxUrgency = c.intent.urgency == .urgent ? .urgent : .normal
+        for (channel, identity) in missing {
+            var item = OutboxItem(identity: identity, ref: c.intent.ref, event: c.intent.event.name, urgency: urgency,
+                                  recipients: [], channel: channel.description, subject: message.subject, body: message.text,
+                                  createdAt: now)
+            switch channel {
+            case .webhook:
+                item.payload = try? encoder.encode(WebhookPayload(ref: c.intent.ref, event: c.intent.event.name,
+                                                                  stage: c.intent.stage == 0 ? nil : c.intent.stage, due: due,
+                                                                  reason: c.intent.reason, roles: [c.intent.role]))
+            case .email, .files:
+                item.recipients = c.route.envelope
+                item.html = message.html
+                item.payload = try? encoder.encode(MailPayload(to: c.route.to, cc: c.route.cc, due: due))
+            }
+            out.append(PlannedMessage(item: item, channel: channel, reason: c.intent.reason, unroutable: c.route.unroutable))
+        }
+    }
+    return out
+}
+
+/// How many earlier records of the same kind each dispute's child has, among `disputes`
+/// (by opening time, then reference): the engine's repeat-alert context.
+public func childContexts(_ disputes: [Dispute]) -> [EngineContext] {
+    struct Key: Hashable { var child: String; var kind: RecordKind }
+    var groups: [Key: [(Date, String, Int)]] = [:]
+    for (i, d) in disputes.enumerated() {
+        groups[Key(child: d.childRef, kind: d.kind), default: []].append((d.events.first?.at ?? .distantPast, d.ref, i))
+    }
+    var out = Array(repeating: EngineContext(), count: disputes.count)
+    for (_, list) in groups where list.count > 1 {
+        for (rank, entry) in list.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }).enumerated() {
+            out[entry.2] = EngineContext(earlierRecordsForChild: rank)
+        }
+    }
+    return out
+}
+
+// MARK: - After an attempt
+
+/// What to record after an attempt to deliver one outbox message.
+public enum DeliveryAction: Equatable, Sendable {
+    /// Every recipient has it.
+    case sent
+    /// Try again at this time (the recipients who accepted keep it).
+    case retry(at: Date, error: String)
+    /// Give up until an admin retries; tell the admin unless the message is itself an admin notice.
+    case park(reason: String, notifyAdmin: Bool)
+}
+
+/// Decides what to do after an attempt.
+///
+/// - Parameters:
+///   - entry: the message as it was before the attempt (`attempts` failed attempts so far).
+///   - error: the failure, or `nil` when every pending recipient accepted it.
+///   - backoff: the retry policy (`[delivery]`).
+///   - now: the poll's time.
+///   - jitter: a random value in `[0, 1]` (passed in: tests are deterministic).
+public func decide(_ entry: OutboxEntry, error: DeliveryError?, backoff: Backoff, now: Date, jitter: Double) -> DeliveryAction {
+    guard let error else { return .sent }
+    let isNotice = isAdminNotice(entry.item)
+    switch backoff.decide(after: entry.attempts + 1, error: error, now: now, jitter: jitter) {
+    case .retry(let at): return .retry(at: at, error: error.description)
+    case .park(let reason): return .park(reason: reason, notifyAdmin: !isNotice)
+    }
+}
+
+/// Admin notices (about parked messages) are never the subject of another notice.
+public func isAdminNotice(_ item: OutboxItem) -> Bool { item.event.hasPrefix("admin-") }
+
+/// The channel for the admin's notice about a message parked on `failed`: by another channel
+/// where one is configured (mail failed: the admin's webhook, else the file transport; a
+/// webhook failed: the mail channel).
+///
+/// - Returns: `nil` when no other channel can carry it (it is logged instead).
+public func adminChannel(failed: Channel, config: DrwatchConfig) -> Channel? {
+    switch failed {
+    case .webhook:
+        return Channel.mail(config)
+    case .email, .files:
+        if let hook = config.webhooks.first(where: { $0.roles.contains(adminRole) }) { return .webhook(hook.name) }
+        if failed == .email { return .files }
+        return nil
+    }
+}
+
+/// The admin's notice that `entry` was parked, or `nil` when it must not be sent (the entry is
+/// itself a notice, or no other channel can carry it).
+public func parkedNotice(for entry: OutboxEntry, reason: String, config: DrwatchConfig, templates: TemplateSet,
+                         now: Date) -> (OutboxItem, Channel)? {
+    guard !isAdminNotice(entry.item) else { return nil }
+    let failed = Channel(stored: entry.item.channel)
+    guard let channel = adminChannel(failed: failed, config: config) else { return nil }
+    let admin = config.roles[adminRole] ?? []
+    if channel == .email && admin.isEmpty { return nil }
+    let facts: [String: Any] = [
+        "identity": entry.item.identity, "channel": entry.item.channel, "attempts": entry.attempts + 1, "error": reason,
+        "id": entry.id, "ref": entry.item.ref ?? "", "partial": entry.recipients.contains(where: \.isSent),
+    ]
+    let message = templates.render("admin-parked", facts: facts)
+    let identity = "admin/parked/\(entry.id)/\(Int(now.timeIntervalSince1970))"
+    var item = OutboxItem(identity: identity, ref: entry.item.ref, event: "admin-parked", urgency: .urgent, recipients: [],
+                          channel: channel.description, subject: message.subject, body: message.text, createdAt: now)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    switch channel {
+    case .webhook:
+        item.payload = try? encoder.encode(WebhookPayload(ref: entry.item.ref ?? "", event: "admin-parked", stage: nil, due: nil,
+                                                          reason: reason, roles: [adminRole]))
+    case .email, .files:
+        let to = admin.isEmpty ? ["admin@drwatch.invalid"] : admin
+        item.recipients = to
+        item.html = message.html
+        item.payload = try? encoder.encode(MailPayload(to: to, cc: [], due: nil))
+    }
+    return (item, channel)
+}
