@@ -58,23 +58,21 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Builds the daemon's work from a config: `Runtime.load` (policies, calendars), the same
-/// loader as `check-config`, so the check and the daemon never disagree.
+/// Builds the daemon's work from a config: `Runtime.load` (policies, calendars: the loader
+/// `check-config` uses, so the check and the daemon never disagree), the templates, and the
+/// notification pipeline (`Poller`).
 enum DaemonWiring {
     @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
         let runtime = try Runtime.load(config: config)
-        let through = runtime.calendars[config.division]?.oneOffsKnownThrough
+        let templates = try TemplateSet.load(config: config)
+        // One message per SMTP batch: the Poller records a batch's results after the whole batch,
+        // so a kill mid-batch would re-send up to a batch; with 1, at most the message in flight
+        // (DaemonCrashTests). Raise it again when the Poller records each message as it is accepted.
+        let poller = try Poller(config: config, store: store, engine: { try runtime.engine(for: $0) },
+                                templates: templates, logger: logger, emailBatchSize: 1)
         let names = runtime.policyNames
-        return DaemonWorkload(config: config, work: CountingWork(store: store), oneOffsKnownThrough: through,
+        return DaemonWorkload(config: config, work: poller,
+                              oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,
                               summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
-    }
-}
-
-/// Interim work until the pipeline's Poller lands: reports the open disputes and pending messages.
-struct CountingWork: PollWork {
-    let store: any DisputeRepository
-    func poll(now: Date) async throws -> PollReport {
-        let (open, counts) = try store.read { r in (try r.disputes(openOnly: true).count, try r.outboxCounts()) }
-        return PollReport(statusLine: "\(open) open disputes, \(counts.pending + counts.failed) pending", nextWakeUp: nil)
     }
 }
