@@ -209,6 +209,7 @@ public final class Daemon: @unchecked Sendable {
             }
 
             var report: PollReport?
+            let pollStart = ContinuousClock.now
             state.beginPoll()
             do {
                 report = try await state.runTick { [workload] in try await workload.work.poll(now: now) }
@@ -223,6 +224,8 @@ public final class Daemon: @unchecked Sendable {
                 notifier.status(lastStatus)
             }
             state.endPoll()
+            let took = ContinuousClock.now - pollStart
+            logger.debug("Poll took", metadata: ["duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
             if let report {
                 lastStatus = report.statusLine
                 notifier.status(report.statusLine)

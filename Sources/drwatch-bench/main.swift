@@ -2,7 +2,7 @@
 // Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench NAME
 import Foundation
 
-let names = ["calendar", "store", "engine"]
+let names = ["calendar", "store", "engine", "daemon"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
@@ -10,6 +10,7 @@ func run(_ name: String) throws {
     case "calendar": try CalendarBench.run()
     case "store": try StoreBench.run()
     case "engine": try EngineBench.run()
+    case "daemon": try DaemonBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
         exit(64)
