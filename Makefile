@@ -27,7 +27,8 @@ test: setup
 bench: release
 	.build/release/drwatch-bench all
 
-install: release
+## Install as a systemd service (release binary with the Swift runtime linked in); DESTDIR/PREFIX supported.
+install: setup
 	bash scripts/install
 
 clean:

@@ -33,7 +33,12 @@ public struct SystemdNotifier: Sendable {
     public func status(_ status: String) { send("STATUS=\(Self.clean(status))") }
     public func watchdog() { send("WATCHDOG=1") }
     public func stopping() { send("STOPPING=1") }
-    public func reloading() { send("RELOADING=1") }
+    /// `RELOADING=1` with `MONOTONIC_USEC` (systemd 253+ wants both); send `ready` after.
+    public func reloading() {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000)")
+    }
 
     /// A status is one line.
     static func clean(_ s: String) -> String {

@@ -2,7 +2,7 @@
 // Build and run in release: swift build -c release --product drwatch-bench && .build/release/drwatch-bench NAME
 import Foundation
 
-let names = ["calendar", "store", "engine", "report", "delivery", "tick"]
+let names = ["calendar", "store", "engine", "report", "delivery", "tick", "daemon"]
 let name = CommandLine.arguments.dropFirst().first ?? "all"
 
 func run(_ name: String) throws {
@@ -13,6 +13,7 @@ func run(_ name: String) throws {
     case "report": try ReportBench.run()
     case "delivery": try DeliveryBench.run()
     case "tick": try TickBench.run()
+    case "daemon": try DaemonBench.run()
     default:
         FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
         exit(64)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DisputeService
 import Foundation
 
 /// The `drwatch` command: the daemon (`drwatch run`) and the tools around it.
@@ -10,6 +11,7 @@ struct Drwatch: AsyncParsableCommand {
         discussion: "Deadlines are computed on the UK bank-holiday calendar; reminders and escalations go to named roles by email and webhook.",
         version: "0.1.0",
         subcommands: [
+            RunCommand.self,
             InitCommand.self,
             CheckConfigCommand.self,
             DisputeCommand.self,
@@ -26,6 +28,8 @@ struct Drwatch: AsyncParsableCommand {
 
     /// Runs the command and maps errors to sysexits codes with one clear line on stderr.
     static func main() async {
+        // On the main thread, before anything else: undo a parent's blocked SIGTERM (see DaemonSignals).
+        DaemonSignals.resetInheritedState()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -13,6 +13,14 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     case let e as ConfigFileMissing: return CommandFailure(e.description, code: Sysexits.noInput)
     case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
+    case let e as DaemonError:
+        let code: Int32 = switch e.code {
+        case .alreadyRunning: Sysexits.tempFail
+        case .config: Sysexits.config
+        case .io: Sysexits.ioErr
+        case .usage: Sysexits.usage
+        }
+        return CommandFailure(e.description, code: code)
     case let e as DomainError: return CommandFailure(e.description, code: Sysexits.dataErr)
     case let e as DeliveryError: return CommandFailure(e.description, code: e.kind == .configuration ? Sysexits.config : Sysexits.unavailable)
     default: return nil

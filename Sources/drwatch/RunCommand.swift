@@ -1,0 +1,78 @@
+import ArgumentParser
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Logging
+import TOML
+import WorkingDays
+
+/// `drwatch run`: the daemon. See README "Running as a service" and Daemon.swift.
+///
+/// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same database,
+/// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
+///
+/// Test-only (not in --help): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
+/// holding one, re-read at each poll) and `DRWATCH_FAKE_SPEED` (clock seconds per real second)
+/// replace the system clock; see `FakeDaemonClock`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: poll the store, send what is due, until SIGTERM.",
+        discussion: """
+            Made for systemd (Type=notify): READY=1 once the config is valid and the database is \
+            open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
+            config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
+            SIGINT finish the message in flight and exit 0. One daemon per database. Logs go to \
+            stderr with journald priority prefixes.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("log-level"),
+            help: ArgumentHelp("trace, debug, info (default), notice, warning or error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)': use trace, debug, info, notice, warning or error")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "drwatch")
+        let clock: any DaemonClock = try FakeDaemonClock.fromEnvironment(environment) ?? SystemDaemonClock()
+        let configPath = global.config, database = global.database
+        let parts = DaemonParts(
+            loadConfig: {
+                var options = GlobalOptions()
+                options.config = configPath
+                options.database = database
+                return try options.loadConfig(environment: environment)
+            },
+            makeWorkload: DaemonWiring.workload)
+        try await Daemon(parts: parts, clock: clock, logger: logger).run()
+    }
+}
+
+/// Builds the daemon's work from a config: `Runtime.load` (policies, calendars: the loader
+/// `check-config` uses, so the check and the daemon never disagree), the templates, and the
+/// notification pipeline (`Poller`).
+enum DaemonWiring {
+    @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
+        let runtime = try Runtime.load(config: config)
+        let templates = try TemplateSet.load(config: config)
+        // One message per SMTP batch: the Poller records a batch's results after the whole batch,
+        // so a kill mid-batch would re-send up to a batch; with 1, at most the message in flight
+        // (DaemonCrashTests). Raise it again when the Poller records each message as it is accepted.
+        let poller = try Poller(config: config, store: store, engine: { try runtime.engine(for: $0) },
+                                templates: templates, logger: logger, emailBatchSize: 1)
+        let names = runtime.policyNames
+        return DaemonWorkload(config: config, work: poller,
+                              oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,
+                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
+    }
+}

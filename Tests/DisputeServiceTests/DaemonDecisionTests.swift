@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import DisputeService
+
+/// The daemon's pure decisions: when to poll next, when to warn about the calendar.
+@Suite("Daemon decisions")
+struct DaemonDecisionTests {
+    static let now = ISO8601DateFormatter().date(from: "2026-11-25T10:00:00Z")!
+
+    @Test(arguments: [
+        // (next wake-up from the work, seconds after now; expected next poll, seconds after now)
+        (nil as Double?, 60.0),      // nothing known: the poll interval
+        (30, 30),                    // something due sooner: then
+        (600, 60),                   // later than the interval: the interval
+        (0, 1),                      // due now or overdue: one second later, never a busy loop
+        (-3600, 1),                  // in the past (a clock stepped back): the same
+    ])
+    func nextPollIsTheIntervalOrTheNextWakeUpWhicheverIsFirst(wake: Double?, expected: Double) {
+        let next = Daemon.nextPoll(after: Self.now, interval: 60, nextWakeUp: wake.map { Self.now.addingTimeInterval($0) })
+        #expect(next.timeIntervalSince(Self.now) == expected)
+    }
+
+    @Test func coverageWarningAtStartThenDailyWhileNextYearIsUnknown() {
+        // Given a calendar that knows one-offs through 2026, in November 2026.
+        #expect(Daemon.coverageWarningDue(now: Self.now, knownThrough: 2026, lastWarning: nil))
+        #expect(!Daemon.coverageWarningDue(now: Self.now.addingTimeInterval(3600), knownThrough: 2026, lastWarning: Self.now))
+        #expect(Daemon.coverageWarningDue(now: Self.now.addingTimeInterval(86_400), knownThrough: 2026, lastWarning: Self.now))
+        // When next year is covered, never.
+        #expect(!Daemon.coverageWarningDue(now: Self.now, knownThrough: 2027, lastWarning: nil))
+    }
+
+    @Test func theFakeClockReadsItsFileAtEveryCall() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-now-\(UUID().uuidString)")
+        try "2026-11-25T10:00:00Z".write(to: file, atomically: true, encoding: .utf8)
+        let clock = try #require(try FakeDaemonClock.fromEnvironment(["DRWATCH_FAKE_NOW": file.path]))
+        #expect(clock.now() == Self.now)
+        try "2026-11-25T08:00:00Z".write(to: file, atomically: true, encoding: .utf8)
+        #expect(clock.now() == Self.now.addingTimeInterval(-7200))
+        #expect(throws: DaemonError.self) { try FakeDaemonClock.fromEnvironment(["DRWATCH_FAKE_NOW": "tuesday"]) }
+        #expect(try FakeDaemonClock.fromEnvironment([:]) == nil)
+    }
+}
