@@ -29,6 +29,23 @@ final class BlockingExecutor: Sendable {
             queue.async { cont.resume(returning: work()) }
         }
     }
+
+    /// Runs `work` on the queue with a flag it reads between messages: set when the calling
+    /// task is cancelled (SIGTERM), so the work finishes the message in flight and stops.
+    func runCancellable<T: Sendable>(_ work: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) -> T) async -> T {
+        let flag = CancelFlag()
+        return await withTaskCancellationHandler {
+            await run { work { flag.isSet } }
+        } onCancel: { flag.set() }
+    }
+}
+
+/// A flag set from any thread (task cancellation) and read on the transport's thread.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
 
 /// An easy handle plus the buffers libcurl writes into; used on one thread at a time.

@@ -104,25 +104,51 @@ public final class SMTPTransport: Sendable {
         self.executor = BlockingExecutor(label: "drwatch.smtp")
     }
 
-    /// Sends every message of `batch` over one connection (reconnecting if the server drops it).
+    /// Sends the messages of `batch` in order over one connection (reconnecting if the server
+    /// drops it).
     ///
-    /// Secrets are read once per batch. Never throws: each message gets its result.
-    public func send(_ batch: [OutgoingEmail]) async -> [EmailResult] {
+    /// Secrets are read once per batch. Never throws: each message attempted gets its result.
+    /// - Parameters:
+    ///   - onResult: called on the transport's thread with the message's index in `batch` and
+    ///     its result, right after the server's final reply to that message and before the next
+    ///     one is sent (so the caller can record it durably first); return `false` to stop the
+    ///     batch there (e.g. the result could not be recorded).
+    /// - Returns: the results of the messages attempted, in order: all of them, unless the
+    ///   calling task was cancelled (checked between messages: the message in flight is
+    ///   finished, the rest are not attempted) or `onResult` returned `false`.
+    public func send(_ batch: [OutgoingEmail],
+                     onResult: @escaping @Sendable (Int, EmailResult) -> Bool = { _, _ in true }) async -> [EmailResult] {
         let config = self.config, logger = self.logger
-        return await executor.run { SMTPTransport.sendBlocking(batch, config: config, logger: logger) }
+        return await executor.runCancellable { isCancelled in
+            SMTPTransport.sendBlocking(batch, config: config, logger: logger, isCancelled: isCancelled, onResult: onResult)
+        }
     }
 
     /// Sends one message and returns its result (for `drwatch send-test`).
     public func send(_ email: OutgoingEmail) async -> EmailResult {
-        await send([email])[0]
+        let config = self.config, logger = self.logger
+        return await executor.run {
+            SMTPTransport.sendBlocking([email], config: config, logger: logger, isCancelled: { false }, onResult: { _, _ in true })[0]
+        }
     }
 
-    private static func sendBlocking(_ batch: [OutgoingEmail], config: SMTPConfig, logger: Logger) -> [EmailResult] {
+    private static func sendBlocking(_ batch: [OutgoingEmail], config: SMTPConfig, logger: Logger,
+                                     isCancelled: () -> Bool, onResult: (Int, EmailResult) -> Bool) -> [EmailResult] {
+        var results: [EmailResult] = []
+        results.reserveCapacity(batch.count)
+        /// Keeps a result and hands it to the caller; false: stop here.
+        func emit(_ r: EmailResult) -> Bool {
+            results.append(r)
+            return onResult(results.count - 1, r)
+        }
         func failAll(_ e: DeliveryError) -> [EmailResult] {
-            batch.map { m in
-                EmailResult(id: m.id, recipients: m.envelopeRecipients.map { RecipientResult(address: $0, error: e) },
-                            error: e, transcript: [])
+            for m in batch {
+                if isCancelled() { break }
+                let r = EmailResult(id: m.id, recipients: m.envelopeRecipients.map { RecipientResult(address: $0, error: e) },
+                                    error: e, transcript: [])
+                if !emit(r) { break }
             }
+            return results
         }
         var password: String?, token: String?
         do {
@@ -160,15 +186,14 @@ public final class SMTPTransport: Sendable {
         drw_setopt_debugcb(easy.handle, smtpDebugCallback)
         easy.set(CURLOPT_DEBUGDATA, pointer: sessionPtr)
 
-        var results: [EmailResult] = []
-        results.reserveCapacity(batch.count)
         for email in batch {
+            if isCancelled() { break }
             let body: Data
             do { body = try MIMEBuilder.render(email) } catch {
                 let e = (error as? DeliveryError) ?? DeliveryError(.invalidMessage, "cannot build message")
-                results.append(EmailResult(id: email.id, recipients: email.envelopeRecipients.map {
+                if !emit(EmailResult(id: email.id, recipients: email.envelopeRecipients.map {
                     RecipientResult(address: $0, error: e)
-                }, error: e, transcript: []))
+                }, error: e, transcript: [])) { break }
                 continue
             }
             session.reset(body: body)
@@ -184,7 +209,7 @@ public final class SMTPTransport: Sendable {
                     "error": "\(result.error?.description ?? result.recipients.compactMap(\.error).first?.description ?? "")",
                 ])
             }
-            results.append(result)
+            if !emit(result) { break }
         }
         return results
     }

@@ -216,17 +216,34 @@ public final class WebhookTransport: Sendable {
         self.executor = BlockingExecutor(label: "drwatch.webhook.\(endpoint.name)")
     }
 
-    /// Sends each message; never throws.
+    /// Sends each message in order over one handle; never throws.
     ///
-    /// - Parameter now: the signing time (`t=` of the signature) and `sent_at`.
-    public func send(_ batch: [OutgoingWebhook], at now: Date) async -> [WebhookResult] {
+    /// - Parameters:
+    ///   - now: the signing time (`t=` of the signature) and `sent_at`.
+    ///   - onResult: called on the transport's thread with the message's index and result right
+    ///     after the receiver's reply, before the next message; `false` stops the batch there.
+    /// - Returns: the results of the messages attempted, in order (fewer than `batch` when the
+    ///   calling task was cancelled between messages or `onResult` returned `false`).
+    public func send(_ batch: [OutgoingWebhook], at now: Date,
+                     onResult: @escaping @Sendable (Int, WebhookResult) -> Bool = { _, _ in true }) async -> [WebhookResult] {
         let endpoint = self.endpoint, logger = self.logger
-        return await executor.run { WebhookTransport.sendBlocking(batch, endpoint: endpoint, now: now, logger: logger) }
+        return await executor.runCancellable { isCancelled in
+            WebhookTransport.sendBlocking(batch, endpoint: endpoint, now: now, logger: logger, isCancelled: isCancelled, onResult: onResult)
+        }
     }
 
-    private static func sendBlocking(_ batch: [OutgoingWebhook], endpoint: WebhookEndpoint, now: Date, logger: Logger) -> [WebhookResult] {
+    private static func sendBlocking(_ batch: [OutgoingWebhook], endpoint: WebhookEndpoint, now: Date, logger: Logger,
+                                     isCancelled: () -> Bool, onResult: (Int, WebhookResult) -> Bool) -> [WebhookResult] {
+        var results: [WebhookResult] = []
+        func emit(_ r: WebhookResult) -> Bool {
+            results.append(r)
+            return onResult(results.count - 1, r)
+        }
         func failAll(_ e: DeliveryError) -> [WebhookResult] {
-            batch.map { WebhookResult(id: $0.id, status: nil, error: e, response: "") }
+            for m in batch {
+                if isCancelled() || !emit(WebhookResult(id: m.id, status: nil, error: e, response: "")) { break }
+            }
+            return results
         }
         var secret: String?
         do { secret = try endpoint.secret?.read() } catch {
@@ -251,8 +268,8 @@ public final class WebhookTransport: Sendable {
         drw_setopt_datacb(easy.handle, CURLOPT_WRITEFUNCTION, webhookWriteCallback)
         easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(sink).toOpaque())
 
-        var results: [WebhookResult] = []
         for m in batch {
+            if isCancelled() { break }
             let body = WebhookRenderer.body(m, format: endpoint.format, sentAt: now)
             var headers = ["Content-Type: application/json", "Expect:", "X-Drwatch-Id: \(neutralise(m.id))"]
             if let secret {
@@ -285,7 +302,7 @@ public final class WebhookTransport: Sendable {
             } else {
                 logger.debug("Webhook sent", metadata: ["webhook": "\(endpoint.name)", "message.id": "\(m.id)", "status": "\(result.status ?? 0)"])
             }
-            results.append(result)
+            if !emit(result) { break }
         }
         return results
     }

@@ -65,11 +65,11 @@ enum DaemonWiring {
     @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
         let runtime = try Runtime.load(config: config)
         let templates = try TemplateSet.load(config: config)
-        // One message per SMTP batch: the Poller records a batch's results after the whole batch,
-        // so a kill mid-batch would re-send up to a batch; with 1, at most the message in flight
-        // (DaemonCrashTests). Raise it again when the Poller records each message as it is accepted.
+        // One SMTP connection serves up to 20 messages; the Poller records each message as soon as
+        // the server accepted it, so a kill mid-batch re-sends at most the message in flight
+        // (DaemonCrashTests).
         let poller = try Poller(config: config, store: store, engine: { try runtime.engine(for: $0) },
-                                templates: templates, logger: logger, emailBatchSize: 1)
+                                templates: templates, logger: logger, emailBatchSize: 20)
         let names = runtime.policyNames
         return DaemonWorkload(config: config, work: poller,
                               oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,

@@ -99,12 +99,14 @@ struct Pipeline {
     let logs = LogCapture()
     let engine: Engine
 
-    /// - Parameter toml: the config's sections after `database`/`policies` (roles, transports...).
-    init(_ toml: String, files: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - toml: the config's sections after `database`/`policies` (roles, transports...).
+    ///   - database: the SQLite file (default: `db.sqlite` in a new folder).
+    init(_ toml: String, files: [String: String] = [:], database: String? = nil) throws {
         dir = try tempFolder("pipeline")
         for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
         let text = """
-            database = "\(dir.appendingPathComponent("db.sqlite").path)"
+            database = "\(database ?? dir.appendingPathComponent("db.sqlite").path)"
             policies = ["\(fourStagePath)"]
             \(toml)
             """

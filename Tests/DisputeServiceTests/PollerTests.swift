@@ -61,6 +61,23 @@ struct PollerTests {
         #expect(data.contains("text/html") && data.contains("text/calendar"))
     }
 
+    @Test func aBatchOverOneConnectionRecordsEachMessageAsSoonAsItIsAccepted() async throws {
+        let dir = try tempFolder("probe")
+        let db = dir.appendingPathComponent("db.sqlite").path
+        let smtp = try TestServer("smtp_server.py", ["--probe-db", db])
+        let p = try Pipeline(standardRoles + "\n[email]\nurl = \"smtp://127.0.0.1:\(smtp.port)\"\nfrom = \"drwatch@council.example\"\ntls = \"none\"\n", database: db)
+        let n = 6
+        for i in 1...n { try p.open("DR-\(i)") }
+        let s = try await p.poller().tick(now: Self.opened)
+        #expect(s.sent == n)
+        let messages = smtp.records("msg-")
+        try #require(messages.count == n)
+        // One connection for the batch, and when message k's data reached the server, the k
+        // messages before it were already marked sent in the store.
+        #expect(Set(messages.map { "\($0["peer"] ?? "")" }).count == 1)
+        #expect(messages.map { $0["sent_before"] as? Int } == (0..<n).map { $0 })
+    }
+
     @Test func mailServerDownForTwoAttemptsIsDeliveredOnceAfterItComesBackWithBackoff() async throws {
         let down = closedPort()
         let config = { (port: Int) in standardRoles + "\n[email]\nurl = \"smtp://127.0.0.1:\(port)\"\nfrom = \"drwatch@council.example\"\ntls = \"none\"\n[delivery]\nbackoff_seconds = 60\nmax_attempts = 5\n" }

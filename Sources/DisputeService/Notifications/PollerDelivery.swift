@@ -6,6 +6,13 @@ import Logging
 
 /// The delivery half of a poll: take the due outbox entries, send them per channel, record each
 /// result (sent, retry with backoff, or parked with a notice to the admin role).
+///
+/// Exactly once in effect: each message's result is written to the store in its own small
+/// transaction as soon as the transport has the server's final reply to it, before the next
+/// message of the batch is sent (the transports call back on their own thread). A kill at any
+/// instant re-sends at most the one message in flight, while one connection still serves a
+/// whole batch. Cancellation (SIGTERM) is checked between messages: the message in flight is
+/// finished and recorded, the rest stay pending.
 extension Poller {
     func deliver(now: Date, summary: inout TickSummary) async throws {
         var rounds = 0
@@ -27,10 +34,10 @@ extension Poller {
                     if Task.isCancelled { return }
                     let chunk = Array(entries[start..<min(start + emailBatchSize, entries.count)])
                     start += chunk.count
-                    let results = await send(chunk, channel: Channel(stored: name), now: now)
-                    for (entry, result) in zip(chunk, results) {
-                        try await record(entry, delivered: result.delivered, error: result.error, now: now, summary: &summary)
-                    }
+                    let recorded = RecordedActions()
+                    defer { for a in recorded.actions { Self.count(a, in: &summary) } }
+                    await send(chunk, channel: Channel(stored: name), now: now, recorded: recorded)
+                    if let error = recorded.error { throw error }
                 }
             }
             // Admin notices enqueued by this round are due now: one more round delivers them.
@@ -41,60 +48,88 @@ extension Poller {
     /// One message's outcome: the recipients that accepted it, and the error that stopped the rest.
     struct Outcome: Sendable { var delivered: [String]; var error: DeliveryError? }
 
-    func send(_ entries: [OutboxEntry], channel: Channel, now: Date) async -> [Outcome] {
+    /// What the messages of one chunk were recorded as (written from the transport's thread),
+    /// and the store error that stopped the chunk, if any.
+    final class RecordedActions: @unchecked Sendable {
+        private let lock = NSLock()
+        private var _actions: [DeliveryAction] = []
+        private var _error: (any Error)?
+        var actions: [DeliveryAction] { lock.lock(); defer { lock.unlock() }; return _actions }
+        var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return _error }
+        func add(_ a: DeliveryAction) { lock.lock(); _actions.append(a); lock.unlock() }
+        func fail(_ e: any Error) { lock.lock(); if _error == nil { _error = e }; lock.unlock() }
+    }
+
+    /// Records one outcome now, on the calling thread; `false` (and the error kept) when the
+    /// store refused it: the transport must stop before sending anything else.
+    private func recordNow(_ entry: OutboxEntry, _ outcome: Outcome, now: Date, into recorded: RecordedActions) -> Bool {
+        guard recorded.error == nil else { return false }
+        do {
+            recorded.add(try commit(entry, delivered: outcome.delivered, error: outcome.error, now: now))
+            return true
+        } catch {
+            recorded.fail(error)
+            return false
+        }
+    }
+
+    /// Sends `entries` (one channel) and records each message as soon as its result is known.
+    func send(_ entries: [OutboxEntry], channel: Channel, now: Date, recorded: RecordedActions) async {
         switch channel {
         case .email, .files:
-            var emails: [OutgoingEmail?] = []
-            var outcomes = [Outcome?](repeating: nil, count: entries.count)
-            for (i, e) in entries.enumerated() {
-                if e.pendingRecipients.isEmpty { outcomes[i] = Outcome(delivered: [], error: nil); emails.append(nil); continue }
-                do { emails.append(try channels.email(for: e)) } catch {
-                    outcomes[i] = Outcome(delivered: [], error: error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)"))
-                    emails.append(nil)
+            // Messages that cannot be sent (nothing pending, cannot be built) are recorded first.
+            var batch: [OutgoingEmail] = []
+            var batchEntries: [OutboxEntry] = []
+            for e in entries {
+                if e.pendingRecipients.isEmpty {
+                    guard recordNow(e, Outcome(delivered: [], error: nil), now: now, into: recorded) else { return }
+                    continue
+                }
+                do { batch.append(try channels.email(for: e)); batchEntries.append(e) } catch {
+                    let err = error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)")
+                    guard recordNow(e, Outcome(delivered: [], error: err), now: now, into: recorded) else { return }
                 }
             }
-            let batch = emails.compactMap { $0 }
-            var results: [Outcome] = []
+            if batch.isEmpty { return }
+            let (emails, sending) = (batch, batchEntries)
             if channel == .files {
                 let files = channels.files
-                results = (try? await work.run {
-                    batch.map { email -> Outcome in
-                        do { try files.write(email); return Outcome(delivered: email.envelopeRecipients, error: nil) } catch {
-                            return Outcome(delivered: [], error: error as? DeliveryError ?? DeliveryError(.io, "cannot write the message file"))
+                _ = try? await work.run { [self] in
+                    for (email, entry) in zip(emails, sending) {
+                        let outcome: Outcome
+                        do { try files.write(email); outcome = Outcome(delivered: email.envelopeRecipients, error: nil) } catch {
+                            outcome = Outcome(delivered: [], error: error as? DeliveryError ?? DeliveryError(.io, "cannot write the message file"))
                         }
+                        if !recordNow(entry, outcome, now: now, into: recorded) { return }
                     }
-                }) ?? []
+                }
             } else if let smtp = channels.smtp {
-                results = await smtp.send(batch).map(Self.outcome)
+                _ = await smtp.send(emails) { [self] i, result in
+                    recordNow(sending[i], Self.outcome(result), now: now, into: recorded)
+                }
             } else {
                 let e = DeliveryError(.configuration, "[email] is no longer configured; requeue with drwatch outbox retry after fixing the config")
-                results = batch.map { _ in Outcome(delivered: [], error: e) }
+                for entry in sending where !recordNow(entry, Outcome(delivered: [], error: e), now: now, into: recorded) { return }
             }
-            var k = 0
-            for i in entries.indices where outcomes[i] == nil {
-                outcomes[i] = k < results.count ? results[k] : Outcome(delivered: [], error: DeliveryError(.other, "no result"))
-                k += 1
-            }
-            return outcomes.map { $0! }
         case .webhook(let name):
             guard let transport = channels.webhooks[name] else {
                 let e = DeliveryError(.configuration, "webhook \(name) is no longer configured; requeue with drwatch outbox retry after fixing the config")
-                return entries.map { _ in Outcome(delivered: [], error: e) }
+                for entry in entries where !recordNow(entry, Outcome(delivered: [], error: e), now: now, into: recorded) { return }
+                return
             }
-            var outcomes = [Outcome?](repeating: nil, count: entries.count)
             var batch: [OutgoingWebhook] = []
-            for (i, e) in entries.enumerated() {
-                do { batch.append(try DeliveryChannels.webhook(for: e)) } catch {
-                    outcomes[i] = Outcome(delivered: [], error: error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)"))
+            var batchEntries: [OutboxEntry] = []
+            for e in entries {
+                do { batch.append(try DeliveryChannels.webhook(for: e)); batchEntries.append(e) } catch {
+                    let err = error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)")
+                    guard recordNow(e, Outcome(delivered: [], error: err), now: now, into: recorded) else { return }
                 }
             }
-            let results = await transport.send(batch, at: now)
-            var k = 0
-            for i in entries.indices where outcomes[i] == nil {
-                let r = k < results.count ? results[k] : nil; k += 1
-                outcomes[i] = Outcome(delivered: [], error: r.map(\.error) ?? DeliveryError(.other, "no result"))
+            if batch.isEmpty { return }
+            let (hooks, sending) = (batch, batchEntries)
+            _ = await transport.send(hooks, at: now) { [self] i, r in
+                recordNow(sending[i], Outcome(delivered: [], error: r.error), now: now, into: recorded)
             }
-            return outcomes.map { $0! }
         }
     }
 
@@ -105,45 +140,51 @@ extension Poller {
         return Outcome(delivered: r.delivered, error: errors.first { !$0.isRetryable } ?? errors.first)
     }
 
-    func record(_ entry: OutboxEntry, delivered: [String], error: DeliveryError?, now: Date,
-                        summary: inout TickSummary) async throws {
+    /// Writes one message's outcome in its own transaction and logs it. Blocking: runs on the
+    /// transport's thread (or the poller's queue), never on the concurrency pool.
+    ///
+    /// - Throws: `StoreError` when the store refused the write (nothing of it was committed).
+    func commit(_ entry: OutboxEntry, delivered: [String], error: DeliveryError?, now: Date) throws -> DeliveryAction {
         let action = decide(entry, error: error, backoff: backoff, now: now, jitter: jitter())
-        let (store, config, templates) = (self.store, self.config, self.templates)
         let notice: (OutboxItem, Channel)? = {
             if case .park(let reason, true) = action { return parkedNotice(for: entry, reason: reason, config: config, templates: templates, now: now) }
             return nil
         }()
-        try await work.run {
-            try store.write { tx in
-                for address in delivered where entry.pendingRecipients.contains(address) {
-                    try tx.markRecipientSent(id: entry.id, address: address, at: now)
-                }
-                switch action {
-                case .sent: try tx.markSent(id: entry.id, at: now)
-                case .retry(let at, let error): try tx.markAttemptFailed(id: entry.id, error: error, nextAttemptAt: at)
-                case .park(let reason, _):
-                    try tx.markAttemptFailed(id: entry.id, error: reason, nextAttemptAt: now)
-                    try tx.park(id: entry.id, error: reason)
-                    if let notice { try tx.enqueue([notice.0]) }
-                }
+        try store.write { tx in
+            for address in delivered where entry.pendingRecipients.contains(address) {
+                try tx.markRecipientSent(id: entry.id, address: address, at: now)
+            }
+            switch action {
+            case .sent: try tx.markSent(id: entry.id, at: now)
+            case .retry(let at, let error): try tx.markAttemptFailed(id: entry.id, error: error, nextAttemptAt: at)
+            case .park(let reason, _):
+                try tx.markAttemptFailed(id: entry.id, error: reason, nextAttemptAt: now)
+                try tx.park(id: entry.id, error: reason)
+                if let notice { try tx.enqueue([notice.0]) }
             }
         }
         var meta: Logger.Metadata = ["dispute.ref": "\(entry.item.ref ?? "")", "identity": "\(entry.item.identity)",
                                      "channel": "\(entry.item.channel)", "attempt": "\(entry.attempts + 1)"]
         switch action {
         case .sent:
-            summary.sent += 1
             logger.info("Notification delivered", metadata: meta)
         case .retry(let at, let error):
-            summary.failed += 1
             meta["error"] = "\(error)"; meta["next_attempt"] = "\(ISO8601DateFormatter().string(from: at))"
             if !delivered.isEmpty { meta["delivered"] = "\(delivered.count)" }
             logger.warning("Delivery failed; will retry", metadata: meta)
         case .park(let reason, let notify):
-            summary.parked += 1
             meta["error"] = "\(reason)"
             if let notice { meta["admin_notice"] = "\(notice.1)" }
             logger.error(notify && notice == nil ? "Notification parked; no other channel to tell the admin" : "Notification parked", metadata: meta)
+        }
+        return action
+    }
+
+    static func count(_ action: DeliveryAction, in summary: inout TickSummary) {
+        switch action {
+        case .sent: summary.sent += 1
+        case .retry: summary.failed += 1
+        case .park: summary.parked += 1
         }
     }
 }

@@ -5,7 +5,9 @@ Listens on 127.0.0.1 on a free port, writes the port to OUTDIR/port when ready, 
 each message it accepts as OUTDIR/msg-N.json: {mail_from, rcpt_tos, data, login, tls,
 mechanism}. Options: STARTTLS or implicit TLS with --cert/--key, AUTH PLAIN/LOGIN with
 --user/--password, XOAUTH2 with --token, refused recipients with --reject (550) and
---tempfail (451), --discard to count without writing (benchmark).
+--tempfail (451), --discard to count without writing (benchmark), --probe-db SQLITE to add
+to each record `sent_before` (outbox rows already marked sent in drwatch's store when this
+message's data arrived) and `peer` (the client's port: one value for one connection).
 """
 import argparse, asyncio, base64, json, os, ssl, sys
 
@@ -24,6 +26,7 @@ p.add_argument("--user"); p.add_argument("--password"); p.add_argument("--token"
 p.add_argument("--reject", action="append", default=[])
 p.add_argument("--tempfail", action="append", default=[])
 p.add_argument("--discard", action="store_true")
+p.add_argument("--probe-db")
 a = p.parse_args()
 
 
@@ -48,6 +51,13 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
+        probe = {}
+        if a.probe_db:
+            import sqlite3
+            con = sqlite3.connect("file:%s?mode=ro" % a.probe_db, uri=True, timeout=10)
+            probe["sent_before"] = con.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+            con.close()
+            probe["peer"] = session.peer[1] if isinstance(session.peer, tuple) else str(session.peer)
         if not a.discard:
             login = session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data
             write_json("msg-%06d.json" % self.count, {
@@ -57,6 +67,7 @@ class Handler:
                 "login": login,
                 "mechanism": getattr(session, "drw_mechanism", None),
                 "tls": server.transport.get_extra_info("ssl_object") is not None,
+                **probe,
             })
         return "250 2.0.0 Message accepted"
 
