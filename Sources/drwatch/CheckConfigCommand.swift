@@ -4,8 +4,10 @@ import Foundation
 
 /// `drwatch check-config`: loads the config, every policy file and the holidays file with the
 /// daemon's own loader (`Runtime.load`), so the check and the daemon never disagree.
-/// Exit 0 with a summary; 78 with `FILE:LINE: what; how` on the first problem; 66 when the
-/// config file does not exist.
+/// Then every role a loaded policy can notify must be reachable: an address under `[roles]`
+/// or a `[[webhook]]` listing it (`unroutableRoles`), so that nothing is dropped at 3 a.m.
+/// Exit 0 with a summary; 78 with `FILE:LINE: what; how` on the first problem (or the roles
+/// with no address); 66 when the config file does not exist.
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
@@ -16,6 +18,13 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         let config = try global.loadConfig()
         let runtime = try Runtime.load(config: config)
+        let missing = unroutableRoles(config: config, policies: runtime.policyNames.compactMap { runtime.policies[$0]?.policy })
+        if !missing.isEmpty {
+            throw CommandFailure("\(config.file): no address for role\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")), "
+                + "which the loaded policies can notify; add \(missing.count == 1 ? "it" : "them") under [roles] "
+                + "(e.g. \(missing[0]) = [\"someone@council.example\"]) or list \(missing.count == 1 ? "it" : "them") in a [[webhook]] roles",
+                code: Sysexits.config)
+        }
         var lines = ["config \(config.file): OK (database \(config.database), division \(config.division.rawValue), close of business \(config.closeOfBusiness))"]
         if let h = config.holidaysFile { lines.append("holidays file \(h): OK") }
         for name in runtime.policyNames { lines.append(runtime.summary(of: name)) }

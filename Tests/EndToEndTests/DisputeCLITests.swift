@@ -27,10 +27,27 @@ struct DisputeCLITests {
 
     @Test func checkConfigSummarisesEachPolicy() throws {
         let w = try Workspace(initialise: false)
+        try w.writeConfig(policies: [Workspace.fourStage], roles: Workspace.fourStageRoles)
         let r = try w.run(["check-config"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("config \(w.config.path): OK"))
         #expect(r.stdout.contains("policy four-stage (\(Workspace.fourStage)): qop-alert (1 stage), good-practice, formal (4 stages), collective (1 stage); statutory total 20 working days"))
+    }
+
+    @Test(arguments: ["config/drwatch.toml", "config/demo/drwatch.toml"])
+    func checkConfigPassesTheShippedConfig(_ path: String) throws {
+        let r = try Drwatch.run(["check-config", "--config", Drwatch.packageRoot.appendingPathComponent(path).path])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test func checkConfigNamesARoleAPolicyCanNotifyButNobodyReceives() throws {
+        let w = try Workspace(initialise: false)
+        try w.writeConfig(policies: [Workspace.fourStage], roles: Workspace.fourStageRoles.filter { $0 != "iro-service-manager" })
+        let r = try w.run(["check-config"])
+        #expect(r.status == 78)
+        #expect(r.stderr.contains("no address for role iro-service-manager,"))
+        #expect(r.stderr.contains("add it under [roles]"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func checkConfigNamesTheFileAndLineOfABadPolicy() throws {

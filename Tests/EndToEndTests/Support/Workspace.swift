@@ -18,14 +18,21 @@ struct Workspace {
         }
     }
 
-    /// Rewrites the config with these policy files.
-    func writeConfig(policies: [String]) throws {
+    /// Every role four-stage can notify, plus `admin`: what `check-config` requires.
+    static let fourStageRoles = ["admin", "cpp-records", "director-of-childrens-services", "head-of-service",
+                                 "head-of-service-safeguarding", "iro", "iro-service-manager", "service-director",
+                                 "service-manager", "social-worker", "team-manager"]
+
+    /// Rewrites the config with these policy files and, when given, a `[roles]` directory
+    /// (each role gets `ROLE@council.example`).
+    func writeConfig(policies: [String], roles: [String] = []) throws {
         let list = policies.map { "\"\($0)\"" }.joined(separator: ", ")
+        let directory = roles.isEmpty ? "" : "\n[roles]\n" + roles.map { "\($0) = [\"\($0)@council.example\"]\n" }.joined()
         try """
             database = "\(database.path)"
             division = "england-and-wales"
             policies = [\(list)]
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """.appending(directory).write(to: config, atomically: true, encoding: .utf8)
     }
 
     /// Runs `drwatch ARGS --config CONFIG`.
