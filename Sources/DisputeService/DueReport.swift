@@ -26,23 +26,24 @@ extension Runtime {
     ///
     /// - Throws: `DomainError` when its policy is not loaded or its kind is not in the policy;
     ///   `CalendarError` for dates outside the calendar.
-    public func evaluate(_ dispute: Dispute, now: Date) throws -> Evaluation {
-        try engine(for: dispute).evaluate(dispute, now: now)
+    public func evaluate(_ dispute: Dispute, context: EngineContext = EngineContext(), now: Date) throws -> Evaluation {
+        try engine(for: dispute).evaluate(dispute, context: context, now: now)
     }
 
     /// Evaluates every dispute at `now` and orders them most urgent first: disputes whose clock
     /// runs before paused ones, then by stage deadline (earliest, i.e. most overdue, first), then by
     /// statutory deadline, then by reference; disputes without a deadline come last.
     ///
+    /// - Parameter contexts: one per dispute (`repeatContexts(store:for:)`), or nil for none.
     /// - Returns: the report, with the disputes that could not be evaluated (and why).
-    public func due(_ disputes: [Dispute], now: Date) -> DueReport {
+    public func due(_ disputes: [Dispute], contexts: [EngineContext]? = nil, now: Date) -> DueReport {
         let n = disputes.count
         var evaluations = [Evaluation?](repeating: nil, count: n)
         // Serial on purpose: measured, two threads cost more CPU than they saved (the engines'
         // shared policy values are retained and released on every evaluation).
         var errors: [Int: String] = [:]
         for i in 0..<n {
-            do { evaluations[i] = try evaluate(disputes[i], now: now) } catch { errors[i] = "\(error)" }
+            do { evaluations[i] = try evaluate(disputes[i], context: contexts?[i] ?? EngineContext(), now: now) } catch { errors[i] = "\(error)" }
         }
         var keys: [(group: Int, stage: Double, statutory: Double)] = []
         keys.reserveCapacity(n)

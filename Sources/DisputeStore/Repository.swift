@@ -11,6 +11,10 @@ public protocol DisputeReading {
     func existingRefs(among refs: Set<String>) throws -> Set<String>
     /// How many events are recorded, over every dispute.
     func eventCount() throws -> Int
+    /// For each dispute, how many records of the same kind were raised earlier for the same
+    /// child (`child_ref`), over every record, closed ones included (by opening time, then
+    /// reference): one query; only the references with a count above zero.
+    func earlierRecordCounts() throws -> [String: Int]
     /// Outbox messages due for an attempt at `now` (pending or failed, next attempt not later
     /// than `now`), urgent first, then oldest first; at most `limit`.
     func duePending(now: Date, limit: Int) throws -> [OutboxEntry]
@@ -103,6 +107,7 @@ extension DisputeRepository {
     public func dispute(ref: String) throws -> Dispute? { try read { try $0.dispute(ref: ref) } }
     public func disputes(openOnly: Bool) throws -> [Dispute] { try read { try $0.disputes(openOnly: openOnly) } }
     public func existingRefs(among refs: Set<String>) throws -> Set<String> { try read { try $0.existingRefs(among: refs) } }
+    public func earlierRecordCounts() throws -> [String: Int] { try read { try $0.earlierRecordCounts() } }
     @discardableResult
     public func enqueue(_ items: [OutboxItem]) throws -> Int { try write { try $0.enqueue(items) } }
     public func duePending(now: Date, limit: Int) throws -> [OutboxEntry] { try read { try $0.duePending(now: now, limit: limit) } }

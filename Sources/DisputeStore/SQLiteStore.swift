@@ -101,6 +101,24 @@ struct SQLiteTransaction: DisputeWriting {
         return found
     }
 
+    func earlierRecordCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        // Only children with two or more records of a kind are ranked (a small share of 100k).
+        try db.query("""
+            SELECT ref, n FROM (
+                SELECT d.ref, ROW_NUMBER() OVER (
+                    PARTITION BY d.child_ref, d.kind
+                    ORDER BY COALESCE(d.created_at, (SELECT e.at FROM events e WHERE e.dispute_id = d.id AND e.seq = 1)), d.ref
+                ) - 1 AS n
+                FROM disputes d
+                WHERE d.child_ref IN (SELECT child_ref FROM disputes GROUP BY child_ref, kind HAVING COUNT(*) > 1)
+            ) WHERE n > 0
+            """, operation: "count earlier records per child") { row in
+            counts[row.string(0)] = row.int(1)
+        }
+        return counts
+    }
+
     func eventCount() throws -> Int {
         try db.first("SELECT COUNT(*) FROM events", operation: "count events") { $0.int(0) } ?? 0
     }

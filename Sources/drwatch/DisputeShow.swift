@@ -16,7 +16,7 @@ struct DisputeShow: ParsableCommand {
         let session = try Session(global)
         let now = try parseAt(at)
         guard let d = try session.store.dispute(ref: ref) else { throw noSuchDispute(ref) }
-        let e = try session.runtime.evaluate(d, now: now)
+        let e = try session.runtime.evaluate(d, context: try repeatContexts(store: session.store, for: [d])[0], now: now)
         if json {
             var out = "{"
             writeDueFields(d, e, into: &out)

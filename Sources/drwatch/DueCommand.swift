@@ -17,7 +17,12 @@ struct DueCommand: ParsableCommand {
     func run() throws {
         let session = try Session(global)
         let now = try parseAt(at)
-        let report = session.runtime.due(try session.store.disputes(openOnly: true), now: now)
+        // One snapshot: the open disputes and, for repeat alerts, the earlier records of each child.
+        let (disputes, contexts) = try session.store.read { r in
+            let open = try r.disputes(openOnly: true)
+            return (open, try repeatContexts(store: r, for: open))
+        }
+        let report = session.runtime.due(disputes, contexts: contexts, now: now)
         for s in report.skipped { warn("\(s.ref) skipped: \(s.reason)") }
         if json {
             var out = "["

@@ -188,3 +188,23 @@ struct NotificationDecisionTests {
         #expect(throws: (any Error).self) { try TemplateSet.load(shipped: shippedTemplates, override: dir.path) }
     }
 }
+
+@Suite("Repeat contexts")
+struct RepeatContextTests {
+    @Test func anOpenRecordCountsTheChildsClosedRecordsOfTheSameKind() throws {
+        let p = try Pipeline(standardRoles)
+        let iro = Actor(role: "iro", email: "iro@council.example")
+        func record(_ ref: String, at: String, closed: Bool) -> Dispute {
+            var events = [DisputeEvent(at: london(at), by: iro, change: .opened(stage: 1))]
+            if closed { events.append(DisputeEvent(at: london(at).addingTimeInterval(3600), by: iro, change: .resolved(outcome: "done"))) }
+            return Dispute(ref: ref, policy: "four-stage", kind: .formal, category: .general, type: .practice,
+                           division: .englandAndWales, childRef: "CHILD-1", raisedBy: iro, events: events)
+        }
+        try p.store.insert(record("DR-OLD", at: "2026-10-01T10:00", closed: true))
+        try p.store.insert(record("DR-NEW", at: "2026-11-23T10:00", closed: false))
+        let open = try p.store.disputes(openOnly: true)
+        #expect(open.map(\.ref) == ["DR-NEW"])
+        #expect(try repeatContexts(store: p.store, for: open).map(\.earlierRecordsForChild) == [1])
+        #expect(try p.store.read { try repeatContexts(store: $0, for: open) }.map(\.earlierRecordsForChild) == [1])
+    }
+}

@@ -141,3 +141,26 @@ struct DisputeTests {
         }
     }
 }
+
+@Suite("Earlier records per child")
+struct EarlierRecordTests {
+    func record(_ ref: String, child: String, kind: RecordKind = .formal, at seconds: Int, closed: Bool = false) -> Dispute {
+        var events = [DisputeEvent(at: instant(seconds), by: iro, change: .opened(stage: 1))]
+        if closed { events.append(DisputeEvent(at: instant(seconds + 60), by: iro, change: .resolved(outcome: "done"))) }
+        return Dispute(ref: ref, policy: "four-stage", kind: kind, category: .general, type: .practice,
+                       division: .englandAndWales, childRef: child, raisedBy: iro, events: events)
+    }
+
+    @Test func closedRecordsCountAndOnlyTheSameChildAndKindAreCounted() throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        // Inserted out of opening order: the count follows the opening time, then the reference.
+        try store.insert(record("B-3", child: "C-1", at: 300))
+        try store.insert(record("B-1", child: "C-1", at: 100, closed: true))
+        try store.insert(record("B-2", child: "C-1", at: 200, closed: true))
+        try store.insert(record("B-2b", child: "C-1", at: 200))
+        try store.insert(record("Q-1", child: "C-1", kind: .qopAlert, at: 50))
+        try store.insert(record("O-1", child: "C-2", at: 10))
+        #expect(try store.earlierRecordCounts() == ["B-2": 1, "B-2b": 2, "B-3": 3])
+    }
+}
