@@ -139,8 +139,19 @@ enum EventsTable {
         case "withdrawn": guard let r = row.optionalString(6) else { throw bad() }; change = .withdrawn(reason: r)
         default: throw bad()
         }
+        // A date drwatch cannot have written (e.g. Int64.max ms, set behind its back) would make
+        // the dispute silently quiet: refuse it as a bad row.
+        let ms = row.int64(2)
+        guard ms >= EventsTable.earliestMs, ms < EventsTable.latestMs else {
+            throw StoreError(.invalidRow, operation: "read dispute event",
+                             message: "an event of dispute row \(row.int64(0)) has an impossible date (outside 1995-2100); correct the row or restore from a backup")
+        }
         return DisputeEvent(at: row.date(2), by: by, change: change)
     }
+
+    /// Event times drwatch accepts when reading, in ms since 1970: 1995-01-01 to 2100-01-01 (UTC).
+    static let earliestMs: Int64 = 788_918_400_000
+    static let latestMs: Int64 = 4_102_444_800_000
 }
 
 /// The `people` table: role -> ordered addresses, per dispute.
@@ -160,8 +171,14 @@ enum PeopleTable {
 
 /// Loads disputes with their events and people in three ordered queries (not one per dispute).
 enum DisputeLoader {
-    /// - Parameter condition: a fixed SQL condition on `d` (never built from data); `args` bind its `?`.
-    static func load(where condition: String, _ args: any SQLBindable..., in db: Database) throws -> [Dispute] {
+    /// - Parameters:
+    ///   - condition: a fixed SQL condition on `d` (never built from data); `args` bind its `?`.
+    ///   - unreadable: when given, a dispute with a bad event row is left out and added here (the
+    ///     others are still returned); when nil, the first bad row throws.
+    /// - Throws: `StoreError` (`.invalidRow` for a bad row when `unreadable` is nil).
+    static func load(where condition: String, _ args: any SQLBindable..., unreadable: UnsafeMutablePointer<[UnreadableDispute]>? = nil,
+                     in db: Database) throws -> [Dispute] {
+        var bad: [Int: StoreError] = [:]
         var ids: [Int64] = []
         var disputes: [Dispute] = []
         try db.query("SELECT \(DisputesTable.selection) FROM disputes d WHERE \(condition) ORDER BY d.id", arguments: args,
@@ -182,7 +199,9 @@ enum DisputeLoader {
             WHERE \(condition) ORDER BY e.dispute_id, e.seq
             """, arguments: args, operation: "read dispute events") { row in
             guard let i = index(of: row.int64(0)) else { return }
-            disputes[i].events.append(try EventsTable.decode(row))
+            do { disputes[i].events.append(try EventsTable.decode(row)) } catch let e as StoreError where e.code == .invalidRow && unreadable != nil {
+                if bad[i] == nil { bad[i] = e }
+            }
         }
         cursor = 0
         try db.query("""
@@ -191,6 +210,10 @@ enum DisputeLoader {
             """, arguments: args, operation: "read dispute people") { row in
             guard let i = index(of: row.int64(0)) else { return }
             disputes[i].people[row.string(1), default: []].append(row.string(2))
+        }
+        if let unreadable, !bad.isEmpty {
+            for i in bad.keys.sorted() { unreadable.pointee.append(UnreadableDispute(ref: disputes[i].ref, reason: "\(bad[i]!)")) }
+            disputes = disputes.enumerated().filter { bad[$0.offset] == nil }.map(\.element)
         }
         return disputes
     }

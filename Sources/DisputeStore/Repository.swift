@@ -1,12 +1,24 @@
 import DisputeCore
 import Foundation
 
+/// A dispute the store could not read (a bad row: an impossible date, an unknown kind...): by
+/// case reference only, with the store's reason.
+public struct UnreadableDispute: Sendable, Equatable {
+    public var ref: String
+    public var reason: String
+    public init(ref: String, reason: String) { self.ref = ref; self.reason = reason }
+}
+
 /// Reads that see one consistent snapshot of the store.
 public protocol DisputeReading {
     /// The dispute with this case reference and its whole history, or nil.
     func dispute(ref: String) throws -> Dispute?
     /// Every dispute (or only those not resolved or withdrawn) with events and people, by insertion order.
+    /// A dispute with a bad row (an impossible date...) is left out: use
+    /// `disputes(openOnly:unreadable:)` to log it by reference.
     func disputes(openOnly: Bool) throws -> [Dispute]
+    /// The same, adding each dispute left out for a bad row (`StoreError` `.invalidRow`) to `unreadable`.
+    func disputes(openOnly: Bool, unreadable: inout [UnreadableDispute]) throws -> [Dispute]
     /// The case references among `refs` that are already recorded (one pass, for imports).
     func existingRefs(among refs: Set<String>) throws -> Set<String>
     /// How many events are recorded, over every dispute.
@@ -106,6 +118,14 @@ extension DisputeRepository {
     public func append(_ event: DisputeEvent, toRef ref: String) throws { try write { try $0.append(event, toRef: ref) } }
     public func dispute(ref: String) throws -> Dispute? { try read { try $0.dispute(ref: ref) } }
     public func disputes(openOnly: Bool) throws -> [Dispute] { try read { try $0.disputes(openOnly: openOnly) } }
+    public func disputes(openOnly: Bool, unreadable: inout [UnreadableDispute]) throws -> [Dispute] {
+        let (found, bad) = try read { r in
+            var bad: [UnreadableDispute] = []
+            return (try r.disputes(openOnly: openOnly, unreadable: &bad), bad)
+        }
+        unreadable += bad
+        return found
+    }
     public func existingRefs(among refs: Set<String>) throws -> Set<String> { try read { try $0.existingRefs(among: refs) } }
     public func earlierRecordCounts() throws -> [String: Int] { try read { try $0.earlierRecordCounts() } }
     @discardableResult

@@ -88,7 +88,12 @@ struct SQLiteTransaction: DisputeWriting {
     }
 
     func disputes(openOnly: Bool) throws -> [Dispute] {
-        try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", in: db)
+        var ignored: [UnreadableDispute] = []
+        return try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", unreadable: &ignored, in: db)
+    }
+
+    func disputes(openOnly: Bool, unreadable: inout [UnreadableDispute]) throws -> [Dispute] {
+        try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", unreadable: &unreadable, in: db)
     }
 
     func existingRefs(among refs: Set<String>) throws -> Set<String> {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import DisputeStore
 import Foundation
 
 /// `drwatch due [--at TIME] [--json]`: every open dispute with its stage, owner, stage deadline,
@@ -18,11 +19,14 @@ struct DueCommand: ParsableCommand {
         let session = try Session(global)
         let now = try parseAt(at)
         // One snapshot: the open disputes and, for repeat alerts, the earlier records of each child.
-        let (disputes, contexts) = try session.store.read { r in
-            let open = try r.disputes(openOnly: true)
-            return (open, try repeatContexts(store: r, for: open))
+        // A dispute the store cannot read (a bad row) is named and skipped like one it cannot evaluate.
+        let (disputes, contexts, unreadable) = try session.store.read { r in
+            var unreadable: [UnreadableDispute] = []
+            let open = try r.disputes(openOnly: true, unreadable: &unreadable)
+            return (open, try repeatContexts(store: r, for: open), unreadable)
         }
         let report = session.runtime.due(disputes, contexts: contexts, now: now)
+        for u in unreadable { warn("\(u.ref) skipped: \(u.reason)") }
         for s in report.skipped { warn("\(s.ref) skipped: \(s.reason)") }
         if json {
             var out = "["

@@ -235,3 +235,22 @@ extension Pipeline {
         engine = p.engine
     }
 }
+
+@Suite("Poller and bad rows", .serialized)
+struct PollerBadRowTests {
+    @Test func aDisputeWithAnImpossibleDateIsLoggedAndSkippedAndTheOthersAreServed() async throws {
+        let p = try Pipeline(standardRoles)
+        try p.open("DR-1"); try p.open("DR-FAR")
+        // An event dated Int64.max ms, written behind drwatch's back by another SQLite client.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        writer.arguments = ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", p.config.database,
+                            "INSERT INTO events (dispute_id, seq, kind, at, note) SELECT id, 2, 'note', 9223372036854775807, 'x' FROM disputes WHERE ref = 'DR-FAR'"]
+        try writer.run(); writer.waitUntilExit()
+        try #require(writer.terminationStatus == 0)
+        let s = try await p.poller().tick(now: london("2026-11-23T10:05"))
+        #expect(s.skipped.map(\.ref) == ["DR-FAR"])
+        #expect(s.openDisputes == 1 && s.sent == 1)
+        #expect(p.logs.all.contains { $0.contains("Dispute skipped") && $0.contains("dispute.ref=DR-FAR") && $0.contains("impossible date") })
+    }
+}

@@ -164,3 +164,35 @@ struct EarlierRecordTests {
         #expect(try store.earlierRecordCounts() == ["B-2": 1, "B-2b": 2, "B-3": 3])
     }
 }
+
+@Suite("Impossible dates")
+struct ImpossibleDateTests {
+    @Test(arguments: [Int64.max, Int64.min, 0, 4_102_444_800_000])
+    func anEventWithAnImpossibleDateMakesItsDisputeAnUnreadableRowAndLeavesTheOthers(_ ms: Int64) throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insert(openDispute(ref: "DR-GOOD"))
+        try store.insert(openDispute(ref: "DR-FAR"))
+        // Written behind drwatch's back (events are append-only: a new row, as a hand edit would add).
+        let raw = try Database(path: db.path)
+        _ = try raw.execute("INSERT INTO events (dispute_id, seq, kind, at, note) SELECT id, 2, 'note', ?, 'x' FROM disputes WHERE ref = 'DR-FAR'",
+                        ms, operation: "test")
+        var unreadable: [UnreadableDispute] = []
+        let open = try store.disputes(openOnly: true, unreadable: &unreadable)
+        #expect(open.map(\.ref) == ["DR-GOOD"])
+        #expect(unreadable.map(\.ref) == ["DR-FAR"])
+        #expect(unreadable.first?.reason.contains("impossible date") == true)
+        #expect(try store.disputes(openOnly: true).map(\.ref) == ["DR-GOOD"])
+        #expect(throws: StoreError.self) { try store.dispute(ref: "DR-FAR") }
+    }
+
+    @Test func theFirstAndLastAcceptedInstantsAreRead() throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insert(openDispute(ref: "DR-1995", at: Date(timeIntervalSince1970: 788_918_400)))
+        try store.insert(openDispute(ref: "DR-2099", at: Date(timeIntervalSince1970: 4_102_444_799)))
+        var unreadable: [UnreadableDispute] = []
+        #expect(try store.disputes(openOnly: false, unreadable: &unreadable).count == 2)
+        #expect(unreadable.isEmpty)
+    }
+}

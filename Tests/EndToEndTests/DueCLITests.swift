@@ -40,6 +40,22 @@ struct DueCLITests {
         #expect((shown["events"] as? [Any])?.count == 1)
     }
 
+    @Test func anEventWithAnImpossibleDateIsNamedAndSkippedAndTheOthersAreListed() throws {
+        let w = try Workspace()
+        try w.openFormal("DR-GOOD")
+        try w.openFormal("DR-FAR")
+        // An event dated Int64.max ms, written behind drwatch's back (a new row: events are append-only).
+        try DaemonStoreTests.execute(w, """
+            INSERT INTO events (dispute_id, seq, kind, at, note) SELECT id, 2, 'note', 9223372036854775807, 'x'
+            FROM disputes WHERE ref = 'DR-FAR';
+            """)
+        #expect(try w.scalar("SELECT COUNT(*) FROM events WHERE at = 9223372036854775807") == "1")
+        let r = try w.run(["due", "--at", "2026-11-24T10:00"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("DR-FAR skipped") && r.stderr.contains("impossible date"), "\(r.stderr)")
+        #expect(r.stdout.contains("DR-GOOD") && !r.stdout.contains("DR-FAR"))
+    }
+
     @Test func overdueIsNegativeAndAStageWithoutEscalationStaysOverdue() throws {
         let w = try Workspace()
         #expect(try w.run(["dispute", "open", "--ref", "QA-1", "--policy", "four-stage", "--kind", "qop-alert", "--category", "general",

@@ -145,7 +145,8 @@ public final class Poller: Sendable {
         let (store, engineFor, config, templates, logger, inOutbox) = (self.store, self.engineFor, self.config, self.templates, self.logger, self.inOutbox)
         return try await work.run {
             var summary = TickSummary(now: now)
-            let disputes = try store.disputes(openOnly: true)
+            let (disputes, unreadable) = try openDisputes(store: store, logger: logger)   // bad rows: logged, skipped
+            summary.skipped = unreadable
             summary.openDisputes = disputes.count
             let contexts = childContexts(disputes)
             var evaluated: [Evaluated] = []
