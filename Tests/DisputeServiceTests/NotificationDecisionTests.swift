@@ -171,6 +171,31 @@ struct NotificationDecisionTests {
         #expect(!m.text.contains("&lt;"))
     }
 
+    @Test func aNoticeSentLateSaysHowManyDaysAreLeftWhenItIsSentNotWhenItWasDue() throws {
+        // Given a dispute opened Mon 23 Nov 10:00 (stage 1 due Mon 30 Nov), whose opening notice
+        // is only rendered on Fri 27 Nov (the daemon was down, or the record was entered late)
+        let templates = try TemplateSet.load(shipped: shippedTemplates)
+        let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: "four-stage.toml")
+        let d = Self.dispute()
+        let engine = Engine(policy: policy, calendar: try WorkingCalendar(division: .englandAndWales))
+        let table: [(now: String, left: String)] = [
+            ("2026-11-23T10:05", "5 working days left"),
+            ("2026-11-27T09:00", "1 working day left"),
+            ("2026-11-30T09:00", "due today"),
+        ]
+        for row in table {
+            let evaluation = try engine.evaluate(d, now: london(row.now))
+            let intent = try #require(evaluation.intents.first { $0.event == .opened })
+            // When it is rendered at that poll
+            let facts = messageFacts(intent: intent, dispute: d, evaluation: evaluation, policy: policy, settings: EngineSettings(),
+                                     route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
+                                     siblings: [intent])
+            // Then the days left are counted from that poll
+            #expect(facts["left"] as? String == row.left, "at \(row.now)")
+            #expect(templates.render("opened", facts: facts).text.contains("(\(row.left))"), "at \(row.now)")
+        }
+    }
+
     @Test(arguments: TemplateSet.names)
     func everyShippedTemplateHasASubjectAndABody(_ name: String) throws {
         let m = try TemplateSet.load(shipped: shippedTemplates).render(name, facts: ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00"])

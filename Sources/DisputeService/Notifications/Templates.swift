@@ -168,7 +168,16 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
         else { due = civil.instant(day, settings.closeOfBusiness) }
     }
     if let due { f["due"] = formatDue(due, civil: civil); f["dueInstant"] = due }
-    if let left = intent.workingDaysLeft {
+    // Days left as of the poll that renders the message, not as of the trigger: a notice sent late
+    // (after downtime, or a record entered after the fact) must not say "5 working days left" on
+    // the due day. The trigger-time figure remains for deadlines no longer current (an earlier
+    // stage's breach).
+    var left = intent.workingDaysLeft
+    if let day = intent.deadlineDay, let e = evaluation {
+        if intent.stage == 0, e.statutoryDeadlineDay == day, let l = e.statutoryWorkingDaysLeft { left = l }
+        else if intent.stage > 0, intent.stage == e.stage, e.stageDeadlineDay == day, let l = e.stageWorkingDaysLeft { left = l }
+    }
+    if let left {
         f["workingDaysLeft"] = left
         f["left"] = left > 0 ? "\(left) working day\(left == 1 ? "" : "s") left"
             : left == 0 ? "due today" : "\(-left) working day\(left == -1 ? "" : "s") overdue"
