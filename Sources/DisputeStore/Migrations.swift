@@ -117,7 +117,8 @@ enum Migrations {
         // for `change_seq > (the seq it last saw)`. Triggers keep both, whoever writes (this
         // drwatch, the command line, an import, a hand edit). Deleting a dispute row bumps
         // `epoch`: readers then reload everything. The UPDATE trigger fires for any column but
-        // `change_seq`, so columns added by later migrations are covered.
+        // `change_seq`, so columns added by later migrations are covered. An index on the outbox
+        // by case reference lets such a reader read the open disputes' identities without the bodies.
         Migration(name: "003-change-tracking", sql: """
             CREATE TABLE store_changes (
                 id    INTEGER PRIMARY KEY CHECK (id = 1),
@@ -127,6 +128,8 @@ enum Migrations {
             INSERT INTO store_changes (id, epoch, seq) VALUES (1, 0, 0);
             ALTER TABLE disputes ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX disputes_changed ON disputes(change_seq);
+            -- The outbox identities of the open disputes, read from the index alone.
+            CREATE INDEX outbox_ref_identity ON outbox(dispute_ref, identity);
             CREATE TRIGGER disputes_changed_insert AFTER INSERT ON disputes BEGIN
                 UPDATE store_changes SET seq = seq + 1;
                 UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = NEW.id;

@@ -130,7 +130,7 @@ struct SQLiteTransaction: DisputeWriting {
     }
 
     func forEachOutboxIdentityOfOpenDisputes(_ body: (String) throws -> Void) throws {
-        try db.query("SELECT o.identity FROM outbox o JOIN disputes d ON d.ref = o.dispute_ref WHERE d.is_closed = 0",
+        try db.query("SELECT o.identity FROM disputes d JOIN outbox o ON o.dispute_ref = d.ref WHERE d.is_closed = 0",
                      operation: "read outbox identities") { try body($0.string(0)) }
     }
 

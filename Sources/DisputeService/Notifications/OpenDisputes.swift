@@ -73,7 +73,25 @@ final class OpenDisputes: @unchecked Sendable {
         contextsCurrent = false
         var records = try r.disputeRecords(openOnly: true, changedAfter: nil, people: false, shareStrings: true)
         location.reserveCapacity(records.count)
-        for i in records.indices { upsert(records[i]) }
+        // Exact capacities: no doubling while 100,000 disputes are appended.
+        var sizes: [Key: Int] = [:]
+        for i in records.indices { sizes[Key(policy: records[i].dispute.policy, division: records[i].dispute.division), default: 0] += 1 }
+        for (key, n) in sizes {
+            let g = Group(key: key)
+            g.disputes.reserveCapacity(n)
+            g.ids.reserveCapacity(n)
+            groupIndex[key] = groups.count
+            groups.append(g)
+        }
+        var last: (key: Key, group: Group, index: Int32)?
+        for i in records.indices {
+            let key = Key(policy: records[i].dispute.policy, division: records[i].dispute.division)
+            if last?.key != key { let gi = groupIndex[key]!; last = (key, groups[gi], Int32(gi)) }
+            let g = last!.group
+            location[records[i].id] = (last!.index, Int32(g.disputes.count))
+            g.disputes.append(records[i].dispute)
+            g.ids.append(records[i].id)
+        }
         records = []
         try preload()
         token = now
