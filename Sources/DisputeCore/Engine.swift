@@ -315,8 +315,8 @@ public struct Engine: Sendable {
     /// The replayed history at `t`.
     struct Replay {
         var seg: Segment?
-        var previous: Segment?         // when `seg` was entered by a derived escalation
-        var previousDeadline: (instant: Int, day: LocalDate)?
+        /// The stages left after their deadline passed (by a derived or a recorded escalation).
+        var breaches = PastBreaches()
         var derived = SmallInts()
         var statStartDay: LocalDate?
         var statPausedDays = 0
@@ -380,8 +380,7 @@ public struct Engine: Sendable {
             let dl = try deadline(plan, seg, r, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
-            r.previous = seg
-            r.previousDeadline = dl
+            r.breaches.append(stage: seg.stage, deadline: dl.instant, trigger: trigger, urgent: seg.timescale.isUrgent)
             r.seg = Segment(stage: seg.stage + 1, choice: next.choice, timescale: next.timescale, start: dl.instant,
                             startDay: dl.day, startTrigger: trigger, derived: true, fromStage: seg.stage)
             r.derived.append(seg.stage + 1)
@@ -408,9 +407,17 @@ public struct Engine: Sendable {
                 }
             case .escalated(let to, _):
                 if let s = segment(plan, d, r, stage: to), let cur = r.seg {
+                    // Left after its deadline passed: the stage's breach stays due (docs/policies.md).
+                    if plan.stages[cur.stage - 1].breachAlert.count > 0 {
+                        let dl = try deadline(plan, cur, r, asOf: t)
+                        if dl.instant <= t {
+                            let urgent = cur.timescale.isUrgent
+                            r.breaches.append(stage: cur.stage, deadline: dl.instant,
+                                              trigger: urgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant), urgent: urgent)
+                        }
+                    }
                     r.seg = Segment(stage: to, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: cur.stage)
-                    r.previous = nil; r.previousDeadline = nil
                     if r.statStartDay == nil, plan.statTotal > 0, to >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .paused:
@@ -592,11 +599,16 @@ public struct Engine: Sendable {
         let choice = plan.choices[seg.choice]
         let urgentStage = seg.timescale.isUrgent
 
-        // The breach that moved the record here (derived escalation).
-        if let prev = r.previous, let pdl = r.previousDeadline {
-            let psp = plan.stages[prev.stage - 1]
-            emit(prev.stage, .breach, 0, to: psp.breachAlert, urgent: prev.timescale.isUrgent, trigger: seg.startTrigger,
-                 day: pdl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
+        // Breach alerts of the stages left after their deadline passed (derived or recorded
+        // escalations): due until the record is closed, so a poll after downtime issues each once.
+        var b = 0
+        while b < r.breaches.count {
+            let e = r.breaches[b]
+            b += 1
+            guard e.trigger <= now else { if e.trigger < wake { wake = e.trigger }; continue }
+            let deadlineDay = day(e.deadline)
+            emit(e.stage, .breach, 0, to: plan.stages[e.stage - 1].breachAlert, urgent: e.urgent, trigger: e.trigger,
+                 day: deadlineDay, left: try calendar.workingDaysBetween(day(e.trigger), deadlineDay))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
@@ -707,6 +719,47 @@ struct IntentArray: IntentSink {
     @inline(__always) mutating func add(_ r: IntentRecord) {
         if intents.isEmpty { intents.reserveCapacity(8) }
         intents.append(NotificationIntent(ref: ref, record: r))
+    }
+}
+
+/// The stages a record left after their deadline passed, in order: kept inline up to four (no
+/// allocation for the usual ladder), more in `overflow`.
+struct PastBreaches {
+    struct Entry {
+        /// The stage deadline that passed (epoch s).
+        var deadline: Int
+        /// When its breach alert is due (epoch s): the deadline (urgent) or the next send time.
+        var trigger: Int { deadline + Int(triggerDelay) }
+        var triggerDelay: Int32
+        var stage16: Int16
+        var urgent: Bool
+        var stage: Int { Int(stage16) }
+    }
+    private static let none = Entry(deadline: 0, triggerDelay: 0, stage16: 0, urgent: false)
+    private var e0 = none, e1 = none, e2 = none, e3 = none
+    private var overflow: [Entry] = []
+    private(set) var count = 0
+
+    mutating func append(stage: Int, deadline: Int, trigger: Int, urgent: Bool) {
+        let e = Entry(deadline: deadline, triggerDelay: Int32(clamping: trigger - deadline), stage16: Int16(clamping: stage), urgent: urgent)
+        switch count {
+        case 0: e0 = e
+        case 1: e1 = e
+        case 2: e2 = e
+        case 3: e3 = e
+        default: overflow.append(e)
+        }
+        count += 1
+    }
+
+    subscript(i: Int) -> Entry {
+        switch i {
+        case 0: e0
+        case 1: e1
+        case 2: e2
+        case 3: e3
+        default: overflow[i - 4]
+        }
     }
 }
 

@@ -53,6 +53,70 @@ import WorkingDays
         #expect(try world.due(d, at: "2026-11-06 18:00").filter { $0.contains("breach") }.isEmpty)
     }
 
+    // MARK: - After downtime: every stage breached is still alerted, once
+
+    /// Poll schedules between the raising (Mon 2 Nov 10:00) and Mon 16 Nov 10:00, when the DRP is at stage 3.
+    static let pollSchedules: [(label: String, polls: [String])] = [
+        ("daily at 10:00", (2...16).map { String(format: "2026-11-%02d 10:00", $0) }),
+        ("every working day at 08:30 and 17:00", (2...16).filter { ![7, 8, 14, 15].contains($0) }
+            .flatMap { [String(format: "2026-11-%02d 08:30", $0), String(format: "2026-11-%02d 17:00", $0)] } + ["2026-11-16 10:00"]),
+        ("down from Fri 6 Nov to Mon 16 Nov", ["2026-11-02 10:00", "2026-11-06 10:00", "2026-11-16 10:00"]),
+        ("only once, at the end", ["2026-11-16 10:00"]),
+    ]
+
+    @Test(arguments: pollSchedules)
+    func breachAlertsOfEveryStageBreachedAreIssuedWhateverThePollTimes(label: String, polls: [String]) throws {
+        // Given a DRP raised Mon 2 Nov 10:00 and never answered: stage 1 ran out Fri 6 Nov, stage 2 Thu 12 Nov
+        let d = try world.raise(at: "2026-11-02 10:00")
+        // When the daemon polls only at these times
+        var issued = Set<String>()
+        for t in polls { issued.formUnion(try world.due(d, at: t)) }
+        // Then both breaches are alerted, each to the stage's owner and the next stage's owner
+        let breaches = issued.filter { $0.contains("/breach/") }
+        #expect(breaches == Set([
+            "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager",
+            "DR-1/s2/breach/service-manager", "DR-1/s2/breach/head-of-service",
+        ]), "\(label)")
+    }
+
+    @Test func aLatePollIssuesEachMissedBreachOnceButNotTheOpeningsOfStagesAlreadyOver() throws {
+        let d = try world.raise(at: "2026-11-02 10:00")
+        // When the only poll is Mon 16 Nov 10:00 (stage 3, due Wed 18 Nov)
+        let ev = try world.look(d, at: "2026-11-16 10:00")
+        #expect(ev.stage == 3 && ev.derivedEscalations == [2, 3])
+        // Then the breaches of stages 1 and 2 and the opening of stage 3 are due, nothing of stages 1 and 2 else
+        #expect(Set(ev.intents.map(\.identity)) == [
+            "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager",
+            "DR-1/s2/breach/service-manager", "DR-1/s2/breach/head-of-service",
+            "DR-1/s3/opened/head-of-service",
+        ])
+        // each with the moment it became due and the deadline it missed
+        let first = try #require(ev.intent(1, "breach", "team-manager"))
+        #expect(first.trigger == London.at("2026-11-09 08:30"))
+        #expect(first.copy == ["social-worker"])
+        #expect(first.reason == "Stage 1 due Fri 6 Nov 2026, 1 working day overdue: deadline passed: breach alert to team-manager")
+        #expect(ev.intent(2, "breach", "service-manager")?.trigger == London.at("2026-11-13 08:30"))
+        // and the same poll run again gives the same intents
+        #expect(try world.look(d, at: "2026-11-16 10:00").intents == ev.intents)
+    }
+
+    @Test func aBreachRecordedBeforeAManualEscalationStaysDueUntilTheRecordIsClosed() throws {
+        // Given a complaint whose first level ran out Mon 16 Nov (alert only: it stays put), escalated by the
+        // complainant on Wed 18 Nov
+        var c = try world.raise(.complaint, ref: "CMP-9", at: "2026-11-02 10:00", by: "social-worker")
+        c = try world.record(.escalated(toStage: 2, reason: nil), at: "2026-11-18 11:00", by: "social-worker", on: c)
+        // When the daemon was down from Fri 13 Nov to Thu 19 Nov
+        let ev = try world.look(c, at: "2026-11-19 09:00")
+        // Then the first level's breach alerts are still issued, with the second level's opening
+        #expect(Set(ev.intents.filter { $0.stage == 1 }.map(\.identity)) == [
+            "CMP-9/s1/breach/iro-service-manager", "CMP-9/s1/breach/head-of-service-safeguarding",
+        ])
+        #expect(ev.intent(2, "opened", "head-of-service-safeguarding") != nil)
+        // and once it is resolved nothing is due any more
+        c = try world.record(.resolved(outcome: "upheld"), at: "2026-11-20 10:00", by: "head-of-service-safeguarding", on: c)
+        #expect(try world.look(c, at: "2026-11-20 11:00").intents.isEmpty)
+    }
+
     @Test func statutoryTotalWarnsThenBreachesAtCloseOfBusinessOnTheTwentiethWorkingDay() throws {
         let d = try world.raise(at: "2026-11-02 10:00")
         // 5 working days left on Mon 23 Nov, 2 on Thu 26 Nov: urgent, at the start of the day
