@@ -327,6 +327,8 @@ public struct Engine: Sendable {
         var openedAt = 0
         var openingStage = 0
         var subjectIndex = -1
+        /// The highest stage a derived escalation may reach: the raiser's initiator limit.
+        var limit = Int.max
     }
 
     func segment(_ plan: KindPlan, _ d: borrowing Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
@@ -376,7 +378,7 @@ public struct Engine: Sendable {
     /// Applies derived escalations up to instant `t`.
     func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: borrowing Dispute) throws {
         while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
-              let next = segment(plan, dispute, r, stage: seg.stage + 1) {
+              seg.stage < r.limit, let next = segment(plan, dispute, r, stage: seg.stage + 1) {
             let dl = try deadline(plan, seg, r, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
@@ -390,6 +392,7 @@ public struct Engine: Sendable {
 
     func replay(_ d: borrowing Dispute, plan: KindPlan, until now: Int) throws -> Replay {
         var r = Replay()
+        r.limit = plan.limit(raisedBy: d.raisedBy.role)
         if let sid = d.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
         try d.events.withUnsafeBufferPointer { events in
         for i in events.indices {
@@ -408,7 +411,7 @@ public struct Engine: Sendable {
             case .escalated(let to, _):
                 if let s = segment(plan, d, r, stage: to), let cur = r.seg {
                     // Left after its deadline passed: the stage's breach stays due (docs/policies.md).
-                    if plan.stages[cur.stage - 1].breachAlert.count > 0 {
+                    if plan.breachAlert(cur.stage, limit: r.limit).count > 0 {
                         let dl = try deadline(plan, cur, r, asOf: t)
                         if dl.instant <= t {
                             let urgent = cur.timescale.isUrgent
@@ -596,6 +599,8 @@ public struct Engine: Sendable {
             return o
         }
         let sp = plan.stages[seg.stage - 1]
+        let breachAlert = plan.breachAlert(seg.stage, limit: r.limit)
+        let escalates = sp.escalates && seg.stage < r.limit
         let choice = plan.choices[seg.choice]
         let urgentStage = seg.timescale.isUrgent
 
@@ -607,7 +612,7 @@ public struct Engine: Sendable {
             b += 1
             guard e.trigger <= now else { if e.trigger < wake { wake = e.trigger }; continue }
             let deadlineDay = day(e.deadline)
-            emit(e.stage, .breach, 0, to: plan.stages[e.stage - 1].breachAlert, urgent: e.urgent, trigger: e.trigger,
+            emit(e.stage, .breach, 0, to: plan.breachAlert(e.stage, limit: r.limit), urgent: e.urgent, trigger: e.trigger,
                  day: deadlineDay, left: try calendar.workingDaysBetween(day(e.trigger), deadlineDay))
         }
         // Opening of the current stage, and a bypass into it.
@@ -622,7 +627,7 @@ public struct Engine: Sendable {
 
         if r.pausedAt != nil {
             if explain {
-                skip(seg.stage, .breach, sp.breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
+                skip(seg.stage, .breach, breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
             }
         } else {
             // Scheduled notices of the current stage. Routine ones: only the latest due one is relevant.
@@ -646,9 +651,9 @@ public struct Engine: Sendable {
                     if t <= seg.start { continue }
                     routine(Routine(code: .reminderWorkingDays, arg: n, to: choice.routine, trigger: t, left: n))
                 }
-                if sp.breachAlert.count > 0 {
+                if breachAlert.count > 0 {
                     let t = try nextSendTime(atOrAfter: dl.instant)
-                    routine(Routine(code: .breach, arg: 0, to: sp.breachAlert, trigger: t,
+                    routine(Routine(code: .breach, arg: 0, to: breachAlert, trigger: t,
                                     left: try calendar.workingDaysBetween(day(t), dl.day)))
                 }
                 if let l = latest {
@@ -668,13 +673,13 @@ public struct Engine: Sendable {
                     if t <= seg.start { continue }
                     emit(seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
                 }
-                if sp.breachAlert.count > 0 {
-                    emit(seg.stage, .breach, 0, to: sp.breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
+                if breachAlert.count > 0 {
+                    emit(seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
             // A derived escalation is a change too: wake for it.
-            if sp.escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
+            if escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
             if plan.hasStatutoryRule, let sd = statDay, let start = r.statStartDay {
@@ -815,6 +820,8 @@ final class KindPlan: Sendable {
         var remindWorkingDaysLeft: Range<Int>   // into `ints`
         var remindHoursLeft: Range<Int>         // into `ints`
         var breachAlert: RoleList                // copied: the stage's copy list
+        /// An escalating stage at the raiser's initiator limit alerts instead: its owner and the breach roles.
+        var breachAlertAtLimit: RoleList
         var choices: Range<Int>                  // the owners it may have, into `choices`
     }
     struct Choice {
@@ -885,7 +892,10 @@ final class KindPlan: Sendable {
             stages.append(Stage(owner: interned.code(sp.owner), ownerIfAboutOwner: code(sp.ownerIfAboutOwner), timescale: sp.timescale,
                                 remindOnOpening: sp.remindOnOpening, escalates: sp.onBreach == .escalate,
                                 remindWorkingDaysLeft: numbers(sp.remindWorkingDaysLeft), remindHoursLeft: numbers(sp.remindHoursLeft),
-                                breachAlert: list(sp.breachAlert, copy: sp.copy), choices: first..<choices.count))
+                                breachAlert: list(sp.breachAlert, copy: sp.copy),
+                                breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
+                                                         copy: sp.copy),
+                                choices: first..<choices.count))
         }
         self.stages = stages
         self.stageNames = kp.stages.map(\.name)
@@ -909,9 +919,28 @@ final class KindPlan: Sendable {
         self.ints = ints
         // Stage names are interned too, for batch results.
         self.stageNameCodes = kp.stages.map { interned.code($0.name) }
+        self.limits = kp.stages.isEmpty ? [] :
+            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage) }
     }
 
     let stageNameCodes: [UInt16]
+
+    /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
+    let limits: [(role: String, maxStage: Int)]
+
+    /// The highest stage a derived escalation may reach for a record raised by `role`.
+    @inline(__always) func limit(raisedBy role: String) -> Int {
+        if limits.isEmpty { return .max }
+        var most = -1
+        for l in limits where l.maxStage > most && l.role == role { most = l.maxStage }
+        return most < 0 ? .max : most
+    }
+
+    /// Who is alerted when stage `n` runs out, for a record whose derived escalations stop at `limit`.
+    @inline(__always) func breachAlert(_ n: Int, limit: Int) -> RoleList {
+        let st = stages[n - 1]
+        return st.escalates && n >= limit ? st.breachAlertAtLimit : st.breachAlert
+    }
 
     /// The role names of a list (for explanations).
     func names(_ l: RoleList) -> [String] { (l.start..<l.start + l.count).map { Interned.shared.name(roles[$0]) } }

@@ -61,3 +61,51 @@ struct PolicyLoaderTests {
         })
     }
 }
+
+@Suite("initiator limits in the engine")
+struct InitiatorLimitEngineTests {
+    /// Three escalating stages; stage 2's breach rule names only the next owner.
+    static let text = """
+    name = "t"
+    title = "T"
+    roles = ["duty-iro"]
+    [[initiator]]
+    role = "duty-iro"
+    max_stage = 2
+    [[initiator]]
+    role = "iro"
+    max_stage = 3
+    [kind.formal]
+    title = "Formal"
+    [[kind.formal.stage]]
+    name = "Stage 1"
+    owner = "team-manager"
+    working_days = 5
+    on_breach = "escalate"
+    breach_alert = ["owner"]
+    [[kind.formal.stage]]
+    name = "Stage 2"
+    owner = "service-manager"
+    working_days = 5
+    on_breach = "escalate"
+    breach_alert = ["next-owner"]
+    [[kind.formal.stage]]
+    name = "Stage 3"
+    owner = "head-of-service"
+    working_days = 5
+    """
+
+    @Test(arguments: [("duty-iro", 2, ["service-manager", "head-of-service"]), ("iro", 3, ["head-of-service"])])
+    func derivedEscalationStopsAtTheRaisersLimitAndTheOwnerIsAlertedThere(role: String, stage: Int, stage2Breach: [String]) throws {
+        let engine = try DisputeCoreTests.engine(try Policy.parse(text: Self.text, file: "policies/t.toml"))
+        // Given a record raised Mon 2 Nov 2026 by the role: stage 1 runs out Mon 9 Nov, stage 2 Mon 16 Nov
+        let d = record(policy: "t", opened: "2026-11-02 10:00", by: role)
+        try engine.validate(opening: d)
+        // When the daemon comes back on Tue 17 Nov at the send time
+        let ev = try engine.evaluate(d, now: at("2026-11-17 08:30"))
+        // Then the record is at the raiser's limit, and stage 2's breach goes to its owner as well at the limit
+        #expect(ev.stage == stage)
+        #expect(Set(ev.intents.filter { $0.stage == 2 && $0.event == .breach }.map(\.role)) == Set(stage2Breach))
+        #expect(ev.intents.filter { $0.stage == 1 && $0.event == .breach }.map(\.role) == ["team-manager"])
+    }
+}

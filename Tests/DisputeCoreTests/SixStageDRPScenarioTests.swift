@@ -233,6 +233,42 @@ import WorkingDays
         #expect(world.refusal(.escalated(toStage: 6, reason: nil), at: "2026-11-03 10:00", by: "iro", on: d) == nil)
     }
 
+    static let limitedInitiators: [(role: String, limit: Int)] = [
+        ("iro-cp-cin", 5), ("firo", 5), ("qa-manager", 5), ("lado", 5), ("iro", 6),
+    ]
+
+    @Test(arguments: limitedInitiators)
+    func aBreachDoesNotEscalateAboveTheInitiatorsLimit(role: String, limit: Int) throws {
+        // Given a DRP raised at stage 1 by the role and never answered (stage 5 runs out Mon 30 Nov 17:00)
+        let d = try world.raise(at: "2026-11-02 10:00", by: role)
+        // When we look a week after stage 5 ran out
+        let ev = try world.look(d, at: "2026-12-07 10:00")
+        // Then it went up to the role's limit, and no further
+        #expect(ev.stage == limit, "\(role)")
+        #expect(ev.derivedEscalations == Array(2...limit))
+        #expect(!ev.intents.contains { $0.stage > limit })
+    }
+
+    @Test func atTheInitiatorsLimitABreachAlertsTheOwnerAndTheBreachRolesInsteadOfEscalating() throws {
+        // Given a DRP raised by an IRO for a child on a child protection plan (up to stage 5 only)
+        let d = try world.raise(at: "2026-11-02 10:00", by: "iro-cp-cin")
+        // Stage 5 (Tue 24 Nov .. Mon 30 Nov) is the last one it may reach: nothing says it will move on
+        let before = try world.look(d, at: "2026-11-30 10:00")
+        #expect(before.stage == 5)
+        #expect(before.nextWakeUp == London.at("2026-11-30 17:00"))   // the statutory breach, not an escalation
+        // When stage 5 runs out, Then it stays at stage 5, overdue, and its breach is alerted at the next send time
+        let after = try world.look(d, at: "2026-12-01 08:30")
+        #expect(after.stage == 5 && after.owner == "director-of-childrens-services")
+        #expect(after.stageDeadlineDay == London.day("2026-11-30"))
+        #expect(after.stageWorkingDaysLeft == -1)
+        let alerts = after.intents.filter { $0.stage == 5 && $0.event == .breach }
+        #expect(Set(alerts.map(\.role)) == ["director-of-childrens-services", "chief-executive"])
+        #expect(alerts.allSatisfy { $0.trigger == London.at("2026-12-01 08:30") })
+        #expect(after.intent(6, "opened", "chief-executive") == nil)
+        // and the alert stays due while the record stays open
+        #expect(try world.due(d, at: "2026-12-10 10:00").contains("DR-1/s5/breach/director-of-childrens-services"))
+    }
+
     // MARK: - Timescale exceptions: more time, never past the 20 working days; no pauses
 
     @Test func extensionConfirmedByTheServiceManagerForReviewingAndInsightsMovesTheStageDeadline() throws {
