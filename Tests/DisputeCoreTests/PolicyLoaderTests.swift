@@ -109,3 +109,55 @@ struct InitiatorLimitEngineTests {
         #expect(ev.intents.filter { $0.stage == 1 && $0.event == .breach }.map(\.role) == ["team-manager"])
     }
 }
+
+@Suite("initiator rows limited to some kinds")
+struct InitiatorKindsTests {
+    static let text = """
+    name = "t"
+    title = "T"
+    [[initiator]]
+    role = "iro"
+    max_stage = 2
+    kinds = ["formal"]
+    [kind.formal]
+    title = "Formal"
+    [[kind.formal.stage]]
+    name = "Stage 1"
+    owner = "team-manager"
+    working_days = 5
+    [[kind.formal.stage]]
+    name = "Stage 2"
+    owner = "service-manager"
+    working_days = 5
+    [kind.complaint]
+    title = "Complaint"
+    [[kind.complaint.stage]]
+    name = "Level 1"
+    owner = "iro-service-manager"
+    working_days = 10
+    [[kind.complaint.stage]]
+    name = "Level 2"
+    owner = "head-of-service-safeguarding"
+    working_days = 10
+    """
+
+    /// (kind, raised by, stage, refusal words or nil when accepted)
+    static let cases: [(RecordKind, String, Int, String?)] = [
+        (.formal, "iro", 2, nil),
+        (.formal, "social-worker", 1, "social-worker may not raise a formal under t; it is raised by: iro"),
+        (.complaint, "social-worker", 1, nil),                  // no row covers complaints: anyone
+        (.complaint, "iro", 2, nil),                            // the IRO's row covers formal only
+    ]
+
+    @Test(arguments: cases)
+    func rowsWithKindsLimitOnlyThoseKinds(kind: RecordKind, role: String, stage: Int, refusal: String?) throws {
+        let engine = try DisputeCoreTests.engine(try Policy.parse(text: Self.text, file: "policies/t.toml"))
+        let d = record(kind, policy: "t", stage: stage, opened: "2026-11-02 10:00", by: role)
+        do {
+            try engine.validate(opening: d)
+            #expect(refusal == nil, "\(kind) by \(role) was accepted")
+        } catch {
+            #expect(refusal.map { "\(error)".contains($0) } == true, "\(kind) by \(role): \(error)")
+        }
+    }
+}

@@ -361,8 +361,14 @@ import WorkingDays
         #expect(try world.look(c, at: "2026-12-18 12:00").stageDeadlineDay == London.day("2027-01-06"))
     }
 
-    @Test func complaintRaisedByTheIROIsRefused() {
-        let refusal = world.refusal { try world.raise(.complaint, ref: "CMP-3", at: "2026-11-02 10:00", by: "iro") }
-        #expect(refusal?.contains("may not raise a complaint") == true)
+    static let complainants = ["iro", "iro-cp-cin", "social-worker", "team-manager", "iro-service-manager", "qa-manager"]
+
+    @Test(arguments: complainants)
+    func aComplaintIsNotLimitedByWhoMayInitiateADRP(role: String) throws {
+        // "Who can initiate a DRP" limits DRPs ([[initiator]] rows of kinds formal and qop-alert) only:
+        // a complaint about the IRO service may come from anyone working with the child
+        var c = try world.raise(.complaint, ref: "CMP-3", at: "2026-11-02 10:00", by: role)
+        c = try world.record(.escalated(toStage: 2, reason: nil), at: "2026-11-17 10:00", by: role, on: c)
+        #expect(try world.look(c, at: "2026-11-17 10:00").stage == 2)
     }
 }
