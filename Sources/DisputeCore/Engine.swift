@@ -667,7 +667,10 @@ public struct Engine: Sendable {
                     }
                 }
             case .hours:
-                for j in sp.remindHoursLeft {
+                // An hour-based subject row on this stage brings its own reminders.
+                var hoursLeft = sp.remindHoursLeft
+                if r.subjectIndex >= 0, plan.subjects[r.subjectIndex].stage == seg.stage { hoursLeft = plan.subjects[r.subjectIndex].remindHoursLeft }
+                for j in hoursLeft {
                     let h = Int(plan.ints[j])
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
@@ -835,6 +838,7 @@ final class KindPlan: Sendable {
         var stage: Int
         var owner: UInt16                 // Interned.none: the stage's owner
         var timescale: Timescale
+        var remindHoursLeft: Range<Int>   // into `ints`; hour-based rows
     }
 
     let stages: [Stage]
@@ -901,7 +905,9 @@ final class KindPlan: Sendable {
         self.stageNames = kp.stages.map(\.name)
         self.choices = choices
         self.choiceOwnerNames = choiceOwnerNames
-        self.subjects = kp.subjects.map { Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale) }
+        self.subjects = kp.subjects.map {
+            Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale, remindHoursLeft: numbers($0.remindHoursLeft))
+        }
         self.subjectIDs = kp.subjects.map(\.id)
         self.recipients = list(kp.recipients, copy: kp.copy)
         self.repeatAlert = list(kp.repeatAlert, copy: [])

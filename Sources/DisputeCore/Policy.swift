@@ -83,9 +83,14 @@ public struct SubjectRule: Hashable, Sendable {
     /// The owning level; `nil`: the stage's own owner.
     public var owner: String?
     public var timescale: Timescale
+    /// An hour-based row: remind the owner N clock hours before its deadline. Descending. The row's
+    /// own `remind_hours_left`, else the stage's (hour-based stage) or the defaults' (working-day stage).
+    public var remindHoursLeft: [Int]
 
-    public init(id: String, title: String, types: [DisputeType] = [], stage: Int, owner: String? = nil, timescale: Timescale) {
+    public init(id: String, title: String, types: [DisputeType] = [], stage: Int, owner: String? = nil, timescale: Timescale,
+                remindHoursLeft: [Int] = []) {
         self.id = id; self.title = title; self.types = types; self.stage = stage; self.owner = owner; self.timescale = timescale
+        self.remindHoursLeft = remindHoursLeft
     }
 }
 

@@ -253,8 +253,28 @@ private struct PolicyLoader {
                 throw r.error("subject \"\(id)\" sets stage \(stage), but [kind.\(kind.rawValue)] has \(stages.count) stage(s); use 1 to \(stages.count) or add stages", at: "stage")
             }
             let owner = try r.optionalString("owner").map { o throws(ConfigFileError) in try knownRole(o, line: r.line(of: "owner"), in: r) }
+            let rowTimescale = try timescale(r, what: "subject \"\(id)\"")
+            var hLeft: [Int] = []
+            switch rowTimescale {
+            case .hours(let n):
+                if let own = try intList(r, "remind_hours_left", min: 1) {
+                    if let h = own.first(where: { $0 >= n }) {
+                        throw r.error("a reminder \(h) hours before a \(n)-hour deadline comes before the stage starts; use a number below \(n)", at: "remind_hours_left")
+                    }
+                    hLeft = own
+                } else if case .hours = stages[stage - 1].timescale {
+                    hLeft = stages[stage - 1].remindHoursLeft.filter { $0 < n }
+                } else if let d = defaults {
+                    hLeft = (try intList(d, "remind_hours_left", min: 1) ?? []).filter { $0 < n }
+                }
+            case .workingDays:
+                if r.contains("remind_hours_left") {
+                    throw r.error("\"remind_hours_left\" is for rows timed in hours, but subject \"\(id)\" takes working_days; remove it", at: "remind_hours_left")
+                }
+            }
             subjects.append(SubjectRule(id: id, title: try r.requiredString("title"), types: try typeList(r, "types"),
-                                        stage: stage, owner: owner, timescale: try timescale(r, what: "subject \"\(id)\"")))
+                                        stage: stage, owner: owner, timescale: rowTimescale,
+                                        remindHoursLeft: Array(Set(hLeft)).sorted(by: >)))
         }
         if subjectRequired && subjects.isEmpty {
             throw t.error("[kind.\(kind.rawValue)] requires a subject but has no [[kind.\(kind.rawValue).subject]] rows; add rows or remove subject_required", at: "subject_required")

@@ -49,6 +49,8 @@ struct PolicyLoaderTests {
         ("pause without approver", base + "\n[pause]\napprovers = []", 15, "needs at least one approver"),
         ("initiator beyond the last stage", base + "\n[[initiator]]\nrole = \"iro\"\nmax_stage = 6", 17, "max_stage"),
         ("syntax error", base + "\nname = ", 15, "missing value"),
+        ("hour reminders on a working-day subject row", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nworking_days = 3\nremind_hours_left = [2]", 19, "rows timed in hours"),
+        ("hour reminder before the row starts", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nhours = 24\nremind_hours_left = [24]", 19, "use a number below 24"),
     ]
 
     @Test(arguments: errors)
@@ -159,5 +161,39 @@ struct InitiatorKindsTests {
         } catch {
             #expect(refusal.map { "\(error)".contains($0) } == true, "\(kind) by \(role): \(error)")
         }
+    }
+}
+
+@Suite("hour reminders of subject rows")
+struct SubjectHourRemindersTests {
+    static func policy(row: String, defaults: String = "") throws -> Policy {
+        try Policy.parse(text: """
+        name = "t"
+        title = "T"
+        \(defaults)
+        [kind.formal]
+        title = "Formal"
+        [[kind.formal.stage]]
+        name = "Stage 1"
+        owner = "team-manager"
+        working_days = 5
+        [[kind.formal.subject]]
+        id = "x"
+        title = "X"
+        \(row)
+        """, file: "policies/t.toml")
+    }
+
+    /// (the row's keys, the [defaults] table, the row's hour reminders)
+    static let cases: [(String, String, [Int])] = [
+        ("hours = 24\nremind_hours_left = [2, 12]", "", [12, 2]),           // its own, descending
+        ("hours = 24", "[defaults]\nremind_hours_left = [30, 6]", [6]),    // the defaults', below 24
+        ("hours = 24", "", []),
+        ("working_days = 3", "[defaults]\nremind_hours_left = [6]", []),   // a working-day row has none
+    ]
+
+    @Test(arguments: cases)
+    func anHourRowTakesItsOwnRemindersElseTheDefaults(row: String, defaults: String, expected: [Int]) throws {
+        #expect(try Self.policy(row: row, defaults: defaults).kind(.formal)?.subjects.first?.remindHoursLeft == expected)
     }
 }
