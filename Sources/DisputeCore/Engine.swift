@@ -54,9 +54,12 @@ public enum NotificationEvent: Hashable, Sendable {
     case cafcassReferral(Int)
     case statutoryWarning(Int)
     case statutoryBreach
+    /// The Nth extension recorded on the record (1-based), told to `[extension] notify`.
+    case extended(Int)
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
-    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`.
+    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`,
+    /// `extended` (then `extended-2`, ...).
     public var name: String {
         switch self {
         case .opened: "opened"
@@ -69,6 +72,7 @@ public enum NotificationEvent: Hashable, Sendable {
         case .cafcassReferral(let n): n == 1 ? "cafcass-referral" : "cafcass-referral-\(n)"
         case .statutoryWarning(let n): "statutory-warning-\(n)wd"
         case .statutoryBreach: "statutory-breach"
+        case .extended(let n): n == 1 ? "extended" : "extended-\(n)"
         }
     }
 }
@@ -145,6 +149,7 @@ public struct NotificationIntent: Hashable, Sendable {
         case .cafcassReferral: what = "CAFCASS referral recorded: alert to \(role)"
         case .statutoryWarning: what = "statutory total at risk: warning to \(role)"
         case .statutoryBreach: what = "statutory total breached: alert to \(role)"
+        case .extended: what = "extension agreed: notice to \(role)"
         }
         let subject = stage == 0 ? (deadlineDay == nil ? "Record" : "Statutory total") : "Stage \(stage)"
         guard let day = deadlineDay else { return "\(subject) \(what)" }
@@ -177,7 +182,7 @@ struct IntentRecord: Hashable, Sendable {
 
     enum Code: UInt8 {
         case opened, reminderWorkingDays, reminderHours, breach, bypass, repeatAlert, goodPractice, cafcassReferral,
-             statutoryWarning, statutoryBreach
+             statutoryWarning, statutoryBreach, extended
     }
 
     var event: NotificationEvent {
@@ -194,6 +199,7 @@ struct IntentRecord: Hashable, Sendable {
             case .cafcassReferral: return .cafcassReferral(n)
             case .statutoryWarning: return .statutoryWarning(n)
             case .statutoryBreach: return .statutoryBreach
+            case .extended: return .extended(n)
             }
         }
         set {
@@ -214,6 +220,7 @@ struct IntentRecord: Hashable, Sendable {
         case .cafcassReferral(let n): (.cafcassReferral, Int32(n))
         case .statutoryWarning(let n): (.statutoryWarning, Int32(n))
         case .statutoryBreach: (.statutoryBreach, 0)
+        case .extended(let n): (.extended, Int32(n))
         }
     }
 }
@@ -324,6 +331,8 @@ public struct Engine: Sendable {
         var pausedDay: LocalDate?
         var terminal: DisputeState?
         var cafcass: [(at: Int, stage: Int)] = []
+        /// Extensions recorded, when the policy tells anyone of them.
+        var extensions: [(at: Int, stage: Int)] = []
         var openedAt = 0
         var openingStage = 0
         var subjectIndex = -1
@@ -435,6 +444,7 @@ public struct Engine: Sendable {
                 }
             case .extended(let n, _):
                 r.seg?.extensionDays += max(0, n)
+                if plan.extensionNotify.count > 0 { r.extensions.append((t, r.seg?.stage ?? 0)) }
             case .cafcassReferral:
                 r.cafcass.append((t, r.seg?.stage ?? 0))
             case .note:
@@ -591,6 +601,11 @@ public struct Engine: Sendable {
         if plan.cafcassAlert.count > 0 {
             for (n, c) in r.cafcass.enumerated() {
                 emit(c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
+            }
+        }
+        if plan.extensionNotify.count > 0 {
+            for (n, e) in r.extensions.enumerated() {
+                emit(e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
             }
         }
 
@@ -852,6 +867,7 @@ final class KindPlan: Sendable {
     let recipients: RoleList
     let repeatAlert: RoleList
     let cafcassAlert: RoleList
+    let extensionNotify: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
     let hasStatutoryRule: Bool
@@ -912,6 +928,7 @@ final class KindPlan: Sendable {
         self.recipients = list(kp.recipients, copy: kp.copy)
         self.repeatAlert = list(kp.repeatAlert, copy: [])
         self.cafcassAlert = list(policy.cafcassAlert, copy: [])
+        self.extensionNotify = list(policy.extensionNotify, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
         self.hasStatutoryRule = statutory != nil

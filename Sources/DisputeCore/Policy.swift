@@ -190,6 +190,8 @@ public struct Policy: Hashable, Sendable {
     public var extensionAgreers: [String]
     /// The most working days one extension may add (`nil`: bounded by the statutory total only).
     public var maxExtensionWorkingDays: Int?
+    /// Roles told of every extension recorded (event `extended`); empty: nobody.
+    public var extensionNotify: [String]
     public var bypass: BypassRule
     /// Empty: anyone may raise at any stage.
     public var initiators: [InitiatorLimit]
@@ -201,11 +203,13 @@ public struct Policy: Hashable, Sendable {
     public init(name: String, title: String, source: String? = nil, roles: [String] = commonRoles,
                 kinds: [RecordKind: KindPolicy], statutory: StatutoryRule? = nil, pauseApprovers: [String] = [],
                 extensionAgreers: [String] = [], maxExtensionWorkingDays: Int? = nil, bypass: BypassRule = BypassRule(),
-                initiators: [InitiatorLimit] = [], cafcassAlert: [String] = [], dueSoonWorkingDays: Int = 2) {
+                initiators: [InitiatorLimit] = [], cafcassAlert: [String] = [], dueSoonWorkingDays: Int = 2,
+                extensionNotify: [String] = []) {
         self.name = name; self.title = title; self.source = source; self.roles = roles; self.kinds = kinds
         self.statutory = statutory; self.pauseApprovers = pauseApprovers; self.extensionAgreers = extensionAgreers
         self.maxExtensionWorkingDays = maxExtensionWorkingDays; self.bypass = bypass; self.initiators = initiators
         self.cafcassAlert = cafcassAlert; self.dueSoonWorkingDays = dueSoonWorkingDays
+        self.extensionNotify = extensionNotify
     }
 
     public func kind(_ k: RecordKind) -> KindPolicy? { kinds[k] }

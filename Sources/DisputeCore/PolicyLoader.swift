@@ -109,12 +109,14 @@ private struct PolicyLoader {
         }
         var agreers: [String] = []
         var maxExt: Int?
+        var extensionNotify: [String] = []
         if let e = try root.optionalTable("extension") {
             agreers = try roleList(e, "agreed_by")
             if agreers.isEmpty {
                 throw e.error("[extension] needs at least one role in agreed_by; add agreed_by = [\"iro\"], or remove [extension] to refuse extensions")
             }
             maxExt = try positive(e, "max_working_days", required: false)
+            extensionNotify = try roleList(e, "notify")
         }
         var bypass = BypassRule()
         if let b = try root.optionalTable("bypass") {
@@ -144,7 +146,8 @@ private struct PolicyLoader {
 
         return Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,
                       pauseApprovers: pauseApprovers, extensionAgreers: agreers, maxExtensionWorkingDays: maxExt,
-                      bypass: bypass, initiators: initiators, cafcassAlert: cafcass, dueSoonWorkingDays: dueSoon)
+                      bypass: bypass, initiators: initiators, cafcassAlert: cafcass, dueSoonWorkingDays: dueSoon,
+                      extensionNotify: extensionNotify)
     }
 
     func loadKind(_ kind: RecordKind, _ t: TOMLReader, defaults: TOMLReader?) throws(ConfigFileError) -> KindPolicy {

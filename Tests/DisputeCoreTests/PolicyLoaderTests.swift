@@ -13,6 +13,8 @@ struct PolicyLoaderTests {
         #expect(p.statutory?.workingDays == 20)
         #expect(p.pauseApprovers == ["head-of-service-safeguarding"])
         #expect(p.roles.contains("cpp-records"))
+        #expect(p.extensionNotify.isEmpty)
+        #expect(try preset("six-stage-drp").extensionNotify == ["head-of-service-safeguarding"])
     }
 
     static let base = """
@@ -49,6 +51,7 @@ struct PolicyLoaderTests {
         ("pause without approver", base + "\n[pause]\napprovers = []", 15, "needs at least one approver"),
         ("initiator beyond the last stage", base + "\n[[initiator]]\nrole = \"iro\"\nmax_stage = 6", 17, "max_stage"),
         ("syntax error", base + "\nname = ", 15, "missing value"),
+        ("unknown role told of extensions", base + "\n[extension]\nagreed_by = [\"iro\"]\nnotify = [\"head-of-adolescents\"]", 17, "unknown role \"head-of-adolescents\""),
         ("hour reminders on a working-day subject row", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nworking_days = 3\nremind_hours_left = [2]", 19, "rows timed in hours"),
         ("hour reminder before the row starts", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nhours = 24\nremind_hours_left = [24]", 19, "use a number below 24"),
     ]

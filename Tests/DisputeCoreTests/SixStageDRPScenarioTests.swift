@@ -278,6 +278,21 @@ import WorkingDays
         #expect(try world.look(d, at: "2026-11-04 11:00").stageDeadlineDay == London.day("2026-11-10"))
     }
 
+    @Test func eachExtensionIsToldToTheHeadOfAdolescentsAndSafeguarding() throws {
+        // "... who will then confirm the delay is warranted with the Head of Adolescents and Safeguarding"
+        var d = try world.raise(at: "2026-11-02 10:00")
+        d = try world.record(.extended(workingDays: 1, agreedBy: PresetWorld.actor("iro-service-manager")),
+                             at: "2026-11-04 10:00", by: "iro-service-manager", on: d)
+        let first = try #require(try world.look(d, at: "2026-11-04 10:00").intent(1, "extended", "head-of-service-safeguarding"))
+        #expect(first.trigger == London.at("2026-11-04 10:00") && first.urgency == .routine)
+        #expect(first.reason == "Stage 1 extension agreed: notice to head-of-service-safeguarding")
+        d = try world.record(.extended(workingDays: 1, agreedBy: PresetWorld.actor("iro-service-manager")),
+                             at: "2026-11-05 10:00", by: "iro-service-manager", on: d)
+        // A second extension is a second notice; polling every half hour issues each once
+        #expect(try world.issued(d, from: "2026-11-02 10:00", to: "2026-11-06 10:00").filter { $0.contains("extended") }
+                == ["DR-1/s1/extended/head-of-service-safeguarding", "DR-1/s1/extended-2/head-of-service-safeguarding"])
+    }
+
     @Test func extensionAgreedByTheIROAloneIsRefused() throws {
         let d = try world.raise(at: "2026-11-02 10:00")
         let refusal = world.refusal(.extended(workingDays: 2, agreedBy: PresetWorld.actor("iro")), at: "2026-11-04 10:00", on: d)
