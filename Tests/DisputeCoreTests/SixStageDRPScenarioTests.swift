@@ -289,8 +289,8 @@ import WorkingDays
         d = try world.record(.extended(workingDays: 1, agreedBy: PresetWorld.actor("iro-service-manager")),
                              at: "2026-11-05 10:00", by: "iro-service-manager", on: d)
         // A second extension is a second notice; polling every half hour issues each once
-        #expect(try world.issued(d, from: "2026-11-02 10:00", to: "2026-11-06 10:00").filter { $0.contains("extended") }
-                == ["DR-1/s1/extended/head-of-service-safeguarding", "DR-1/s1/extended-2/head-of-service-safeguarding"])
+        let told = try world.issued(d, from: "2026-11-02 10:00", to: "2026-11-06 10:00").filter { $0.contains("extended") }
+        #expect(told == Set(["DR-1/s1/extended/head-of-service-safeguarding", "DR-1/s1/extended-2/head-of-service-safeguarding"]))
     }
 
     @Test func extensionAgreedByTheIROAloneIsRefused() throws {
