@@ -327,6 +327,8 @@ public struct Engine: Sendable {
         var derived = SmallInts()
         var statStartDay: LocalDate?
         var statPausedDays = 0
+        /// Working days stopped by completed pauses, over the whole record.
+        var pausedDaysTotal = 0
         var pausedAt: Int?
         var pausedDay: LocalDate?
         var terminal: DisputeState?
@@ -439,6 +441,7 @@ public struct Engine: Sendable {
                     let days = max(0, try calendar.workingDaysBetween(pd, day(t)))
                     r.seg?.pausedDays += days
                     r.seg?.pausedSeconds += t - p
+                    r.pausedDaysTotal += days
                     if r.statStartDay != nil { r.statPausedDays += days }
                     r.pausedAt = nil; r.pausedDay = nil
                 }
@@ -495,6 +498,26 @@ public struct Engine: Sendable {
         }
         if o.wake != .max { ev.nextWakeUp = Date(timeIntervalSince1970: TimeInterval(o.wake)) }
         return ev
+    }
+
+    /// The working days a record's clock was stopped up to `moment`, as the engine counts them for
+    /// its deadlines: a pause from day P to the resume on day R stops the working days d with
+    /// P < d <= R; a pause still running at `moment` counts to that day. Events after `moment`, and
+    /// after the record was resolved or withdrawn, are ignored.
+    ///
+    /// - Parameters:
+    ///   - dispute: the record and its history.
+    ///   - moment: count up to this instant (e.g. the resolution, for reports).
+    /// - Returns: the paused working days, 0 or more.
+    /// - Throws: `DomainError` when the record's kind is not in the policy; `CalendarError` for
+    ///   dates outside the calendar's range.
+    public func pausedWorkingDays(_ dispute: Dispute, upTo moment: Date) throws -> Int {
+        guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
+        let t = Int(moment.timeIntervalSince1970.rounded(.down))
+        let r = try replay(dispute, plan: plan, until: t)
+        var days = r.pausedDaysTotal
+        if let pd = r.pausedDay { days += max(0, try calendar.workingDaysBetween(pd, day(t))) }
+        return days
     }
 
     func unknownKind(_ d: Dispute) -> DomainError {
