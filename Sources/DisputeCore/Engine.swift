@@ -54,9 +54,12 @@ public enum NotificationEvent: Hashable, Sendable {
     case cafcassReferral(Int)
     case statutoryWarning(Int)
     case statutoryBreach
+    /// The Nth extension recorded on the record (1-based), told to `[extension] notify`.
+    case extended(Int)
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
-    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`.
+    /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`,
+    /// `extended` (then `extended-2`, ...).
     public var name: String {
         switch self {
         case .opened: "opened"
@@ -69,6 +72,7 @@ public enum NotificationEvent: Hashable, Sendable {
         case .cafcassReferral(let n): n == 1 ? "cafcass-referral" : "cafcass-referral-\(n)"
         case .statutoryWarning(let n): "statutory-warning-\(n)wd"
         case .statutoryBreach: "statutory-breach"
+        case .extended(let n): n == 1 ? "extended" : "extended-\(n)"
         }
     }
 }
@@ -145,6 +149,7 @@ public struct NotificationIntent: Hashable, Sendable {
         case .cafcassReferral: what = "CAFCASS referral recorded: alert to \(role)"
         case .statutoryWarning: what = "statutory total at risk: warning to \(role)"
         case .statutoryBreach: what = "statutory total breached: alert to \(role)"
+        case .extended: what = "extension agreed: notice to \(role)"
         }
         let subject = stage == 0 ? (deadlineDay == nil ? "Record" : "Statutory total") : "Stage \(stage)"
         guard let day = deadlineDay else { return "\(subject) \(what)" }
@@ -177,7 +182,7 @@ struct IntentRecord: Hashable, Sendable {
 
     enum Code: UInt8 {
         case opened, reminderWorkingDays, reminderHours, breach, bypass, repeatAlert, goodPractice, cafcassReferral,
-             statutoryWarning, statutoryBreach
+             statutoryWarning, statutoryBreach, extended
     }
 
     var event: NotificationEvent {
@@ -194,6 +199,7 @@ struct IntentRecord: Hashable, Sendable {
             case .cafcassReferral: return .cafcassReferral(n)
             case .statutoryWarning: return .statutoryWarning(n)
             case .statutoryBreach: return .statutoryBreach
+            case .extended: return .extended(n)
             }
         }
         set {
@@ -214,6 +220,7 @@ struct IntentRecord: Hashable, Sendable {
         case .cafcassReferral(let n): (.cafcassReferral, Int32(n))
         case .statutoryWarning(let n): (.statutoryWarning, Int32(n))
         case .statutoryBreach: (.statutoryBreach, 0)
+        case .extended(let n): (.extended, Int32(n))
         }
     }
 }
@@ -315,18 +322,24 @@ public struct Engine: Sendable {
     /// The replayed history at `t`.
     struct Replay {
         var seg: Segment?
-        var previous: Segment?         // when `seg` was entered by a derived escalation
-        var previousDeadline: (instant: Int, day: LocalDate)?
+        /// The stages left after their deadline passed (by a derived or a recorded escalation).
+        var breaches = PastBreaches()
         var derived = SmallInts()
         var statStartDay: LocalDate?
         var statPausedDays = 0
+        /// Working days stopped by completed pauses, over the whole record.
+        var pausedDaysTotal = 0
         var pausedAt: Int?
         var pausedDay: LocalDate?
         var terminal: DisputeState?
         var cafcass: [(at: Int, stage: Int)] = []
+        /// Extensions recorded, when the policy tells anyone of them.
+        var extensions: [(at: Int, stage: Int)] = []
         var openedAt = 0
         var openingStage = 0
         var subjectIndex = -1
+        /// The highest stage a derived escalation may reach: the raiser's initiator limit.
+        var limit = Int.max
     }
 
     func segment(_ plan: KindPlan, _ d: borrowing Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
@@ -376,12 +389,11 @@ public struct Engine: Sendable {
     /// Applies derived escalations up to instant `t`.
     func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: borrowing Dispute) throws {
         while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
-              let next = segment(plan, dispute, r, stage: seg.stage + 1) {
+              seg.stage < r.limit, let next = segment(plan, dispute, r, stage: seg.stage + 1) {
             let dl = try deadline(plan, seg, r, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
-            r.previous = seg
-            r.previousDeadline = dl
+            r.breaches.append(stage: seg.stage, deadline: dl.instant, trigger: trigger, urgent: seg.timescale.isUrgent)
             r.seg = Segment(stage: seg.stage + 1, choice: next.choice, timescale: next.timescale, start: dl.instant,
                             startDay: dl.day, startTrigger: trigger, derived: true, fromStage: seg.stage)
             r.derived.append(seg.stage + 1)
@@ -391,6 +403,7 @@ public struct Engine: Sendable {
 
     func replay(_ d: borrowing Dispute, plan: KindPlan, until now: Int) throws -> Replay {
         var r = Replay()
+        r.limit = plan.limit(raisedBy: d.raisedBy.role)
         if let sid = d.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
         try d.events.withUnsafeBufferPointer { events in
         for i in events.indices {
@@ -408,9 +421,17 @@ public struct Engine: Sendable {
                 }
             case .escalated(let to, _):
                 if let s = segment(plan, d, r, stage: to), let cur = r.seg {
+                    // Left after its deadline passed: the stage's breach stays due (docs/policies.md).
+                    if plan.breachAlert(cur.stage, limit: r.limit).count > 0 {
+                        let dl = try deadline(plan, cur, r, asOf: t)
+                        if dl.instant <= t {
+                            let urgent = cur.timescale.isUrgent
+                            r.breaches.append(stage: cur.stage, deadline: dl.instant,
+                                              trigger: urgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant), urgent: urgent)
+                        }
+                    }
                     r.seg = Segment(stage: to, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: cur.stage)
-                    r.previous = nil; r.previousDeadline = nil
                     if r.statStartDay == nil, plan.statTotal > 0, to >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .paused:
@@ -420,11 +441,13 @@ public struct Engine: Sendable {
                     let days = max(0, try calendar.workingDaysBetween(pd, day(t)))
                     r.seg?.pausedDays += days
                     r.seg?.pausedSeconds += t - p
+                    r.pausedDaysTotal += days
                     if r.statStartDay != nil { r.statPausedDays += days }
                     r.pausedAt = nil; r.pausedDay = nil
                 }
             case .extended(let n, _):
                 r.seg?.extensionDays += max(0, n)
+                if plan.extensionNotify.count > 0 { r.extensions.append((t, r.seg?.stage ?? 0)) }
             case .cafcassReferral:
                 r.cafcass.append((t, r.seg?.stage ?? 0))
             case .note:
@@ -475,6 +498,26 @@ public struct Engine: Sendable {
         }
         if o.wake != .max { ev.nextWakeUp = Date(timeIntervalSince1970: TimeInterval(o.wake)) }
         return ev
+    }
+
+    /// The working days a record's clock was stopped up to `moment`, as the engine counts them for
+    /// its deadlines: a pause from day P to the resume on day R stops the working days d with
+    /// P < d <= R; a pause still running at `moment` counts to that day. Events after `moment`, and
+    /// after the record was resolved or withdrawn, are ignored.
+    ///
+    /// - Parameters:
+    ///   - dispute: the record and its history.
+    ///   - moment: count up to this instant (e.g. the resolution, for reports).
+    /// - Returns: the paused working days, 0 or more.
+    /// - Throws: `DomainError` when the record's kind is not in the policy; `CalendarError` for
+    ///   dates outside the calendar's range.
+    public func pausedWorkingDays(_ dispute: Dispute, upTo moment: Date) throws -> Int {
+        guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
+        let t = Int(moment.timeIntervalSince1970.rounded(.down))
+        let r = try replay(dispute, plan: plan, until: t)
+        var days = r.pausedDaysTotal
+        if let pd = r.pausedDay { days += max(0, try calendar.workingDaysBetween(pd, day(t))) }
+        return days
     }
 
     func unknownKind(_ d: Dispute) -> DomainError {
@@ -583,20 +626,32 @@ public struct Engine: Sendable {
                 emit(c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
             }
         }
+        if plan.extensionNotify.count > 0 {
+            for (n, e) in r.extensions.enumerated() {
+                emit(e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
+            }
+        }
 
         guard let seg = r.seg, let dl = stageDL else {
             o.wake = wake
             return o
         }
         let sp = plan.stages[seg.stage - 1]
+        let breachAlert = plan.breachAlert(seg.stage, limit: r.limit)
+        let escalates = sp.escalates && seg.stage < r.limit
         let choice = plan.choices[seg.choice]
         let urgentStage = seg.timescale.isUrgent
 
-        // The breach that moved the record here (derived escalation).
-        if let prev = r.previous, let pdl = r.previousDeadline {
-            let psp = plan.stages[prev.stage - 1]
-            emit(prev.stage, .breach, 0, to: psp.breachAlert, urgent: prev.timescale.isUrgent, trigger: seg.startTrigger,
-                 day: pdl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), pdl.day))
+        // Breach alerts of the stages left after their deadline passed (derived or recorded
+        // escalations): due until the record is closed, so a poll after downtime issues each once.
+        var b = 0
+        while b < r.breaches.count {
+            let e = r.breaches[b]
+            b += 1
+            guard e.trigger <= now else { if e.trigger < wake { wake = e.trigger }; continue }
+            let deadlineDay = day(e.deadline)
+            emit(e.stage, .breach, 0, to: plan.breachAlert(e.stage, limit: r.limit), urgent: e.urgent, trigger: e.trigger,
+                 day: deadlineDay, left: try calendar.workingDaysBetween(day(e.trigger), deadlineDay))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
@@ -610,7 +665,7 @@ public struct Engine: Sendable {
 
         if r.pausedAt != nil {
             if explain {
-                skip(seg.stage, .breach, sp.breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
+                skip(seg.stage, .breach, breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
             }
         } else {
             // Scheduled notices of the current stage. Routine ones: only the latest due one is relevant.
@@ -634,9 +689,9 @@ public struct Engine: Sendable {
                     if t <= seg.start { continue }
                     routine(Routine(code: .reminderWorkingDays, arg: n, to: choice.routine, trigger: t, left: n))
                 }
-                if sp.breachAlert.count > 0 {
+                if breachAlert.count > 0 {
                     let t = try nextSendTime(atOrAfter: dl.instant)
-                    routine(Routine(code: .breach, arg: 0, to: sp.breachAlert, trigger: t,
+                    routine(Routine(code: .breach, arg: 0, to: breachAlert, trigger: t,
                                     left: try calendar.workingDaysBetween(day(t), dl.day)))
                 }
                 if let l = latest {
@@ -650,19 +705,22 @@ public struct Engine: Sendable {
                     }
                 }
             case .hours:
-                for j in sp.remindHoursLeft {
+                // An hour-based subject row on this stage brings its own reminders.
+                var hoursLeft = sp.remindHoursLeft
+                if r.subjectIndex >= 0, plan.subjects[r.subjectIndex].stage == seg.stage { hoursLeft = plan.subjects[r.subjectIndex].remindHoursLeft }
+                for j in hoursLeft {
                     let h = Int(plan.ints[j])
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
                     emit(seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
                 }
-                if sp.breachAlert.count > 0 {
-                    emit(seg.stage, .breach, 0, to: sp.breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
+                if breachAlert.count > 0 {
+                    emit(seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
             // A derived escalation is a change too: wake for it.
-            if sp.escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
+            if escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
             if plan.hasStatutoryRule, let sd = statDay, let start = r.statStartDay {
@@ -707,6 +765,47 @@ struct IntentArray: IntentSink {
     @inline(__always) mutating func add(_ r: IntentRecord) {
         if intents.isEmpty { intents.reserveCapacity(8) }
         intents.append(NotificationIntent(ref: ref, record: r))
+    }
+}
+
+/// The stages a record left after their deadline passed, in order: kept inline up to four (no
+/// allocation for the usual ladder), more in `overflow`.
+struct PastBreaches {
+    struct Entry {
+        /// The stage deadline that passed (epoch s).
+        var deadline: Int
+        /// When its breach alert is due (epoch s): the deadline (urgent) or the next send time.
+        var trigger: Int { deadline + Int(triggerDelay) }
+        var triggerDelay: Int32
+        var stage16: Int16
+        var urgent: Bool
+        var stage: Int { Int(stage16) }
+    }
+    private static let none = Entry(deadline: 0, triggerDelay: 0, stage16: 0, urgent: false)
+    private var e0 = none, e1 = none, e2 = none, e3 = none
+    private var overflow: [Entry] = []
+    private(set) var count = 0
+
+    mutating func append(stage: Int, deadline: Int, trigger: Int, urgent: Bool) {
+        let e = Entry(deadline: deadline, triggerDelay: Int32(clamping: trigger - deadline), stage16: Int16(clamping: stage), urgent: urgent)
+        switch count {
+        case 0: e0 = e
+        case 1: e1 = e
+        case 2: e2 = e
+        case 3: e3 = e
+        default: overflow.append(e)
+        }
+        count += 1
+    }
+
+    subscript(i: Int) -> Entry {
+        switch i {
+        case 0: e0
+        case 1: e1
+        case 2: e2
+        case 3: e3
+        default: overflow[i - 4]
+        }
     }
 }
 
@@ -762,6 +861,8 @@ final class KindPlan: Sendable {
         var remindWorkingDaysLeft: Range<Int>   // into `ints`
         var remindHoursLeft: Range<Int>         // into `ints`
         var breachAlert: RoleList                // copied: the stage's copy list
+        /// An escalating stage at the raiser's initiator limit alerts instead: its owner and the breach roles.
+        var breachAlertAtLimit: RoleList
         var choices: Range<Int>                  // the owners it may have, into `choices`
     }
     struct Choice {
@@ -775,6 +876,7 @@ final class KindPlan: Sendable {
         var stage: Int
         var owner: UInt16                 // Interned.none: the stage's owner
         var timescale: Timescale
+        var remindHoursLeft: Range<Int>   // into `ints`; hour-based rows
     }
 
     let stages: [Stage]
@@ -788,6 +890,7 @@ final class KindPlan: Sendable {
     let recipients: RoleList
     let repeatAlert: RoleList
     let cafcassAlert: RoleList
+    let extensionNotify: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
     let hasStatutoryRule: Bool
@@ -832,17 +935,23 @@ final class KindPlan: Sendable {
             stages.append(Stage(owner: interned.code(sp.owner), ownerIfAboutOwner: code(sp.ownerIfAboutOwner), timescale: sp.timescale,
                                 remindOnOpening: sp.remindOnOpening, escalates: sp.onBreach == .escalate,
                                 remindWorkingDaysLeft: numbers(sp.remindWorkingDaysLeft), remindHoursLeft: numbers(sp.remindHoursLeft),
-                                breachAlert: list(sp.breachAlert, copy: sp.copy), choices: first..<choices.count))
+                                breachAlert: list(sp.breachAlert, copy: sp.copy),
+                                breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
+                                                         copy: sp.copy),
+                                choices: first..<choices.count))
         }
         self.stages = stages
         self.stageNames = kp.stages.map(\.name)
         self.choices = choices
         self.choiceOwnerNames = choiceOwnerNames
-        self.subjects = kp.subjects.map { Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale) }
+        self.subjects = kp.subjects.map {
+            Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale, remindHoursLeft: numbers($0.remindHoursLeft))
+        }
         self.subjectIDs = kp.subjects.map(\.id)
         self.recipients = list(kp.recipients, copy: kp.copy)
         self.repeatAlert = list(kp.repeatAlert, copy: [])
         self.cafcassAlert = list(policy.cafcassAlert, copy: [])
+        self.extensionNotify = list(policy.extensionNotify, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
         self.hasStatutoryRule = statutory != nil
@@ -856,9 +965,28 @@ final class KindPlan: Sendable {
         self.ints = ints
         // Stage names are interned too, for batch results.
         self.stageNameCodes = kp.stages.map { interned.code($0.name) }
+        self.limits = kp.stages.isEmpty ? [] :
+            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage) }
     }
 
     let stageNameCodes: [UInt16]
+
+    /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
+    let limits: [(role: String, maxStage: Int)]
+
+    /// The highest stage a derived escalation may reach for a record raised by `role`.
+    @inline(__always) func limit(raisedBy role: String) -> Int {
+        if limits.isEmpty { return .max }
+        var most = -1
+        for l in limits where l.maxStage > most && l.role == role { most = l.maxStage }
+        return most < 0 ? .max : most
+    }
+
+    /// Who is alerted when stage `n` runs out, for a record whose derived escalations stop at `limit`.
+    @inline(__always) func breachAlert(_ n: Int, limit: Int) -> RoleList {
+        let st = stages[n - 1]
+        return st.escalates && n >= limit ? st.breachAlertAtLimit : st.breachAlert
+    }
 
     /// The role names of a list (for explanations).
     func names(_ l: RoleList) -> [String] { (l.start..<l.start + l.count).map { Interned.shared.name(roles[$0]) } }

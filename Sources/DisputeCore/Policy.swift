@@ -83,9 +83,14 @@ public struct SubjectRule: Hashable, Sendable {
     /// The owning level; `nil`: the stage's own owner.
     public var owner: String?
     public var timescale: Timescale
+    /// An hour-based row: remind the owner N clock hours before its deadline. Descending. The row's
+    /// own `remind_hours_left`, else the stage's (hour-based stage) or the defaults' (working-day stage).
+    public var remindHoursLeft: [Int]
 
-    public init(id: String, title: String, types: [DisputeType] = [], stage: Int, owner: String? = nil, timescale: Timescale) {
+    public init(id: String, title: String, types: [DisputeType] = [], stage: Int, owner: String? = nil, timescale: Timescale,
+                remindHoursLeft: [Int] = []) {
         self.id = id; self.title = title; self.types = types; self.stage = stage; self.owner = owner; self.timescale = timescale
+        self.remindHoursLeft = remindHoursLeft
     }
 }
 
@@ -185,6 +190,8 @@ public struct Policy: Hashable, Sendable {
     public var extensionAgreers: [String]
     /// The most working days one extension may add (`nil`: bounded by the statutory total only).
     public var maxExtensionWorkingDays: Int?
+    /// Roles told of every extension recorded (event `extended`); empty: nobody.
+    public var extensionNotify: [String]
     public var bypass: BypassRule
     /// Empty: anyone may raise at any stage.
     public var initiators: [InitiatorLimit]
@@ -196,11 +203,13 @@ public struct Policy: Hashable, Sendable {
     public init(name: String, title: String, source: String? = nil, roles: [String] = commonRoles,
                 kinds: [RecordKind: KindPolicy], statutory: StatutoryRule? = nil, pauseApprovers: [String] = [],
                 extensionAgreers: [String] = [], maxExtensionWorkingDays: Int? = nil, bypass: BypassRule = BypassRule(),
-                initiators: [InitiatorLimit] = [], cafcassAlert: [String] = [], dueSoonWorkingDays: Int = 2) {
+                initiators: [InitiatorLimit] = [], cafcassAlert: [String] = [], dueSoonWorkingDays: Int = 2,
+                extensionNotify: [String] = []) {
         self.name = name; self.title = title; self.source = source; self.roles = roles; self.kinds = kinds
         self.statutory = statutory; self.pauseApprovers = pauseApprovers; self.extensionAgreers = extensionAgreers
         self.maxExtensionWorkingDays = maxExtensionWorkingDays; self.bypass = bypass; self.initiators = initiators
         self.cafcassAlert = cafcassAlert; self.dueSoonWorkingDays = dueSoonWorkingDays
+        self.extensionNotify = extensionNotify
     }
 
     public func kind(_ k: RecordKind) -> KindPolicy? { kinds[k] }

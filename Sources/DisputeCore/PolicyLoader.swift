@@ -109,12 +109,14 @@ private struct PolicyLoader {
         }
         var agreers: [String] = []
         var maxExt: Int?
+        var extensionNotify: [String] = []
         if let e = try root.optionalTable("extension") {
             agreers = try roleList(e, "agreed_by")
             if agreers.isEmpty {
                 throw e.error("[extension] needs at least one role in agreed_by; add agreed_by = [\"iro\"], or remove [extension] to refuse extensions")
             }
             maxExt = try positive(e, "max_working_days", required: false)
+            extensionNotify = try roleList(e, "notify")
         }
         var bypass = BypassRule()
         if let b = try root.optionalTable("bypass") {
@@ -144,7 +146,8 @@ private struct PolicyLoader {
 
         return Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,
                       pauseApprovers: pauseApprovers, extensionAgreers: agreers, maxExtensionWorkingDays: maxExt,
-                      bypass: bypass, initiators: initiators, cafcassAlert: cafcass, dueSoonWorkingDays: dueSoon)
+                      bypass: bypass, initiators: initiators, cafcassAlert: cafcass, dueSoonWorkingDays: dueSoon,
+                      extensionNotify: extensionNotify)
     }
 
     func loadKind(_ kind: RecordKind, _ t: TOMLReader, defaults: TOMLReader?) throws(ConfigFileError) -> KindPolicy {
@@ -253,8 +256,28 @@ private struct PolicyLoader {
                 throw r.error("subject \"\(id)\" sets stage \(stage), but [kind.\(kind.rawValue)] has \(stages.count) stage(s); use 1 to \(stages.count) or add stages", at: "stage")
             }
             let owner = try r.optionalString("owner").map { o throws(ConfigFileError) in try knownRole(o, line: r.line(of: "owner"), in: r) }
+            let rowTimescale = try timescale(r, what: "subject \"\(id)\"")
+            var hLeft: [Int] = []
+            switch rowTimescale {
+            case .hours(let n):
+                if let own = try intList(r, "remind_hours_left", min: 1) {
+                    if let h = own.first(where: { $0 >= n }) {
+                        throw r.error("a reminder \(h) hours before a \(n)-hour deadline comes before the stage starts; use a number below \(n)", at: "remind_hours_left")
+                    }
+                    hLeft = own
+                } else if case .hours = stages[stage - 1].timescale {
+                    hLeft = stages[stage - 1].remindHoursLeft.filter { $0 < n }
+                } else if let d = defaults {
+                    hLeft = (try intList(d, "remind_hours_left", min: 1) ?? []).filter { $0 < n }
+                }
+            case .workingDays:
+                if r.contains("remind_hours_left") {
+                    throw r.error("\"remind_hours_left\" is for rows timed in hours, but subject \"\(id)\" takes working_days; remove it", at: "remind_hours_left")
+                }
+            }
             subjects.append(SubjectRule(id: id, title: try r.requiredString("title"), types: try typeList(r, "types"),
-                                        stage: stage, owner: owner, timescale: try timescale(r, what: "subject \"\(id)\"")))
+                                        stage: stage, owner: owner, timescale: rowTimescale,
+                                        remindHoursLeft: Array(Set(hLeft)).sorted(by: >)))
         }
         if subjectRequired && subjects.isEmpty {
             throw t.error("[kind.\(kind.rawValue)] requires a subject but has no [[kind.\(kind.rawValue).subject]] rows; add rows or remove subject_required", at: "subject_required")

@@ -123,11 +123,12 @@ extension Engine {
     }
 
     func checkInitiator(role: String, stage: Int, kind: RecordKind, raising: Bool) throws {
-        guard !policy.initiators.isEmpty else { return }
-        let limits = policy.initiators.filter { $0.role == role && ($0.kinds.isEmpty || $0.kinds.contains(kind)) }
-        guard let limit = limits.map(\.maxStage).max() else {
+        // Only the rows that cover this kind (no `kinds`: every kind with stages) limit it.
+        let rows = policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kind) }
+        guard !rows.isEmpty else { return }
+        guard let limit = rows.filter({ $0.role == role }).map(\.maxStage).max() else {
             if raising {
-                let who = Set(policy.initiators.map(\.role)).sorted().joined(separator: ", ")
+                let who = Set(rows.map(\.role)).sorted().joined(separator: ", ")
                 throw DomainError("\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
             }
             return

@@ -29,6 +29,12 @@ enum DisputesTable {
 
     /// Reads one row selected with `selection`; events and people are filled in later.
     static func decode(_ row: Row) throws -> (id: Int64, dispute: Dispute) {
+        var interner = StringInterner(enabled: false)
+        return try decode(row, interner: &interner)
+    }
+
+    /// `decode`, sharing one copy of each repeated string (policy, team, addresses) through `interner`.
+    static func decode(_ row: Row, interner: inout StringInterner) throws -> (id: Int64, dispute: Dispute) {
         let id = row.int64(0)
         func bad(_ column: String) -> StoreError {
             StoreError(.invalidRow, operation: "read dispute", message: "dispute row \(id) has an unknown \(column); was it written by a newer drwatch?")
@@ -37,10 +43,11 @@ enum DisputesTable {
         guard let category = IssueCategory(rawValue: row.string(4)) else { throw bad("category") }
         guard let type = DisputeType(rawValue: row.string(5)) else { throw bad("type") }
         guard let division = Division(rawValue: row.string(6)) else { throw bad("division") }
-        let dispute = Dispute(ref: row.string(1), policy: row.string(2), kind: kind, category: category, type: type,
-                              division: division, childRef: row.string(7), team: row.optionalString(8),
-                              raisedBy: Actor(role: row.string(9), email: row.string(10)), people: [:], events: [],
-                              subject: row.optionalString(11), concernsOwner: row.bool(12), openingReason: row.optionalString(13))
+        let dispute = Dispute(ref: row.string(1), policy: interner.string(row, 2), kind: kind, category: category, type: type,
+                              division: division, childRef: row.string(7), team: interner.optionalString(row, 8),
+                              raisedBy: Actor(role: interner.string(row, 9), email: interner.string(row, 10)), people: [:], events: [],
+                              subject: interner.optionalString(row, 11), concernsOwner: row.bool(12),
+                              openingReason: interner.optionalString(row, 13))
         return (id, dispute)
     }
 
@@ -120,17 +127,23 @@ enum EventsTable {
 
     /// Reads one row selected with `selection`.
     static func decode(_ row: Row) throws -> DisputeEvent {
+        var interner = StringInterner(enabled: false)
+        return try decode(row, interner: &interner)
+    }
+
+    /// `decode`, sharing one copy of each repeated string (roles, addresses, reasons) through `interner`.
+    static func decode(_ row: Row, interner: inout StringInterner) throws -> DisputeEvent {
         func bad() -> StoreError {
             StoreError(.invalidRow, operation: "read dispute event",
                        message: "an event of dispute row \(row.int64(0)) is incomplete or of an unknown kind; was it written by a newer drwatch?")
         }
-        let by = row.isNull(3) ? nil : Actor(role: row.string(3), email: row.string(4))
-        let approver = row.isNull(10) ? nil : Actor(role: row.string(10), email: row.string(11))
+        let by = row.isNull(3) ? nil : Actor(role: interner.string(row, 3), email: interner.string(row, 4))
+        let approver = row.isNull(10) ? nil : Actor(role: interner.string(row, 10), email: interner.string(row, 11))
         let change: DisputeEvent.Change
         switch row.string(1) {
         case "opened": guard let s = row.optionalInt(5) else { throw bad() }; change = .opened(stage: s)
-        case "escalated": guard let s = row.optionalInt(5) else { throw bad() }; change = .escalated(toStage: s, reason: row.optionalString(6))
-        case "paused": guard let a = approver, let r = row.optionalString(6) else { throw bad() }; change = .paused(approvedBy: a, reason: r)
+        case "escalated": guard let s = row.optionalInt(5) else { throw bad() }; change = .escalated(toStage: s, reason: interner.optionalString(row, 6))
+        case "paused": guard let a = approver, let r = interner.optionalString(row, 6) else { throw bad() }; change = .paused(approvedBy: a, reason: r)
         case "resumed": change = .resumed
         case "extended": guard let d = row.optionalInt(9), let a = approver else { throw bad() }; change = .extended(workingDays: d, agreedBy: a)
         case "note": guard let n = row.optionalString(8) else { throw bad() }; change = .note(n)
@@ -178,13 +191,34 @@ enum DisputeLoader {
     /// - Throws: `StoreError` (`.invalidRow` for a bad row when `unreadable` is nil).
     static func load(where condition: String, _ args: any SQLBindable..., unreadable: UnsafeMutablePointer<[UnreadableDispute]>? = nil,
                      in db: Database) throws -> [Dispute] {
+        var interner = StringInterner(enabled: false)
+        guard let unreadable else {
+            return try records(where: condition, arguments: args, people: true, interner: &interner, in: db).map(\.dispute)
+        }
+        var bad: [UnreadableRecord] = []
+        let found = try records(where: condition, arguments: args, people: true, interner: &interner, unreadable: &bad, in: db)
+        unreadable.pointee += bad.map(\.dispute)
+        return found.map(\.dispute)
+    }
+
+    /// The disputes matching `condition`, by id, with their ids and closed flags.
+    ///
+    /// - Parameters:
+    ///   - people: also read each dispute's people (else `people` is empty).
+    ///   - interner: shares repeated strings between the disputes read (long-lived copies).
+    ///   - unreadable: when given, a dispute with a bad event row is left out and added here (the
+    ///     others are still returned); when nil, the first bad row throws.
+    /// - Throws: `StoreError` (`.invalidRow` for a bad row when `unreadable` is nil).
+    static func records(where condition: String, arguments args: [any SQLBindable], people: Bool,
+                        interner: inout StringInterner, unreadable: UnsafeMutablePointer<[UnreadableRecord]>? = nil,
+                        in db: Database) throws -> [DisputeRecord] {
         var bad: [Int: StoreError] = [:]
         var ids: [Int64] = []
-        var disputes: [Dispute] = []
-        try db.query("SELECT \(DisputesTable.selection) FROM disputes d WHERE \(condition) ORDER BY d.id", arguments: args,
+        var disputes: [DisputeRecord] = []
+        try db.query("SELECT \(DisputesTable.selection), d.is_closed FROM disputes d WHERE \(condition) ORDER BY d.id", arguments: args,
                      operation: "read disputes") { row in
-            let (id, dispute) = try DisputesTable.decode(row)
-            ids.append(id); disputes.append(dispute)
+            let (id, dispute) = try DisputesTable.decode(row, interner: &interner)
+            ids.append(id); disputes.append(DisputeRecord(id: id, isClosed: row.bool(14), dispute: dispute))
         }
         if disputes.isEmpty { return [] }
 
@@ -199,22 +233,47 @@ enum DisputeLoader {
             WHERE \(condition) ORDER BY e.dispute_id, e.seq
             """, arguments: args, operation: "read dispute events") { row in
             guard let i = index(of: row.int64(0)) else { return }
-            do { disputes[i].events.append(try EventsTable.decode(row)) } catch let e as StoreError where e.code == .invalidRow && unreadable != nil {
+            do { disputes[i].dispute.events.append(try EventsTable.decode(row, interner: &interner)) }
+            catch let e as StoreError where e.code == .invalidRow && unreadable != nil {
                 if bad[i] == nil { bad[i] = e }
             }
         }
+        if let unreadable, !bad.isEmpty {
+            for i in bad.keys.sorted() {
+                let r = disputes[i]
+                unreadable.pointee.append(UnreadableRecord(id: r.id, isClosed: r.isClosed, dispute: UnreadableDispute(ref: r.dispute.ref, reason: "\(bad[i]!)")))
+            }
+            disputes = disputes.enumerated().filter { bad[$0.offset] == nil }.map(\.element)
+            ids = disputes.map(\.id)
+        }
+        if !people || disputes.isEmpty { return disputes }
         cursor = 0
         try db.query("""
             SELECT \(PeopleTable.selection) FROM people p JOIN disputes d ON d.id = p.dispute_id
             WHERE \(condition) ORDER BY p.dispute_id, p.role, p.position
             """, arguments: args, operation: "read dispute people") { row in
             guard let i = index(of: row.int64(0)) else { return }
-            disputes[i].people[row.string(1), default: []].append(row.string(2))
-        }
-        if let unreadable, !bad.isEmpty {
-            for i in bad.keys.sorted() { unreadable.pointee.append(UnreadableDispute(ref: disputes[i].ref, reason: "\(bad[i]!)")) }
-            disputes = disputes.enumerated().filter { bad[$0.offset] == nil }.map(\.element)
+            disputes[i].dispute.people[interner.string(row, 1), default: []].append(interner.string(row, 2))
         }
         return disputes
     }
+}
+
+/// Keeps one copy of each string longer than the small-string size (15 UTF-8 bytes, stored
+/// inline) among those read, so that 100,000 disputes naming the same address hold one buffer.
+struct StringInterner {
+    private var seen: Set<String> = []
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func string(_ row: Row, _ i: Int32) -> String {
+        let s = row.string(i)
+        guard enabled, s.utf8.count > 15 else { return s }
+        if let shared = seen.firstIndex(of: s) { return seen[shared] }
+        // Bounded: unique long strings (notes, free-text reasons) are not worth keeping here.
+        if seen.count < 10_000 { seen.insert(s) }
+        return s
+    }
+
+    mutating func optionalString(_ row: Row, _ i: Int32) -> String? { row.isNull(i) ? nil : string(row, i) }
 }

@@ -111,6 +111,53 @@ enum Migrations {
             ALTER TABLE disputes ADD COLUMN concerns_owner INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE disputes ADD COLUMN opening_reason TEXT;
             """),
+        // Change tracking for readers that keep the open disputes in memory (the daemon's poller):
+        // `store_changes.seq` counts every change to a dispute, its events or its people, and each
+        // dispute row keeps the count of its last change in `change_seq`, so a reader asks only
+        // for `change_seq > (the seq it last saw)`. Triggers keep both, whoever writes (this
+        // drwatch, the command line, an import, a hand edit). Deleting a dispute row bumps
+        // `epoch`: readers then reload everything. The UPDATE trigger fires for any column but
+        // `change_seq`, so columns added by later migrations are covered. An index on the outbox
+        // by case reference lets such a reader read the open disputes' identities without the bodies.
+        Migration(name: "003-change-tracking", sql: """
+            CREATE TABLE store_changes (
+                id    INTEGER PRIMARY KEY CHECK (id = 1),
+                epoch INTEGER NOT NULL,
+                seq   INTEGER NOT NULL
+            );
+            INSERT INTO store_changes (id, epoch, seq) VALUES (1, 0, 0);
+            ALTER TABLE disputes ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX disputes_changed ON disputes(change_seq);
+            -- The outbox identities of the open disputes, read from the index alone.
+            CREATE INDEX outbox_ref_identity ON outbox(dispute_ref, identity);
+            CREATE TRIGGER disputes_changed_insert AFTER INSERT ON disputes BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = NEW.id;
+            END;
+            CREATE TRIGGER disputes_changed_update AFTER UPDATE ON disputes WHEN NEW.change_seq IS OLD.change_seq BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = NEW.id;
+            END;
+            CREATE TRIGGER disputes_changed_delete AFTER DELETE ON disputes BEGIN
+                UPDATE store_changes SET epoch = epoch + 1, seq = seq + 1;
+            END;
+            CREATE TRIGGER events_changed_insert AFTER INSERT ON events BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = NEW.dispute_id;
+            END;
+            CREATE TRIGGER people_changed_insert AFTER INSERT ON people BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = NEW.dispute_id;
+            END;
+            CREATE TRIGGER people_changed_update AFTER UPDATE ON people BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id IN (OLD.dispute_id, NEW.dispute_id);
+            END;
+            CREATE TRIGGER people_changed_delete AFTER DELETE ON people BEGIN
+                UPDATE store_changes SET seq = seq + 1;
+                UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = OLD.dispute_id;
+            END;
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

@@ -9,6 +9,15 @@ public struct UnreadableDispute: Sendable, Equatable {
     public init(ref: String, reason: String) { self.ref = ref; self.reason = reason }
 }
 
+/// A dispute row the store could not read whole (`disputeRecords(...unreadable:)`): its store id
+/// and closed flag, and the dispute by reference with the store's reason.
+public struct UnreadableRecord: Sendable, Equatable {
+    public var id: Int64
+    public var isClosed: Bool
+    public var dispute: UnreadableDispute
+    public init(id: Int64, isClosed: Bool, dispute: UnreadableDispute) { self.id = id; self.isClosed = isClosed; self.dispute = dispute }
+}
+
 /// Reads that see one consistent snapshot of the store.
 public protocol DisputeReading {
     /// The dispute with this case reference and its whole history, or nil.
@@ -39,6 +48,48 @@ public protocol DisputeReading {
     func knownIdentities(among identities: [String]) throws -> Set<String>
     /// The earliest `next_attempt_at` of a pending or failed message, or nil.
     func nextAttemptAt() throws -> Date?
+
+    // Change tracking, for a reader that keeps the open disputes in memory (the daemon's poller).
+
+    /// Where the store's history of dispute changes is now; nil when this store does not track
+    /// changes (the reader then reloads everything each time).
+    func changeToken() throws -> ChangeToken?
+    /// Disputes with their store ids and closed flags, by id: every one (`changedAfter` nil) or
+    /// those changed after a token's `seq` (closed ones included, so a reader can drop them).
+    ///
+    /// - Parameters:
+    ///   - openOnly: only disputes not resolved or withdrawn.
+    ///   - people: read each dispute's people too (else `people` is empty: enough for the engine).
+    ///   - shareStrings: keep one copy of repeated strings (addresses, roles, policy names)
+    ///     among the disputes read, for a reader that keeps them long.
+    /// A dispute with a bad row (an impossible date...) is left out: use
+    /// `disputeRecords(openOnly:changedAfter:people:shareStrings:unreadable:)` to log it by reference.
+    func disputeRecords(openOnly: Bool, changedAfter seq: Int64?, people: Bool, shareStrings: Bool) throws -> [DisputeRecord]
+    /// The same, adding each dispute left out for a bad row (`StoreError` `.invalidRow`) to
+    /// `unreadable`, with its store id and closed flag (so a reader can drop what it kept of it).
+    func disputeRecords(openOnly: Bool, changedAfter seq: Int64?, people: Bool, shareStrings: Bool,
+                        unreadable: inout [UnreadableRecord]) throws -> [DisputeRecord]
+    /// The disputes with these store ids, with events and people (ids not found, or with a bad row, are left out).
+    func disputes(ids: [Int64]) throws -> [Int64: Dispute]
+    /// Calls `body` with the identity of every outbox message about a dispute that is not closed.
+    func forEachOutboxIdentityOfOpenDisputes(_ body: (String) throws -> Void) throws
+}
+
+/// A point in the store's history of dispute changes (`DisputeReading.changeToken()`).
+public struct ChangeToken: Sendable, Hashable {
+    /// Changes when a reader must reload everything (a dispute row was deleted).
+    public var epoch: Int64
+    /// Grows with every change to a dispute, its events or its people.
+    public var seq: Int64
+    public init(epoch: Int64, seq: Int64) { self.epoch = epoch; self.seq = seq }
+}
+
+/// A dispute as stored: its row id and whether it is closed.
+public struct DisputeRecord: Sendable {
+    public var id: Int64
+    public var isClosed: Bool
+    public var dispute: Dispute
+    public init(id: Int64, isClosed: Bool, dispute: Dispute) { self.id = id; self.isClosed = isClosed; self.dispute = dispute }
 }
 
 /// Writes made inside one transaction (`DisputeRepository.write`); reads see the writes so far.
@@ -145,6 +196,7 @@ extension DisputeRepository {
     public func outboxCounts() throws -> OutboxCounts { try read { try $0.outboxCounts() } }
     public func knownIdentities(among identities: [String]) throws -> Set<String> { try read { try $0.knownIdentities(among: identities) } }
     public func nextAttemptAt() throws -> Date? { try read { try $0.nextAttemptAt() } }
+    public func changeToken() throws -> ChangeToken? { try read { try $0.changeToken() } }
 }
 
 // MARK: Outbox values (plain data: Delivery and the engine never see the store's types)

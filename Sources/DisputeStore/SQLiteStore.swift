@@ -96,6 +96,58 @@ struct SQLiteTransaction: DisputeWriting {
         try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", unreadable: &unreadable, in: db)
     }
 
+    func changeToken() throws -> ChangeToken? {
+        let hasTable = try db.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_changes'",
+                                    operation: "read the change counter") { _ in true } ?? false
+        guard hasTable else { return nil }
+        return try db.first("SELECT epoch, seq FROM store_changes WHERE id = 1", operation: "read the change counter") {
+            ChangeToken(epoch: $0.int64(0), seq: $0.int64(1))
+        }
+    }
+
+    func disputeRecords(openOnly: Bool, changedAfter seq: Int64?, people: Bool, shareStrings: Bool) throws -> [DisputeRecord] {
+        var ignored: [UnreadableRecord] = []
+        return try disputeRecords(openOnly: openOnly, changedAfter: seq, people: people, shareStrings: shareStrings, unreadable: &ignored)
+    }
+
+    func disputeRecords(openOnly: Bool, changedAfter seq: Int64?, people: Bool, shareStrings: Bool,
+                        unreadable: inout [UnreadableRecord]) throws -> [DisputeRecord] {
+        var interner = StringInterner(enabled: shareStrings)
+        let condition: String
+        var args: [any SQLBindable] = []
+        switch (openOnly, seq) {
+        case (true, nil): condition = "d.is_closed = 0"
+        case (false, nil): condition = "1"
+        case (true, let seq?): condition = "d.change_seq > ? AND d.is_closed = 0"; args = [seq]
+        case (false, let seq?): condition = "d.change_seq > ?"; args = [seq]
+        }
+        return try DisputeLoader.records(where: condition, arguments: args, people: people, interner: &interner, unreadable: &unreadable, in: db)
+    }
+
+    func disputes(ids: [Int64]) throws -> [Int64: Dispute] {
+        var out: [Int64: Dispute] = [:]
+        var interner = StringInterner(enabled: false)
+        let sorted = Array(Set(ids)).sorted()
+        var start = 0
+        while start < sorted.count {
+            let chunk = Array(sorted[start..<min(start + 500, sorted.count)])
+            start += chunk.count
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            // A dispute with a bad row is left out, as by `disputes(openOnly:)`.
+            var ignored: [UnreadableRecord] = []
+            for r in try DisputeLoader.records(where: "d.id IN (\(marks))", arguments: chunk, people: true, interner: &interner,
+                                               unreadable: &ignored, in: db) {
+                out[r.id] = r.dispute
+            }
+        }
+        return out
+    }
+
+    func forEachOutboxIdentityOfOpenDisputes(_ body: (String) throws -> Void) throws {
+        try db.query("SELECT o.identity FROM disputes d JOIN outbox o ON o.dispute_ref = d.ref WHERE d.is_closed = 0",
+                     operation: "read outbox identities") { try body($0.string(0)) }
+    }
+
     func existingRefs(among refs: Set<String>) throws -> Set<String> {
         var found = Set<String>()
         if refs.isEmpty { return found }

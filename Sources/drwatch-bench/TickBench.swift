@@ -54,6 +54,10 @@ enum TickBench {
         var summary: TickSummary?
         var runs: [Double] = []
         for _ in 0..<3 { runs.append(try time { summary = try syncTick { try await poller.tick(now: later) } }) }
+        // A restarted daemon: its first poll reads every open dispute and the outbox identities.
+        let fresh = try Poller(runtime: runtime, store: store, logger: logger,
+                               templates: TemplateSet.load(shipped: root.appendingPathComponent("config/templates").path))
+        let firstOfNew = try time { _ = try syncTick { try await fresh.tick(now: later) } }
         var disputes: [Dispute] = []
         let load = try time { disputes = try store.disputes(openOnly: true) }
         var evaluated: [Evaluated] = []
@@ -70,6 +74,7 @@ enum TickBench {
         let counts = try time { _ = try store.outboxCounts(); _ = try store.nextAttemptAt() }
         let s = summary!
         print("tick: \(count) open disputes, nothing new to send: poll \(runs.map { "\(ms($0))" }.joined(separator: "/")) ms (best \(ms(runs.min()!)) ms, target 250); of which, measured apart: load from SQLite \(ms(load)) ms, evaluate \(ms(evaluate)) ms, route every one of \(routed) intents (the poll skips known ones) \(ms(route)) ms, outbox counts \(ms(counts)) ms; enqueued \(s.enqueued), sent \(s.sent)")
+        print("tick: first poll of a new Poller (reads every open dispute and their outbox identities): \(ms(firstOfNew)) ms")
         print("tick: seeding poll (render and enqueue \(seeded) notices in one transaction): \(ms(seed)) ms")
     }
 

@@ -91,6 +91,26 @@ import WorkingDays
         #expect(ev.intent(1, "opened", "team-manager")?.urgency == .urgent)
     }
 
+    static let hourRowReminders: [(subject: String, type: DisputeType, owner: String, reminders: [(String, String)])] = [
+        ("risk-in-placement", .practice, "team-manager", [("reminder-12h", "2026-11-02 22:00"), ("reminder-2h", "2026-11-03 08:00")]),
+        ("dangerous-practice", .practice, "line-manager", [("reminder-12h", "2026-11-02 22:00"), ("reminder-2h", "2026-11-03 08:00")]),
+        ("not-informed-of-review", .practice, "team-manager", [("reminder-24h", "2026-11-03 10:00"), ("reminder-2h", "2026-11-04 08:00")]),
+    ]
+
+    @Test(arguments: hourRowReminders)
+    func hourRowsOnAWorkingDayStageRemindTheOwnerOnTheClock(subject: String, type: DisputeType, owner: String,
+                                                            reminders: [(String, String)]) throws {
+        // Given a dispute raised Mon 2 Nov 10:00 whose subject row runs on the clock at stage 1 (a working-day stage)
+        let d = try world.raise(at: "2026-11-02 10:00", type: type, subject: subject)
+        for (event, time) in reminders {
+            // Then each hour reminder is due at once at its moment, to the row's owner, and not a minute before
+            let ev = try world.look(d, at: time)
+            let r = try #require(ev.intent(1, event, owner), "\(subject) \(event)")
+            #expect(r.urgency == .urgent && r.trigger == London.at(time))
+            #expect(try !world.engine.evaluate(d, now: London.at(time).addingTimeInterval(-60)).intents.contains { $0.event.name == event })
+        }
+    }
+
     @Test func riskInPlacementBreachAlertsAtOnceAndTheIROEscalatesToTheGroupManager() throws {
         // Given a safeguarding dispute raised Mon 2 Nov 10:00: 24 hours
         var d = try world.raise(at: "2026-11-02 10:00", type: .practice, subject: "risk-in-placement")

@@ -113,6 +113,27 @@ struct EnginePropertyTests {
         }
     }
 
+    @Test(arguments: seeds)
+    func breachAlertsAreTheSameWhetherPolledDailyOrOnlyOnceAtTheEnd(seed: UInt64) throws {
+        var rng = SeededRNG(seed: seed)
+        for _ in 0..<10 {
+            // Given a history that is still open at the end (pauses move deadlines, so none here)
+            let (d, end) = history(&rng, pauses: false)
+            guard !d.events.contains(where: { if case .resolved = $0.change { true } else { false } }) else { continue }
+            let stop = instant(end, 12, 0)
+            // When the daemon polls daily at noon, or comes back only at the end
+            var daily = Set<String>()
+            var day = london.localDate(of: d.events[0].at)
+            while instant(day, 12, 0) <= stop {
+                for i in try engine.evaluate(d, now: instant(day, 12, 0)).intents where i.event == .breach { daily.insert(i.identity) }
+                day = day.adding(days: 1)
+            }
+            let once = Set(try engine.evaluate(d, now: stop).intents.filter { $0.event == .breach }.map(\.identity))
+            // Then the same breach alerts are issued
+            #expect(daily == once, "seed \(seed) \(d.ref): only daily \(daily.subtracting(once)), only once \(once.subtracting(daily))")
+        }
+    }
+
     @Test func nextWakeUpIsTheNextTriggerSoSleepingUntilThenMissesNothing() throws {
         // Polling only at each nextWakeUp yields the same notices as polling every 10 minutes.
         let d = record(opened: "2026-11-02 10:00")

@@ -53,6 +53,70 @@ import WorkingDays
         #expect(try world.due(d, at: "2026-11-06 18:00").filter { $0.contains("breach") }.isEmpty)
     }
 
+    // MARK: - After downtime: every stage breached is still alerted, once
+
+    /// Poll schedules between the raising (Mon 2 Nov 10:00) and Mon 16 Nov 10:00, when the DRP is at stage 3.
+    static let pollSchedules: [(label: String, polls: [String])] = [
+        ("daily at 10:00", (2...16).map { String(format: "2026-11-%02d 10:00", $0) }),
+        ("every working day at 08:30 and 17:00", (2...16).filter { ![7, 8, 14, 15].contains($0) }
+            .flatMap { [String(format: "2026-11-%02d 08:30", $0), String(format: "2026-11-%02d 17:00", $0)] } + ["2026-11-16 10:00"]),
+        ("down from Fri 6 Nov to Mon 16 Nov", ["2026-11-02 10:00", "2026-11-06 10:00", "2026-11-16 10:00"]),
+        ("only once, at the end", ["2026-11-16 10:00"]),
+    ]
+
+    @Test(arguments: pollSchedules)
+    func breachAlertsOfEveryStageBreachedAreIssuedWhateverThePollTimes(label: String, polls: [String]) throws {
+        // Given a DRP raised Mon 2 Nov 10:00 and never answered: stage 1 ran out Fri 6 Nov, stage 2 Thu 12 Nov
+        let d = try world.raise(at: "2026-11-02 10:00")
+        // When the daemon polls only at these times
+        var issued = Set<String>()
+        for t in polls { issued.formUnion(try world.due(d, at: t)) }
+        // Then both breaches are alerted, each to the stage's owner and the next stage's owner
+        let breaches = issued.filter { $0.contains("/breach/") }
+        #expect(breaches == Set([
+            "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager",
+            "DR-1/s2/breach/service-manager", "DR-1/s2/breach/head-of-service",
+        ]), "\(label)")
+    }
+
+    @Test func aLatePollIssuesEachMissedBreachOnceButNotTheOpeningsOfStagesAlreadyOver() throws {
+        let d = try world.raise(at: "2026-11-02 10:00")
+        // When the only poll is Mon 16 Nov 10:00 (stage 3, due Wed 18 Nov)
+        let ev = try world.look(d, at: "2026-11-16 10:00")
+        #expect(ev.stage == 3 && ev.derivedEscalations == [2, 3])
+        // Then the breaches of stages 1 and 2 and the opening of stage 3 are due, nothing of stages 1 and 2 else
+        #expect(Set(ev.intents.map(\.identity)) == [
+            "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager",
+            "DR-1/s2/breach/service-manager", "DR-1/s2/breach/head-of-service",
+            "DR-1/s3/opened/head-of-service",
+        ])
+        // each with the moment it became due and the deadline it missed
+        let first = try #require(ev.intent(1, "breach", "team-manager"))
+        #expect(first.trigger == London.at("2026-11-09 08:30"))
+        #expect(first.copy == ["social-worker"])
+        #expect(first.reason == "Stage 1 due Fri 6 Nov 2026, 1 working day overdue: deadline passed: breach alert to team-manager")
+        #expect(ev.intent(2, "breach", "service-manager")?.trigger == London.at("2026-11-13 08:30"))
+        // and the same poll run again gives the same intents
+        #expect(try world.look(d, at: "2026-11-16 10:00").intents == ev.intents)
+    }
+
+    @Test func aBreachRecordedBeforeAManualEscalationStaysDueUntilTheRecordIsClosed() throws {
+        // Given a complaint whose first level ran out Mon 16 Nov (alert only: it stays put), escalated by the
+        // complainant on Wed 18 Nov
+        var c = try world.raise(.complaint, ref: "CMP-9", at: "2026-11-02 10:00", by: "social-worker")
+        c = try world.record(.escalated(toStage: 2, reason: nil), at: "2026-11-18 11:00", by: "social-worker", on: c)
+        // When the daemon was down from Fri 13 Nov to Thu 19 Nov
+        let ev = try world.look(c, at: "2026-11-19 09:00")
+        // Then the first level's breach alerts are still issued, with the second level's opening
+        #expect(Set(ev.intents.filter { $0.stage == 1 }.map(\.identity)) == [
+            "CMP-9/s1/breach/iro-service-manager", "CMP-9/s1/breach/head-of-service-safeguarding",
+        ])
+        #expect(ev.intent(2, "opened", "head-of-service-safeguarding") != nil)
+        // and once it is resolved nothing is due any more
+        c = try world.record(.resolved(outcome: "upheld"), at: "2026-11-20 10:00", by: "head-of-service-safeguarding", on: c)
+        #expect(try world.look(c, at: "2026-11-20 11:00").intents.isEmpty)
+    }
+
     @Test func statutoryTotalWarnsThenBreachesAtCloseOfBusinessOnTheTwentiethWorkingDay() throws {
         let d = try world.raise(at: "2026-11-02 10:00")
         // 5 working days left on Mon 23 Nov, 2 on Thu 26 Nov: urgent, at the start of the day
@@ -169,6 +233,42 @@ import WorkingDays
         #expect(world.refusal(.escalated(toStage: 6, reason: nil), at: "2026-11-03 10:00", by: "iro", on: d) == nil)
     }
 
+    static let limitedInitiators: [(role: String, limit: Int)] = [
+        ("iro-cp-cin", 5), ("firo", 5), ("qa-manager", 5), ("lado", 5), ("iro", 6),
+    ]
+
+    @Test(arguments: limitedInitiators)
+    func aBreachDoesNotEscalateAboveTheInitiatorsLimit(role: String, limit: Int) throws {
+        // Given a DRP raised at stage 1 by the role and never answered (stage 5 runs out Mon 30 Nov 17:00)
+        let d = try world.raise(at: "2026-11-02 10:00", by: role)
+        // When we look a week after stage 5 ran out
+        let ev = try world.look(d, at: "2026-12-07 10:00")
+        // Then it went up to the role's limit, and no further
+        #expect(ev.stage == limit, "\(role)")
+        #expect(ev.derivedEscalations == Array(2...limit))
+        #expect(!ev.intents.contains { $0.stage > limit })
+    }
+
+    @Test func atTheInitiatorsLimitABreachAlertsTheOwnerAndTheBreachRolesInsteadOfEscalating() throws {
+        // Given a DRP raised by an IRO for a child on a child protection plan (up to stage 5 only)
+        let d = try world.raise(at: "2026-11-02 10:00", by: "iro-cp-cin")
+        // Stage 5 (Tue 24 Nov .. Mon 30 Nov) is the last one it may reach: nothing says it will move on
+        let before = try world.look(d, at: "2026-11-30 10:00")
+        #expect(before.stage == 5)
+        #expect(before.nextWakeUp == London.at("2026-11-30 17:00"))   // the statutory breach, not an escalation
+        // When stage 5 runs out, Then it stays at stage 5, overdue, and its breach is alerted at the next send time
+        let after = try world.look(d, at: "2026-12-01 08:30")
+        #expect(after.stage == 5 && after.owner == "director-of-childrens-services")
+        #expect(after.stageDeadlineDay == London.day("2026-11-30"))
+        #expect(after.stageWorkingDaysLeft == -1)
+        let alerts = after.intents.filter { $0.stage == 5 && $0.event == .breach }
+        #expect(Set(alerts.map(\.role)) == ["director-of-childrens-services", "chief-executive"])
+        #expect(alerts.allSatisfy { $0.trigger == London.at("2026-12-01 08:30") })
+        #expect(after.intent(6, "opened", "chief-executive") == nil)
+        // and the alert stays due while the record stays open
+        #expect(try world.due(d, at: "2026-12-10 10:00").contains("DR-1/s5/breach/director-of-childrens-services"))
+    }
+
     // MARK: - Timescale exceptions: more time, never past the 20 working days; no pauses
 
     @Test func extensionConfirmedByTheServiceManagerForReviewingAndInsightsMovesTheStageDeadline() throws {
@@ -176,6 +276,21 @@ import WorkingDays
         d = try world.record(.extended(workingDays: 2, agreedBy: PresetWorld.actor("iro-service-manager")),
                              at: "2026-11-04 10:00", by: "iro-service-manager", on: d)
         #expect(try world.look(d, at: "2026-11-04 11:00").stageDeadlineDay == London.day("2026-11-10"))
+    }
+
+    @Test func eachExtensionIsToldToTheHeadOfAdolescentsAndSafeguarding() throws {
+        // "... who will then confirm the delay is warranted with the Head of Adolescents and Safeguarding"
+        var d = try world.raise(at: "2026-11-02 10:00")
+        d = try world.record(.extended(workingDays: 1, agreedBy: PresetWorld.actor("iro-service-manager")),
+                             at: "2026-11-04 10:00", by: "iro-service-manager", on: d)
+        let first = try #require(try world.look(d, at: "2026-11-04 10:00").intent(1, "extended", "head-of-service-safeguarding"))
+        #expect(first.trigger == London.at("2026-11-04 10:00") && first.urgency == .routine)
+        #expect(first.reason == "Stage 1 extension agreed: notice to head-of-service-safeguarding")
+        d = try world.record(.extended(workingDays: 1, agreedBy: PresetWorld.actor("iro-service-manager")),
+                             at: "2026-11-05 10:00", by: "iro-service-manager", on: d)
+        // A second extension is a second notice; polling every half hour issues each once
+        let told = try world.issued(d, from: "2026-11-02 10:00", to: "2026-11-06 10:00").filter { $0.contains("extended") }
+        #expect(told == Set(["DR-1/s1/extended/head-of-service-safeguarding", "DR-1/s1/extended-2/head-of-service-safeguarding"]))
     }
 
     @Test func extensionAgreedByTheIROAloneIsRefused() throws {
@@ -261,8 +376,14 @@ import WorkingDays
         #expect(try world.look(c, at: "2026-12-18 12:00").stageDeadlineDay == London.day("2027-01-06"))
     }
 
-    @Test func complaintRaisedByTheIROIsRefused() {
-        let refusal = world.refusal { try world.raise(.complaint, ref: "CMP-3", at: "2026-11-02 10:00", by: "iro") }
-        #expect(refusal?.contains("may not raise a complaint") == true)
+    static let complainants = ["iro", "iro-cp-cin", "social-worker", "team-manager", "iro-service-manager", "qa-manager"]
+
+    @Test(arguments: complainants)
+    func aComplaintIsNotLimitedByWhoMayInitiateADRP(role: String) throws {
+        // "Who can initiate a DRP" limits DRPs ([[initiator]] rows of kinds formal and qop-alert) only:
+        // a complaint about the IRO service may come from anyone working with the child
+        var c = try world.raise(.complaint, ref: "CMP-3", at: "2026-11-02 10:00", by: role)
+        c = try world.record(.escalated(toStage: 2, reason: nil), at: "2026-11-17 10:00", by: role, on: c)
+        #expect(try world.look(c, at: "2026-11-17 10:00").stage == 2)
     }
 }

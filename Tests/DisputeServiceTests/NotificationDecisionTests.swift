@@ -233,3 +233,30 @@ struct RepeatContextTests {
         #expect(try p.store.read { try repeatContexts(store: $0, for: open) }.map(\.earlierRecordsForChild) == [1])
     }
 }
+
+@Suite("Extension notices")
+struct ExtensionNoticeTests {
+    @Test func anExtensionNoticeSaysTheStagesNewDueDateByHowManyWorkingDaysAndWhoAgreed() async throws {
+        let p = try Pipeline(standardRoles + "\nservice-manager = [\"sm@council.example\"]\n[files]\ndirectory = \"out\"")
+        // four-stage, telling the Service Manager of every extension.
+        let text = try String(contentsOfFile: fourStagePath, encoding: .utf8)
+            .replacingOccurrences(of: "[extension]\nagreed_by = [\"iro\"]", with: "[extension]\nagreed_by = [\"iro\"]\nnotify = [\"service-manager\"]")
+        let engine = Engine(policy: try Policy.parse(text: text, file: "four-stage.toml"), calendar: try WorkingCalendar(division: .englandAndWales),
+                            settings: EngineSettings(closeOfBusiness: p.config.closeOfBusiness, sendTime: p.config.sendTime))
+        try #require(!engine.policy.extensionNotify.isEmpty)
+        let iro = Actor(role: "iro", email: "iro@council.example")
+        // Stage 1 opened Mon 23 Nov 2026 (5 working days: Mon 30 Nov), extended by 3 on Tue 24: Thu 3 Dec.
+        try p.store.insert(Dispute(ref: "DR-X", policy: "four-stage", kind: .formal, category: .general, type: .practice,
+                                   division: .englandAndWales, childRef: "CHILD-7", raisedBy: iro, people: ["team-manager": ["tm@council.example"]],
+                                   events: [DisputeEvent(at: london("2026-11-23T10:00"), by: iro, change: .opened(stage: 1)),
+                                            DisputeEvent(at: london("2026-11-24T10:00"), by: iro, change: .extended(workingDays: 3, agreedBy: iro))]))
+        let poller = try Poller(config: p.config, store: p.store, engine: { _ in engine },
+                                templates: TemplateSet.load(shipped: shippedTemplates), logger: p.logs.logger, jitter: { 1 })
+        let s = try await poller.tick(now: london("2026-11-24T10:05"))
+        let m = try #require(s.planned.first { $0.item.identity == "DR-X/s1/extended/service-manager" }?.item)
+        #expect(m.subject.contains("extended") && m.subject.contains("DR-X"))
+        #expect(m.body.contains("has been extended by 3 working days, agreed by iro (iro@council.example)"), "\(m.body)")
+        #expect(m.body.contains("now due by Thu 3 Dec 2026"), "\(m.body)")
+        #expect(!m.body.contains("CHILD-7") && !m.subject.contains("CHILD-7"))
+    }
+}

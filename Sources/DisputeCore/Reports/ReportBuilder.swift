@@ -265,33 +265,13 @@ public struct ReportBuilder: Sendable {
             if !ev.derivedEscalations.isEmpty || (ev.stageDeadline.map { e.at >= $0 } ?? false) { within = false }
             if i == closeIndex { statutory = ev.statutoryDeadline.map { e.at < $0 }; stage = ev.stage }
         }
-        let days = try clockWorkingDays(d.events[...closeIndex], calendar: engine.calendar)
-        return Assessment(withinStages: within, withinStatutory: statutory, workingDays: days, stageAtClose: stage)
-    }
-
-    // MARK: Restated from the engine (not public there)
-
-    /// Working days from raising to the last of `events`, less the paused working days.
-    ///
-    /// RESTATED RULE: the engine counts a pause from day P to the resume day R as
-    /// `workingDaysBetween(P, R)` stopped working days (Engine.replay, `.resumed`); it does not
-    /// expose the count, so this mirrors it. A pause still running at the last event counts to that day.
-    func clockWorkingDays(_ events: ArraySlice<DisputeEvent>, calendar: WorkingCalendar) throws -> Int {
+        // Working days from raising to resolution, less those the clock was paused (the engine's count).
         let civil = settings.civil
-        func day(_ e: DisputeEvent) -> LocalDate { civil.localDate(epochSeconds: seconds(e.at)) }
-        guard let first = events.first, let last = events.last else { return 0 }
-        var paused = 0
-        var pausedDay: LocalDate?
-        for e in events {
-            switch e.change {
-            case .paused: if pausedDay == nil { pausedDay = day(e) }
-            case .resumed:
-                if let p = pausedDay { paused += max(0, try calendar.workingDaysBetween(p, day(e))); pausedDay = nil }
-            default: break
-            }
-        }
-        if let p = pausedDay { paused += max(0, try calendar.workingDaysBetween(p, day(last))) }
-        return max(0, try calendar.workingDaysBetween(day(first), day(last)) - paused)
+        let close = d.events[closeIndex].at
+        let elapsed = try engine.calendar.workingDaysBetween(civil.localDate(epochSeconds: seconds(d.events[0].at)),
+                                                             civil.localDate(epochSeconds: seconds(close)))
+        let days = max(0, elapsed - (try engine.pausedWorkingDays(d, upTo: close)))
+        return Assessment(withinStages: within, withinStatutory: statutory, workingDays: days, stageAtClose: stage)
     }
 }
 

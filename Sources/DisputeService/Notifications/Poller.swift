@@ -43,13 +43,11 @@ public struct TickSummary: Sendable {
     }
 }
 
-/// A set of outbox identities shared by the polls of one Poller.
-final class IdentityCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = Set<String>()
-    func unknown(_ ids: [String]) -> [String] { lock.lock(); defer { lock.unlock() }; return ids.filter { !set.contains($0) } }
-    func withSet<T>(_ body: (Set<String>) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(set) }
-    func insert<S: Sequence>(_ ids: S) where S.Element == String { lock.lock(); set.formUnion(ids); lock.unlock() }
+/// What the polls of one Poller share: the open disputes and the outbox identities known to be
+/// enqueued. Touched only on the Poller's serial work queue.
+final class PollState: @unchecked Sendable {
+    let open = OpenDisputes()
+    var known = KnownIdentities()
 }
 
 /// Runs blocking work (SQLite, evaluation of every dispute, file writes) on its own serial
@@ -80,9 +78,10 @@ public final class Poller: Sendable {
     let backoff: Backoff
     let jitter: @Sendable () -> Double
     let work = WorkQueue(label: "drwatch.poller")
-    /// Identities known to be in the outbox (rows are never deleted, so this only grows): a
-    /// poll with nothing new asks the store nothing and writes nothing.
-    private let inOutbox = IdentityCache()
+    /// The open disputes, kept from poll to poll and refreshed from the store's changes, and the
+    /// identities known to be in the outbox: a poll with nothing new reads only the change
+    /// counter, evaluates in memory, and writes nothing.
+    private let state = PollState()
     /// Messages per SMTP connection (cancellation is checked between batches).
     let emailBatchSize: Int
 
@@ -142,33 +141,97 @@ public final class Poller: Sendable {
     // MARK: Plan and enqueue
 
     private func enqueue(now: Date, dryRun: Bool) async throws -> TickSummary {
-        let (store, engineFor, config, templates, logger, inOutbox) = (self.store, self.engineFor, self.config, self.templates, self.logger, self.inOutbox)
+        let (store, engineFor, config, templates, logger, state) = (self.store, self.engineFor, self.config, self.templates, self.logger, self.state)
         return try await work.run {
             var summary = TickSummary(now: now)
-            let (disputes, unreadable) = try openDisputes(store: store, logger: logger)   // bad rows: logged, skipped
-            summary.skipped = unreadable
-            summary.openDisputes = disputes.count
-            let contexts = childContexts(disputes)
-            var evaluated: [Evaluated] = []
-            evaluated.reserveCapacity(disputes.count)
-            for (d, context) in zip(disputes, contexts) {
-                do {
-                    let engine = try engineFor(d)
-                    let e = try engine.evaluate(d, context: context, now: now)
-                    if e.state == .overdue || e.state == .statutoryBreached { summary.overdue += 1 }
-                    if let w = e.nextWakeUp { summary.nextWakeUp = min(summary.nextWakeUp ?? w, w) }
-                    if !e.intents.isEmpty { evaluated.append(Evaluated(dispute: d, evaluation: e, engine: engine)) }
-                } catch {
-                    summary.skipped.append(TickSkip(ref: d.ref, reason: "\(error)"))
-                    logger.error("Dispute skipped", metadata: ["dispute.ref": "\(d.ref)", "reason": "\(error)"])
+            let open = state.open
+            // Only what changed since the last poll (everything at the first one, or when the store was rebuilt).
+            let refresh = try store.read { r in
+                let refresh = try open.refresh(from: r) {
+                    state.known.removeAll()
+                    try r.forEachOutboxIdentityOfOpenDisputes { state.known.insert($0) }
+                }
+                // Repeat contexts count every earlier record of the child, closed ones included (same snapshot).
+                try open.updateContexts { try r.earlierRecordCounts() }
+                return refresh
+            }
+            if refresh != .unchanged {
+                logger.debug("Open disputes refreshed", metadata: ["refresh": "\(refresh)", "open": "\(open.count)"])
+            }
+            // Bad rows (an impossible date...): logged and skipped by reference at every poll; the others are served.
+            for u in open.unreadable {
+                summary.skipped.append(TickSkip(ref: u.ref, reason: u.reason))
+                logger.error("Dispute skipped", metadata: ["dispute.ref": "\(u.ref)", "reason": "\(u.reason)"])
+            }
+            summary.openDisputes = open.count
+
+            var hooksByRole: [String: [String]] = [:]
+            for w in config.webhooks { for r in w.roles { hooksByRole[r, default: []].append(w.name) } }
+            /// Whether every outbox identity the intent can produce (mail, each webhook of its role) is known.
+            func isKnown(_ intent: NotificationIntent) -> Bool {
+                let id = intent.identity
+                guard state.known.contains(id) else { return false }
+                guard let hooks = hooksByRole[intent.role] else { return true }
+                return hooks.allSatisfy { state.known.contains(hash: KnownIdentities.hash(id, hook: $0)) }
+            }
+
+            // Evaluate every open dispute; keep the ones with an intent not known to be in the outbox.
+            struct Pending { var id: Int64; var group: Int; var index: Int; var evaluation: Evaluation?; var engine: Engine }
+            var pending: [Pending] = []
+            var skipped: [(id: Int64, skip: TickSkip)] = []
+            func count(_ state: DisputeState, _ wake: Date?) {
+                if state == .overdue || state == .statutoryBreached { summary.overdue += 1 }
+                if let w = wake { summary.nextWakeUp = min(summary.nextWakeUp ?? w, w) }
+            }
+            for (gi, g) in open.groups.enumerated() where !g.disputes.isEmpty {
+                g.batch.removeAll()
+                if let engine = try? engineFor(g.disputes[0]),
+                   (try? engine.evaluateAll(g.disputes, contexts: g.contexts, now: now, into: &g.batch)) != nil {
+                    for i in 0..<g.batch.count {
+                        let entry = g.batch.entries[i]
+                        count(entry.state, entry.nextWakeUp)
+                        if entry.intentsDue > 0, !g.batch.intents(i).allSatisfy(isKnown) {
+                            pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: nil, engine: engine))
+                        }
+                    }
+                    continue
+                }
+                // The group's policy is not loaded, or a dispute cannot be evaluated: one by one, skipping those that fail.
+                for i in g.disputes.indices {
+                    do {
+                        let engine = try engineFor(g.disputes[i])
+                        let e = try engine.evaluate(g.disputes[i], context: g.contexts[i], now: now)
+                        count(e.state, e.nextWakeUp)
+                        if !e.intents.isEmpty, !e.intents.allSatisfy(isKnown) {
+                            pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: e, engine: engine))
+                        }
+                    } catch {
+                        skipped.append((g.ids[i], TickSkip(ref: g.disputes[i].ref, reason: "\(error)")))
+                    }
                 }
             }
-            let cands = inOutbox.withSet { known in candidates(evaluated, config: config, isKnown: { known.contains($0) }) }
-            let ids = inOutbox.unknown(cands.flatMap { $0.identities.map(\.identity) })
+            for (_, s) in skipped.sorted(by: { $0.id < $1.id }) {
+                summary.skipped.append(s)
+                logger.error("Dispute skipped", metadata: ["dispute.ref": "\(s.ref)", "reason": "\(s.reason)"])
+            }
+
+            // Route and render only those, with their people read from the store, in store order.
+            pending.sort { $0.id < $1.id }
+            let people = pending.isEmpty ? [:] : try store.read { try $0.disputes(ids: pending.map(\.id)) }
+            var evaluated: [Evaluated] = []
+            for p in pending {
+                let g = open.groups[p.group]
+                guard let stored = people[p.id] else { continue }
+                var d = g.disputes[p.index]
+                d.people = stored.people
+                evaluated.append(Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine))
+            }
+            let cands = candidates(evaluated, config: config, isKnown: { state.known.contains($0) })
+            let ids = cands.flatMap { $0.identities.map(\.identity) }.filter { !state.known.contains($0) }
             // Rendering happens inside the transaction, for the identities not yet in the outbox only.
             func planNew(_ r: any DisputeReading) throws -> [PlannedMessage] {
                 let known = try r.knownIdentities(among: ids)
-                inOutbox.insert(known)
+                state.known.insert(known)
                 let fresh = Set(ids).subtracting(known)
                 let relevant = cands.filter { $0.identities.contains { fresh.contains($0.identity) } }
                 let notFresh = Set(relevant.flatMap { $0.identities.map(\.identity) }).subtracting(fresh)
@@ -179,7 +242,7 @@ public final class Poller: Sendable {
             else if dryRun { planned = try store.read { try planNew($0) } }
             else {
                 planned = try store.write { tx in let p = try planNew(tx); try tx.enqueue(p.map(\.item)); return p }
-                inOutbox.insert(planned.map(\.item.identity))
+                state.known.insert(planned.map(\.item.identity))
             }
             summary.planned = planned
             summary.enqueued = planned.count

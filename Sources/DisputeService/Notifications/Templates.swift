@@ -21,7 +21,7 @@ public struct TemplateSet: Sendable {
     /// The template names a complete set has (`NAME.txt`), plus `message.html`.
     public static let names = [
         "opened", "escalation", "reminder", "due-today", "reminder-hours", "breach", "bypass", "repeat-alert",
-        "good-practice", "cafcass", "statutory-warning", "statutory-breach", "admin-parked", "test",
+        "good-practice", "cafcass", "statutory-warning", "statutory-breach", "extended", "admin-parked", "test",
     ]
 
     private let text: [String: MustacheTemplate]
@@ -129,6 +129,7 @@ public func templateName(for intent: NotificationIntent) -> String {
     case .cafcassReferral: "cafcass"
     case .statutoryWarning: "statutory-warning"
     case .statutoryBreach: "statutory-breach"
+    case .extended: "extended"
     }
 }
 
@@ -183,6 +184,21 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
             : left == 0 ? "due today" : "\(-left) working day\(left == -1 ? "" : "s") overdue"
     }
     if case .reminderHours(let h) = intent.event { f["hours"] = h }
+    if case .extended(let n) = intent.event {
+        // The Nth extension recorded: by how many working days, who agreed; the stage's due date now.
+        let extensions = dispute.events.compactMap { e -> (days: Int, by: Actor)? in
+            if case .extended(let days, let by) = e.change { return (days, by) } else { return nil }
+        }
+        if n >= 1, n <= extensions.count {
+            let x = extensions[n - 1]
+            f["extensionDays"] = x.days
+            f["extendedBy"] = "\(x.days) working day\(x.days == 1 ? "" : "s")"
+            f["agreedBy"] = "\(x.by.role) (\(x.by.email))"
+        }
+        if intent.stage > 0, intent.stage == evaluation?.stage, let d = evaluation?.stageDeadline {
+            f["due"] = formatDue(d, civil: civil); f["dueInstant"] = d
+        }
+    }
     if let s = evaluation?.statutoryDeadline { f["statutoryDue"] = formatDue(s, civil: civil) }
     if let st = policy?.statutory(for: dispute.kind) { f["statutoryDays"] = st.workingDays }
 

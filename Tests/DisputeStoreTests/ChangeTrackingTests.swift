@@ -1,0 +1,72 @@
+import DisputeCore
+import Foundation
+import Testing
+@testable import DisputeStore
+
+/// Migration 003: the change counter and each dispute's `change_seq`, kept by triggers, so a
+/// reader that keeps the open disputes in memory asks only for what changed.
+@Suite("Change tracking")
+struct ChangeTrackingTests {
+    func open(_ ref: String, at seconds: Int = 0) -> Dispute {
+        Dispute(ref: ref, policy: "four-stage", kind: .formal, category: .general, type: .practice, division: .englandAndWales,
+                raisedBy: iro, people: ["team-manager": ["tm@council.example"]],
+                events: [DisputeEvent(at: instant(seconds), by: iro, change: .opened(stage: 1))])
+    }
+
+    @Test func onlyDisputesChangedAfterATokenAreReadClosedOnesIncluded() throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insertAll([open("A"), open("B"), open("C")])
+        let t0 = try #require(try store.changeToken())
+        #expect(try store.read { try $0.disputeRecords(openOnly: false, changedAfter: t0.seq, people: false, shareStrings: true) }.isEmpty)
+
+        try store.append(DisputeEvent(at: instant(60), by: iro, change: .escalated(toStage: 2, reason: nil)), toRef: "B")
+        try store.append(DisputeEvent(at: instant(60), change: .resolved(outcome: "agreed")), toRef: "C")
+        try store.insert(open("D"))
+        let t1 = try #require(try store.changeToken())
+        #expect(t1.epoch == t0.epoch && t1.seq > t0.seq)
+        let changed = try store.read { try $0.disputeRecords(openOnly: false, changedAfter: t0.seq, people: false, shareStrings: true) }
+        #expect(changed.map(\.dispute.ref) == ["B", "C", "D"])
+        #expect(changed.map(\.isClosed) == [false, true, false])
+        #expect(changed[0].dispute.events.count == 2 && changed[0].dispute.people.isEmpty)
+        // Read with people, the same dispute as `dispute(ref:)` gives.
+        let full = try store.read { try $0.disputeRecords(openOnly: true, changedAfter: nil, people: true, shareStrings: true) }
+        #expect(full.map(\.dispute.ref) == ["A", "B", "D"])
+        #expect(full[1].dispute == (try store.dispute(ref: "B")))
+        #expect(try store.read { try $0.disputes(ids: [full[1].id, 999]) } == [full[1].id: try #require(try store.dispute(ref: "B"))])
+    }
+
+    @Test func aDeletedDisputeRowChangesTheEpochSoReadersReloadEverything() throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insertAll([open("A"), open("B")])
+        let t0 = try #require(try store.changeToken())
+        try store.withDatabase { db in
+            try db.execute("UPDATE disputes SET team = 'North' WHERE ref = 'A'", operation: "test")
+        }
+        let t1 = try #require(try store.changeToken())
+        #expect(t1.epoch == t0.epoch && t1.seq > t0.seq)
+        #expect(try store.read { try $0.disputeRecords(openOnly: false, changedAfter: t0.seq, people: false, shareStrings: false) }.map(\.dispute.ref) == ["A"])
+        try store.withDatabase { db in
+            try db.execute("PRAGMA foreign_keys = OFF", operation: "test")
+            try db.execute("DELETE FROM people WHERE dispute_id = (SELECT id FROM disputes WHERE ref = 'B')", operation: "test")
+            try db.execute("DELETE FROM disputes WHERE ref = 'B'", operation: "test")
+            try db.execute("PRAGMA foreign_keys = ON", operation: "test")
+        }
+        #expect(try store.changeToken()?.epoch == t1.epoch + 1)
+    }
+
+    @Test func outboxIdentitiesOfOpenDisputesOnly() throws {
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insertAll([open("A"), open("B")])
+        try store.append(DisputeEvent(at: instant(60), change: .withdrawn(reason: "raised in error")), toRef: "B")
+        try store.enqueue(["A", "B"].map { (r: String) in OutboxItem(identity: "\(r)/s1/opened/iro", ref: r, event: "opened", recipients: ["iro@council.example"],
+                                                    channel: "email", subject: "s", body: "b", createdAt: instant()) }
+                          + [OutboxItem(identity: "admin/parked/1/0", ref: nil, event: "admin-parked", recipients: [], channel: "email",
+                                        subject: "s", body: "b", createdAt: instant())])
+        var seen: [String] = []
+        try store.read { try $0.forEachOutboxIdentityOfOpenDisputes { seen.append($0) } }
+        #expect(seen == ["A/s1/opened/iro"])
+    }
+}
