@@ -100,6 +100,10 @@ public protocol DisputeWriting: DisputeReading {
     ///
     /// - Throws: `StoreError` `.duplicate` when a dispute with the same reference exists.
     func insert(_ dispute: Dispute) throws
+    /// Records many new disputes (a bulk import) inside this transaction.
+    ///
+    /// - Throws: the first `StoreError`, with `index` set to the failing dispute's position.
+    func insertMany(_ disputes: [Dispute]) throws
     /// Appends one event to a dispute's history and updates its current stage and state.
     ///
     /// - Throws: `StoreError` `.notFound` when no dispute has this reference.
@@ -149,6 +153,18 @@ public protocol DisputeRepository: AnyObject, Sendable {
     func write<T>(_ body: (any DisputeWriting) throws -> T) throws -> T
 }
 
+extension DisputeWriting {
+    /// One `insert` per dispute; a store may do better (SQLite does).
+    public func insertMany(_ disputes: [Dispute]) throws {
+        for (index, dispute) in disputes.enumerated() {
+            do { try insert(dispute) } catch var error as StoreError {
+                error.index = index
+                throw error
+            }
+        }
+    }
+}
+
 extension DisputeRepository {
     public func insert(_ dispute: Dispute) throws { try write { try $0.insert(dispute) } }
 
@@ -156,14 +172,7 @@ extension DisputeRepository {
     ///
     /// - Throws: the first `StoreError`, with `index` set to the failing dispute's position.
     public func insertAll(_ disputes: [Dispute]) throws {
-        try write { tx in
-            for (index, dispute) in disputes.enumerated() {
-                do { try tx.insert(dispute) } catch var error as StoreError {
-                    error.index = index
-                    throw error
-                }
-            }
-        }
+        try write { try $0.insertMany(disputes) }
     }
 
     public func append(_ event: DisputeEvent, toRef ref: String) throws { try write { try $0.append(event, toRef: ref) } }

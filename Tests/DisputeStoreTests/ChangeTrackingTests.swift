@@ -36,6 +36,32 @@ struct ChangeTrackingTests {
         #expect(try store.read { try $0.disputes(ids: [full[1].id, 999]) } == [full[1].id: try #require(try store.dispute(ref: "B"))])
     }
 
+    @Test(arguments: [false, true])
+    func aBulkImportIsSeenByReadersAndLeavesTheTriggersInPlace(failsHalfWay: Bool) throws {
+        // Given a store with one dispute and a reader's token
+        let db = try TempDatabase()
+        let store = try db.store()
+        try store.insert(open("FIRST"))
+        let t0 = try #require(try store.changeToken())
+        // When 300 disputes are imported in one go (the bulk path), or the import fails at item 250
+        var batch = (0..<300).map { open("BULK-\($0)") }
+        if failsHalfWay { batch[250] = open("FIRST") }
+        do { try store.insertAll(batch) } catch let e as StoreError {
+            #expect(failsHalfWay && e.index == 250)
+        }
+        // Then a reader sees every imported dispute as changed after its token (or nothing at all)
+        let changed = try store.read { try $0.disputeRecords(openOnly: true, changedAfter: t0.seq, people: false, shareStrings: false) }
+        #expect(changed.count == (failsHalfWay ? 0 : 300))
+        // And the per-row triggers still track the next single change
+        let t1 = try #require(try store.changeToken())
+        try store.insert(open("AFTER"))
+        let after = try store.read { try $0.disputeRecords(openOnly: true, changedAfter: t1.seq, people: false, shareStrings: false) }
+        #expect(after.map(\.dispute.ref) == ["AFTER"])
+        try store.append(DisputeEvent(at: instant(60), by: iro, change: .escalated(toStage: 2, reason: nil)), toRef: "FIRST")
+        let t2 = try #require(try store.changeToken())
+        #expect(t2.seq > t1.seq)
+    }
+
     @Test func aDeletedDisputeRowChangesTheEpochSoReadersReloadEverything() throws {
         let db = try TempDatabase()
         let store = try db.store()
