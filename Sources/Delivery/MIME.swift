@@ -210,15 +210,22 @@ public enum MIMEBuilder {
         return lines
     }
 
-    /// `Tue, 01 Dec 2026 08:30:00 +0000`.
+    /// The zone of the `Date:` header: councils read local times (RFC 5322 allows any offset).
+    static let headerZone = TimeZone(identifier: "Europe/London")!
+
+    /// `instant` as Europe/London local time with that moment's offset: `Tue, 01 Dec 2026 08:30:00 +0000`
+    /// in winter, `Wed, 01 Jul 2026 09:30:00 +0100` in summer. The instant is a parameter, never the clock.
     public static func rfc5322Date(_ date: Date) -> String {
+        // Whole seconds (the header has no fraction), so the local fields and the offset agree.
+        let date = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
         var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = TimeZone(identifier: "UTC")!
+        cal.timeZone = headerZone
         let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let offset = headerZone.secondsFromGMT(for: date) / 60
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(days[c.weekday! - 1]), \(two(c.day!)) \(months[c.month! - 1]) \(c.year!) "
-            + "\(two(c.hour!)):\(two(c.minute!)):\(two(c.second!)) +0000"
+            + "\(two(c.hour!)):\(two(c.minute!)):\(two(c.second!)) \(offset < 0 ? "-" : "+")\(two(abs(offset) / 60))\(two(abs(offset) % 60))"
     }
 }

@@ -724,13 +724,30 @@ public struct Engine: Sendable {
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
             if plan.hasStatutoryRule, let sd = statDay, let start = r.statStartDay {
+                // Warnings of the same deadline form a series: only the latest due one is relevant
+                // (a later warning supersedes an earlier one not yet issued, as after downtime).
                 let total = try calendar.workingDaysBetween(start, sd)
+                var latestWarn: (n: Int, trigger: Int)?
+                var supersededWarns: [Int] = []
                 for j in plan.statWarnDays {
                     let n = Int(plan.ints[j])
                     guard total - n >= 1 else { continue }
                     let wd = try calendar.addWorkingDays(total - n, to: start)
-                    let t = instant(wd, minutes: 0)
-                    emit(0, .statutoryWarning, n, to: plan.statWarn, urgent: true, trigger: max(t, r.openedAt), day: sd, left: n)
+                    let t = max(instant(wd, minutes: 0), r.openedAt)
+                    guard t <= now else { if t < wake { wake = t }; continue }
+                    if let l = latestWarn, l.trigger > t || (l.trigger == t && l.n <= n) {
+                        if explain { supersededWarns.append(n) }
+                        continue
+                    }
+                    if let l = latestWarn, explain { supersededWarns.append(l.n) }
+                    latestWarn = (n, t)
+                }
+                if let l = latestWarn {
+                    emit(0, .statutoryWarning, l.n, to: plan.statWarn, urgent: true, trigger: l.trigger, day: sd, left: l.n)
+                    for n in supersededWarns where n != l.n {
+                        skip(0, .statutoryWarning(n), plan.statWarn,
+                             "superseded: a later statutory warning is due (\(NotificationEvent.statutoryWarning(l.n).name))")
+                    }
                 }
                 if plan.statBreachAlert.count > 0 {
                     emit(0, .statutoryBreach, 0, to: plan.statBreachAlert, urgent: true, trigger: statInstant, day: sd, left: 0)

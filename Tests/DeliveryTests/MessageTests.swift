@@ -56,6 +56,22 @@ func decodeWords(_ s: String) -> String {
         #expect(raw.contains("Reply =3D by 17:00."))
     }
 
+    /// Instants (UTC, ISO 8601) and the `Date:` header they give: Europe/London local time with its offset.
+    static let dateHeaders: [(String, String)] = [
+        ("2026-12-01T08:30:00Z", "Tue, 01 Dec 2026 08:30:00 +0000"),   // winter: GMT
+        ("2026-07-01T08:30:00Z", "Wed, 01 Jul 2026 09:30:00 +0100"),   // summer: BST
+        ("2026-06-30T23:30:00Z", "Wed, 01 Jul 2026 00:30:00 +0100"),   // the local day, not the UTC one
+        ("2026-03-29T00:59:59Z", "Sun, 29 Mar 2026 00:59:59 +0000"),   // the second before the spring change
+        ("2026-03-29T01:00:00Z", "Sun, 29 Mar 2026 02:00:00 +0100"),   // and the change itself
+    ]
+
+    @Test(arguments: dateHeaders)
+    func dateHeaderIsLondonLocalTimeWithItsOffset(utc: String, expected: String) throws {
+        var e = sampleEmail()
+        e.date = try #require(ISO8601DateFormatter().date(from: utc))
+        #expect(header(try render(e), "Date") == expected)
+    }
+
     @Test func messageIDDerivesFromIdentityAndSenderDomain() throws {
         let a = sampleEmail(), b = sampleEmail(subject: "other")
         #expect(a.messageID == b.messageID)

@@ -142,13 +142,6 @@ struct NotificationDecisionTests {
         #expect(adminChannel(failed: .files, config: plain) == nil)
     }
 
-    @Test func theRepeatContextCountsEarlierRecordsForTheSameChild() {
-        var a = Self.dispute(); a.ref = "A"; a.childRef = "C1"
-        var b = Self.dispute(); b.ref = "B"; b.childRef = "C1"; b.events[0].at = a.events[0].at.addingTimeInterval(60)
-        var c = Self.dispute(); c.ref = "C"; c.childRef = "C2"
-        #expect(childContexts([b, a, c]).map(\.earlierRecordsForChild) == [1, 0, 0])
-    }
-
     @Test func shippedTemplatesSayWhatWhenWhichCaseWhatIfMissedAndWhoElseAndEscapeHTML() throws {
         let templates = try TemplateSet.load(shipped: shippedTemplates)
         let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: "four-stage.toml")

@@ -127,23 +127,6 @@ public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<S
     return out
 }
 
-/// How many earlier records of the same kind each dispute's child has, among `disputes`
-/// (by opening time, then reference): the engine's repeat-alert context.
-public func childContexts(_ disputes: [Dispute]) -> [EngineContext] {
-    struct Key: Hashable { var child: String; var kind: RecordKind }
-    var groups: [Key: [(Date, String, Int)]] = [:]
-    for (i, d) in disputes.enumerated() {
-        groups[Key(child: d.childRef, kind: d.kind), default: []].append((d.events.first?.at ?? .distantPast, d.ref, i))
-    }
-    var out = Array(repeating: EngineContext(), count: disputes.count)
-    for (_, list) in groups where list.count > 1 {
-        for (rank, entry) in list.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }).enumerated() {
-            out[entry.2] = EngineContext(earlierRecordsForChild: rank)
-        }
-    }
-    return out
-}
-
 // MARK: - After an attempt
 
 /// What to record after an attempt to deliver one outbox message.
