@@ -1,6 +1,7 @@
 import DisputeStore
 import Foundation
 import Logging
+import WorkingDays
 
 // `drwatch run`: the poll loop under systemd.
 //
@@ -300,18 +301,15 @@ public final class Daemon: @unchecked Sendable {
     /// Whether to warn (at start, then daily) that the calendar does not know next year's
     /// one-off bank holidays.
     public static func coverageWarningDue(now: Date, knownThrough: Int, lastWarning: Date?) -> Bool {
-        var london = Calendar(identifier: .gregorian)
-        london.timeZone = TimeZone(identifier: "Europe/London")!
-        let year = london.component(.year, from: now)
+        // The London year from CivilTime's offset table, not Foundation's Calendar (which loads ICU).
+        let year = CivilTime.london.localDate(epochSeconds: Int(now.timeIntervalSince1970.rounded(.down))).year
         guard knownThrough < year + 1 else { return false }
         guard let last = lastWarning else { return true }
         return now.timeIntervalSince(last) >= 86_400 || now < last
     }
 
-    static func iso(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        return f.string(from: d)
-    }
+    /// `2026-11-25T10:00:00Z`, as `ISO8601DateFormatter` writes it, without loading ICU.
+    static func iso(_ d: Date) -> String { CivilTime.utcISO8601(d) }
 
     static func oneLine(_ error: Error) -> String {
         String("\(error)".map { $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(200))

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import WorkingDays
 
 /// Where the daemon reads `now` (once per poll) and how it waits for a moment of that time.
 ///
@@ -71,11 +72,47 @@ public struct FakeDaemonClock: DaemonClock {
     }
 
     static func parseInstant(_ text: String) -> Date? {
+        if let d = parseInternetDateTime(text) { return d }
+        // Anything the fast parser does not take is left to Foundation's (which loads ICU).
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         if let d = f.date(from: text) { return d }
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.date(from: text)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`: the common forms `ISO8601DateFormatter` takes with
+    /// `.withInternetDateTime` (and `.withFractionalSeconds`, up to milliseconds); nil otherwise.
+    static func parseInternetDateTime(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count >= 20 else { return nil }
+        func num(_ at: Int, _ n: Int) -> Int? {
+            guard at + n <= b.count else { return nil }
+            var v = 0
+            for c in b[at..<at + n] { guard c >= 48, c <= 57 else { return nil }; v = v * 10 + Int(c - 48) }
+            return v
+        }
+        guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"), let d = num(8, 2),
+              b[10] == UInt8(ascii: "T"), let h = num(11, 2), b[13] == UInt8(ascii: ":"), let mi = num(14, 2),
+              b[16] == UInt8(ascii: ":"), let s = num(17, 2), h < 24, mi < 60, s < 60,
+              let day = LocalDate(year: y, month: mo, day: d) else { return nil }
+        var i = 19, millis = 0
+        if b[i] == UInt8(ascii: ".") {
+            var n = 0
+            i += 1
+            while i < b.count, b[i] >= 48, b[i] <= 57 { millis = millis * 10 + Int(b[i] - 48); n += 1; i += 1 }
+            guard (1...3).contains(n) else { return nil }
+            for _ in n..<3 { millis *= 10 }
+        }
+        var offset = 0
+        if i + 1 == b.count, b[i] == UInt8(ascii: "Z") {
+            offset = 0
+        } else if i + 6 == b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"),
+                  let oh = num(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24, om < 60 {
+            offset = (b[i] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60)
+        } else { return nil }
+        let seconds = day.dayNumber * 86_400 + h * 3600 + mi * 60 + s - offset
+        return Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(millis) / 1000)
     }
 
     func readFile() -> Date? {

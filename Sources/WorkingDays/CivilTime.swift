@@ -23,13 +23,25 @@ public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible
 /// Conversions between instants and civil time in a zone (Europe/London by default),
 /// daylight saving included. Pure: never reads the clock.
 public struct CivilTime: Sendable {
-    public let zone: TimeZone
-    public static let london = CivilTime(zone: TimeZone(identifier: "Europe/London")!)
+    /// The zone; for `london`, made on first use only (a named TimeZone loads ICU's zone data,
+    /// which the daemon otherwise never needs: see `OffsetTable.london`).
+    public var zone: TimeZone { storedZone ?? TimeZone(identifier: identifier)! }
+    private let storedZone: TimeZone?
+    private let identifier: String
+    /// Europe/London, its offsets computed from the UK/EU summer-time rules rather than ICU
+    /// (identical from 1990 to 2110: `WorkingDaysTests/CivilTimeTests`).
+    public static let london = CivilTime(identifier: "Europe/London", offsets: OffsetTable.london)
 
     /// UTC-offset transitions for the fast conversions (shared per zone).
     @usableFromInline let offsets: OffsetTable
 
-    public init(zone: TimeZone) { self.zone = zone; self.offsets = OffsetTable.table(for: zone) }
+    public init(zone: TimeZone) {
+        self.storedZone = zone; self.identifier = zone.identifier; self.offsets = OffsetTable.table(for: zone)
+    }
+
+    private init(identifier: String, offsets: OffsetTable) {
+        self.storedZone = nil; self.identifier = identifier; self.offsets = offsets
+    }
 
     private var calendar: Calendar {
         var c = Calendar(identifier: .gregorian)
@@ -61,12 +73,34 @@ public struct CivilTime: Sendable {
 
     /// ISO 8601 with the zone's offset at that instant, e.g. `2026-11-27T17:00:00+00:00`.
     public func iso8601(_ instant: Date) -> String {
+        let t = instant.timeIntervalSince1970
+        if t.isFinite, t > Double(OffsetTable.lowerBound), t < Double(OffsetTable.upperBound) {
+            let s = Int(t.rounded(.down))
+            let o = offsets.offset(at: s)
+            let a = abs(o) / 60
+            return Self.isoDateTime(epochSeconds: s + o) + (o < 0 ? "-" : "+") + pad(a / 60, 2) + ":" + pad(a % 60, 2)
+        }
         let f = ISO8601DateFormatter()
         f.timeZone = zone
         f.formatOptions = [.withInternetDateTime]
         var s = f.string(from: instant)
         if s.hasSuffix("Z") { s.removeLast(); s += "+00:00" }
         return s
+    }
+
+    /// `2026-11-27T17:00:00Z`: what `ISO8601DateFormatter()` writes (UTC, whole seconds rounded
+    /// down), without Foundation's formatter (and the ICU it loads).
+    public static func utcISO8601(_ instant: Date) -> String {
+        let t = instant.timeIntervalSince1970
+        guard t.isFinite, abs(t) < 200_000_000_000 else { return ISO8601DateFormatter().string(from: instant) }
+        return isoDateTime(epochSeconds: Int(t.rounded(.down))) + "Z"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` of a count of seconds since 1970-01-01T00:00 (in whatever zone).
+    static func isoDateTime(epochSeconds t: Int) -> String {
+        let day = t >= 0 ? t / 86_400 : (t - 86_399) / 86_400
+        let sec = t - day * 86_400
+        return LocalDate(dayNumber: day).iso + "T" + pad(sec / 3600, 2) + ":" + pad(sec / 60 % 60, 2) + ":" + pad(sec % 60, 2)
     }
 
     /// Parses a user-supplied TIME: `2026-11-23`, `2026-11-23T14:30`, `2026-11-23T14:30:05`,
@@ -134,15 +168,36 @@ final class OffsetTable: Sendable {
     @usableFromInline let dayOffsets: [Int32]
     @inlinable static var noOffset: Int32 { .min }
 
-    init(zone: TimeZone) {
+    convenience init(zone: TimeZone) {
         var ts: [Int] = [], offs: [Int] = []
         var cursor = Date(timeIntervalSince1970: TimeInterval(Self.lowerBound))
-        offsetBefore = zone.secondsFromGMT(for: cursor)
+        let before = zone.secondsFromGMT(for: cursor)
         while let next = zone.nextDaylightSavingTimeTransition(after: cursor), Int(next.timeIntervalSince1970) < Self.upperBound {
             ts.append(Int(next.timeIntervalSince1970))
             offs.append(zone.secondsFromGMT(for: next))
             cursor = next
         }
+        self.init(transitions: ts, offsetsAfter: offs, offsetBefore: before)
+    }
+
+    /// Europe/London from its rules (tzdata GB-Eire, then EU from 1996): BST (+1) from 01:00 UTC
+    /// on the last Sunday of March to 01:00 UTC on the Sunday on or after 22 October (to 1995),
+    /// then the last Sunday of October. ICU projects the same rule to 2110.
+    static let london: OffsetTable = {
+        var ts: [Int] = [], offs: [Int] = []
+        func sundayOnOrBefore(_ d: LocalDate) -> Int { d.dayNumber - d.weekday % 7 }
+        for year in 1990..<2110 {
+            let start = sundayOnOrBefore(LocalDate(year: year, month: 3, day: 31)!)
+            let end = year <= 1995 ? sundayOnOrBefore(LocalDate(year: year, month: 10, day: 28)!)
+                                   : sundayOnOrBefore(LocalDate(year: year, month: 10, day: 31)!)
+            ts += [start * 86_400 + 3600, end * 86_400 + 3600]
+            offs += [3600, 0]
+        }
+        return OffsetTable(transitions: ts, offsetsAfter: offs, offsetBefore: 0)
+    }()
+
+    init(transitions ts: [Int], offsetsAfter offs: [Int], offsetBefore: Int) {
+        self.offsetBefore = offsetBefore
         transitions = ts; offsetsAfter = offs
         let margin = 14 * 3600
         var days = [Int32](repeating: Self.noOffset, count: (Self.upperBound - Self.lowerBound) / 86_400)
@@ -173,6 +228,11 @@ final class OffsetTable: Sendable {
     @inline(__always) func nearTransition(_ t: Int, margin: Int) -> Bool {
         let i = upper(t - margin)
         return i < transitions.count && transitions[i] <= t + margin
+    }
+
+    /// Equal transitions and offsets (for the tests).
+    func sameOffsets(as other: OffsetTable) -> Bool {
+        transitions == other.transitions && offsetsAfter == other.offsetsAfter && offsetBefore == other.offsetBefore
     }
 
     private static let cache = OffsetTableCache()

@@ -12,21 +12,46 @@ import Foundation
 /// their duration (the daemon's own `Poll took` debug line) is the figure (budget 250 ms).
 /// Resident memory (VmRSS from /proc) after the polls (budget 100 MB), and of an idle daemon on
 /// an empty database (budget 30 MB). The clock is the test-only file clock, polls every second.
+/// `DRWATCH_BENCH_BINARY=PATH` runs that drwatch instead.
+///
+/// `drwatch-bench daemon-idle [BINARY ...]`: only the idle figure, for each binary (default: the
+/// one next to drwatch-bench), e.g. the dynamic and the installed `--static-swift-stdlib` build:
+/// `.build/release/drwatch-bench daemon-idle .build/release/drwatch .build-static/release/drwatch`.
 enum DaemonBench {
+    static var defaultBinary: String {
+        if let b = ProcessInfo.processInfo.environment["DRWATCH_BENCH_BINARY"], !b.isEmpty { return b }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("drwatch").path
+    }
+
+    static func checked(_ binary: String) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("no drwatch binary at \(binary): swift build -c release --product drwatch (or set DRWATCH_BENCH_BINARY)")
+        }
+        return URL(fileURLWithPath: binary).standardizedFileURL.path
+    }
+
+    static func runIdle() throws {
+        let given = Array(CommandLine.arguments.dropFirst(2))
+        for binary in try (given.isEmpty ? [defaultBinary] : given).map(checked) {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-bench-idle-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let idle = try measure(binary: binary, folder: folder, disputes: 0, polls: 3)
+            print("daemon-idle: \(binary): RSS \(idle.rssMB) MB (anonymous \(idle.anonMB), file-backed \(idle.fileMB)) (budget 30)")
+        }
+    }
+
     static func run() throws {
         let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 100_000 : 100_000
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("drwatch").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw BenchError("no drwatch binary next to drwatch-bench: swift build -c release --product drwatch")
-        }
+        let binary = try checked(defaultBinary)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-bench-daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
 
         // Idle: an empty database.
         let idle = try measure(binary: binary, folder: folder.appendingPathComponent("idle"), disputes: 0, polls: 3)
-        print("daemon: idle (0 disputes): RSS \(idle.rssMB) MB (budget 30)")
+        print("daemon: idle (0 disputes): RSS \(idle.rssMB) MB (anonymous \(idle.anonMB), file-backed \(idle.fileMB)) (budget 30)")
 
         let busyFolder = folder.appendingPathComponent("busy")
         let first = try measure(binary: binary, folder: busyFolder, disputes: count, polls: 1)
@@ -44,7 +69,7 @@ enum DaemonBench {
         print("daemon: \(count) open disputes: RSS \(busy.rssMB) MB after the polls, peak \(busy.peakMB) MB (budget 100)")
     }
 
-    struct Result { var pollsMs: [Int]; var rssMB: Int; var peakMB: Int; var files: Int }
+    struct Result { var pollsMs: [Int]; var rssMB: Int; var peakMB: Int; var files: Int; var anonMB = 0; var fileMB = 0 }
 
     static func measure(binary: String, folder: URL, disputes count: Int?, polls: Int) throws -> Result {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -80,7 +105,7 @@ enum DaemonBench {
         try "2026-11-25T10:00:00Z".write(to: now, atomically: true, encoding: .utf8)
 
         let log = folder.appendingPathComponent("daemon-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["run", "--config", config.path, "--log-level", "debug"]
@@ -93,7 +118,7 @@ enum DaemonBench {
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
 
         var durations: [Int] = []
-        var rss = 0, peak = 0
+        var rss = 0, peak = 0, anon = 0, file = 0
         let deadline = Date().addingTimeInterval(600)
         while durations.count < polls, Date() < deadline, p.isRunning {
             usleep(100_000)
@@ -107,6 +132,8 @@ enum DaemonBench {
             }
             rss = kB("VmRSS:") / 1024
             peak = kB("VmHWM:") / 1024
+            anon = kB("RssAnon:") / 1024
+            file = (kB("RssFile:") + kB("RssShmem:")) / 1024
         }
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
@@ -114,7 +141,7 @@ enum DaemonBench {
         guard durations.count >= polls else {
             throw BenchError("the daemon did only \(durations.count) polls: \((try? String(contentsOf: log, encoding: .utf8))?.suffix(600) ?? "")")
         }
-        return Result(pollsMs: durations, rssMB: rss, peakMB: peak, files: files)
+        return Result(pollsMs: durations, rssMB: rss, peakMB: peak, files: files, anonMB: anon, fileMB: file)
     }
 }
 

@@ -14,8 +14,9 @@ func run(_ name: String) throws {
     case "delivery": try DeliveryBench.run()
     case "tick": try TickBench.run()
     case "daemon": try DaemonBench.run()
+    case "daemon-idle": try DaemonBench.runIdle()
     default:
-        FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")) or all\n".utf8))
+        FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")), daemon-idle or all\n".utf8))
         exit(64)
     }
 }

@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        limitMallocArenas()
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }

@@ -39,4 +39,30 @@ struct DaemonDecisionTests {
         #expect(throws: DaemonError.self) { try FakeDaemonClock.fromEnvironment(["DRWATCH_FAKE_NOW": "tuesday"]) }
         #expect(try FakeDaemonClock.fromEnvironment([:]) == nil)
     }
+
+    @Test(arguments: ["2026-11-25T10:00:00Z", "2026-11-25T10:00:00+01:00", "2026-03-29T00:59:59-05:30",
+                      "2026-11-25T10:00:00.5Z", "2026-11-25T10:00:00.125+00:00", "1969-12-31T23:59:59Z",
+                      "2028-02-29T12:00:00Z", "2027-02-29T12:00:00Z", "2026-11-25T24:00:00Z", "2026-11-25 10:00:00Z",
+                      "2026-11-25T10:00:00", "2026-11-25T10:00Z", "tuesday"])
+    func theFakeClockParsesInstantsAsFoundationDoes(_ text: String) {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        var expected = f.date(from: text)
+        if expected == nil { f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]; expected = f.date(from: text) }
+        let parsed = FakeDaemonClock.parseInstant(text)
+        #expect(parsed.map { ($0.timeIntervalSince1970 * 1000).rounded() } == expected.map { ($0.timeIntervalSince1970 * 1000).rounded() })
+        if let fast = FakeDaemonClock.parseInternetDateTime(text) {
+            #expect((fast.timeIntervalSince1970 * 1000).rounded() == expected.map { ($0.timeIntervalSince1970 * 1000).rounded() })
+        }
+    }
+
+    @Test(arguments: [1_795_600_000.0, 1_893_456_000, 1_893_455_999, 4_102_444_799.75])
+    func coverageWarningUsesTheLondonYear(_ t: Double) {
+        let d = Date(timeIntervalSince1970: t)
+        var london = Calendar(identifier: .gregorian)
+        london.timeZone = TimeZone(identifier: "Europe/London")!
+        let year = london.component(.year, from: d)
+        #expect(Daemon.coverageWarningDue(now: d, knownThrough: year + 1, lastWarning: nil) == false)
+        #expect(Daemon.coverageWarningDue(now: d, knownThrough: year, lastWarning: nil) == true)
+    }
 }

@@ -3,6 +3,7 @@ import DisputeCore
 import DisputeStore
 import Foundation
 import Logging
+import WorkingDays
 
 /// The delivery half of a poll: take the due outbox entries, send them per channel, record each
 /// result (sent, retry with backoff, or parked with a notice to the admin role).
@@ -169,7 +170,7 @@ extension Poller {
         case .sent:
             logger.info("Notification delivered", metadata: meta)
         case .retry(let at, let error):
-            meta["error"] = "\(error)"; meta["next_attempt"] = "\(ISO8601DateFormatter().string(from: at))"
+            meta["error"] = "\(error)"; meta["next_attempt"] = "\(CivilTime.utcISO8601(at))"
             if !delivered.isEmpty { meta["delivered"] = "\(delivered.count)" }
             logger.warning("Delivery failed; will retry", metadata: meta)
         case .park(let reason, let notify):
