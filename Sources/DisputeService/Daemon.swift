@@ -78,8 +78,19 @@ public struct DaemonParts: Sendable {
     /// The embedded default: the SQLite file the config names, migrated.
     @Sendable public static func openSQLite(_ config: DrwatchConfig) throws -> any DisputeRepository {
         let store = try SQLiteStore(path: config.database)
-        try store.migrate()
-        return store
+        // A schema change waits for another writer (an import, say) for up to a minute: each
+        // attempt already waits the store's busy timeout; then start fails with 75 (try again)
+        // and systemd restarts the unit.
+        var attempt = 1
+        while true {
+            do {
+                try store.migrate()
+                return store
+            } catch let error as StoreError where error.isRetryable && attempt < 12 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
     }
 }
 

@@ -28,7 +28,16 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
 
     @discardableResult
     public func migrate() throws -> [String] {
-        try locked { try Migrations.migrate(db) }
+        try locked {
+            // Up to date (the usual case at every start): a read, so another process holding
+            // the write lock does not stop a daemon or a command from starting.
+            let pending = try db.transaction(.deferred) { () throws -> [String] in
+                try Migrations.checkNotTooNew(db)
+                return try Migrations.pending(db)
+            }
+            if pending.isEmpty { return [] }
+            return try Migrations.migrate(db)
+        }
     }
 
     /// The migrations `migrate()` would apply now (empty when the schema is up to date).

@@ -83,6 +83,54 @@ struct DaemonStoreTests {
         #expect(!log.contains("Poll failed"))
     }
 
+    @Test func aDatabaseLockedByAnotherWriterForAWhileDelaysThePollAndLosesNothing() throws {
+        // Given a dispute with notices due, and another process holding the write lock for longer
+        // than the store's 5 s busy timeout
+        let ws = try Workspace()
+        try Self.config(ws, policies: [Workspace.fourStage])
+        #expect(try ws.openFormal("DR-LOCK", at: "2026-11-16T10:00").status == 0)
+        let held = ws.dir.appendingPathComponent("held")
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        locker.arguments = ["-c", """
+            import sqlite3, sys, time, signal
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("UPDATE store_changes SET seq = seq")
+            open(sys.argv[2], "w").write("held")
+            time.sleep(7)
+            c.execute("ROLLBACK")
+            """, ws.database.path, held.path]
+        try locker.run()
+        let lockDeadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: held.path), Date() < lockDeadline { usleep(20_000) }
+        #expect(FileManager.default.fileExists(atPath: held.path))
+        // When the daemon runs meanwhile (a poll every 200 ms of test time)
+        let nowFile = ws.dir.appendingPathComponent("now")
+        try "2026-11-25T10:00:00Z".write(to: nowFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(args: ["--config", ws.config.path],
+                                       env: ["DRWATCH_FAKE_NOW": nowFile.path, "DRWATCH_FAKE_SPEED": "300"],
+                                       logURL: ws.dir.appendingPathComponent("locked.log"))
+        locker.waitUntilExit()
+        // Then it keeps running; once the lock is gone a poll delivers every notice, each once
+        let end = Date().addingTimeInterval(20)
+        while Date() < end, !daemon.log.contains("sent=") || Self.outboxFiles(ws).isEmpty { usleep(50_000) }
+        let before = daemon.log.components(separatedBy: "Poll done").count
+        while Date() < end, daemon.log.components(separatedBy: "Poll done").count < before + 2 { usleep(50_000) }
+        #expect(daemon.process.isRunning)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 10) == 0)
+        let log = daemon.log
+        #expect(log.contains("Poll failed"), "\(log.prefix(1500))")
+        #expect(!log.lowercased().contains("database is locked") || log.contains("retrying at the next poll"))
+        let files = Self.outboxFiles(ws)
+        let identities = try ws.scalar("SELECT group_concat(identity, char(10)) FROM outbox WHERE state = 'sent'").split(separator: "\n")
+        #expect(!files.isEmpty)
+        #expect(files.count == identities.count, "\(files)")
+        #expect(Set(identities).count == identities.count)
+    }
+
     @Test func aDaemonDownOverAWeekendCatchesUpOnceNotOncePerMissedPoll() throws {
         let ws = try Workspace()
         try Self.config(ws, policies: [Workspace.fourStage])
