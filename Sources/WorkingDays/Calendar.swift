@@ -113,7 +113,7 @@ public struct WorkingCalendar: Sendable {
     // The arithmetic is inlinable: the engine calls it a few dozen times per record.
 
     /// Whether `d` is a working day (a weekday, not a bank holiday, not a closure).
-    @inlinable
+    @inlinable @inline(__always)
     public func isWorkingDay(_ d: LocalDate) throws -> Bool {
         let i = try index(d)
         let prefix = tables.prefix
@@ -121,7 +121,7 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// The Nth working day strictly after `d` (N = 0: `d` if working, else the next working day).
-    @inlinable
+    @inlinable @inline(__always)
     public func addWorkingDays(_ n: Int, to d: LocalDate) throws -> LocalDate {
         let i = try index(d)
         guard n >= 0 else { throw Self.negativeCount(n) }
@@ -134,7 +134,7 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// Working days d with a < d <= b; negative when b < a.
-    @inlinable
+    @inlinable @inline(__always)
     public func workingDaysBetween(_ a: LocalDate, _ b: LocalDate) throws -> Int {
         let i = try index(a), j = try index(b)
         let prefix = tables.prefix
@@ -167,7 +167,7 @@ public struct WorkingCalendar: Sendable {
         return lo
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func index(_ d: LocalDate) throws -> Int {
         let i = d.dayNumber &- tables.base
         guard i >= 0, i < tables.prefix.count - 1 else { throw Self.outOfRange(d) }
