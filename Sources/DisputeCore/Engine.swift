@@ -876,6 +876,7 @@ struct SmallInts {
 
     var count: Int { packedCount + overflow.count }
 
+    @inline(__always)
     mutating func append(_ v: Int) {
         if overflow.isEmpty && packedCount < 8 && v >= 0 && v < 256 {
             packed |= UInt64(v) << (8 * packedCount)

@@ -58,9 +58,12 @@ public struct WorkingCalendar: Sendable {
         /// `workdays[k]` = index (from `base`) of the (k + 1)th working day of the range.
         @usableFromInline let workdays: [Int32]
         /// Days off work that are not weekends, in date order.
+        /// Days covered (`prefix.count - 1`), a plain value for the range check.
+        @usableFromInline let dayCount: Int
         let daysOff: [Holiday]
         init(base: Int, prefix: [Int32], workdays: [Int32], daysOff: [Holiday]) {
             self.base = base; self.prefix = prefix; self.workdays = workdays; self.daysOff = daysOff
+            self.dayCount = prefix.count - 1
         }
     }
     @usableFromInline let tables: Tables
@@ -170,7 +173,7 @@ public struct WorkingCalendar: Sendable {
     @inlinable @inline(__always)
     func index(_ d: LocalDate) throws -> Int {
         let i = d.dayNumber &- tables.base
-        guard i >= 0, i < tables.prefix.count - 1 else { throw Self.outOfRange(d) }
+        guard i >= 0, i < tables.dayCount else { throw Self.outOfRange(d) }
         return i
     }
 
