@@ -291,6 +291,7 @@ public struct Engine: Sendable {
     @inline(__always) func day(_ t: Int) -> LocalDate { settings.civil.localDate(epochSeconds: t) }
 
     /// The first send time on a working day at or after `t`.
+    @inline(__always)
     func nextSendTime(atOrAfter t: Int) throws -> Int {
         let d = day(t)
         if try calendar.isWorkingDay(d) {
@@ -340,15 +341,31 @@ public struct Engine: Sendable {
         var subjectIndex = -1
         /// The highest stage a derived escalation may reach: the raiser's initiator limit.
         var limit = Int.max
+
+        @inline(__always) var clock: Clock { Clock(statStartDay: statStartDay, statPausedDays: statPausedDays, pausedDay: pausedDay, pausedAt: pausedAt) }
+    }
+
+    /// What the deadline arithmetic reads of a replay: plain values, so the hot path never copies a
+    /// `Replay` (its arrays would be retained and released on every copy).
+    struct Clock {
+        var statStartDay: LocalDate?
+        var statPausedDays: Int
+        var pausedDay: LocalDate?
+        var pausedAt: Int?
     }
 
     func segment(_ plan: KindPlan, _ d: borrowing Dispute, _ r: Replay, stage n: Int) -> (choice: Int, timescale: Timescale)? {
+        segment(plan, concernsOwner: d.concernsOwner, subjectIndex: r.subjectIndex, stage: n)
+    }
+
+    @inline(__always)
+    func segment(_ plan: KindPlan, concernsOwner: Bool, subjectIndex: Int, stage n: Int) -> (choice: Int, timescale: Timescale)? {
         guard n >= 1 && n <= plan.stages.count else { return nil }
         let sp = plan.stages[n - 1]
-        var owner = d.concernsOwner && sp.ownerIfAboutOwner != Interned.none ? sp.ownerIfAboutOwner : sp.owner
+        var owner = concernsOwner && sp.ownerIfAboutOwner != Interned.none ? sp.ownerIfAboutOwner : sp.owner
         var ts = sp.timescale
-        if r.subjectIndex >= 0 {
-            let row = plan.subjects[r.subjectIndex]
+        if subjectIndex >= 0 {
+            let row = plan.subjects[subjectIndex]
             if row.stage == n {
                 ts = row.timescale
                 if row.owner != Interned.none { owner = row.owner }
@@ -361,6 +378,10 @@ public struct Engine: Sendable {
 
     /// The stage deadline of `seg`, with pauses up to `asOf` (used while paused).
     func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Replay, asOf: Int) throws -> (instant: Int, day: LocalDate) {
+        try deadline(plan, seg, r.clock, asOf: asOf)
+    }
+
+    func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Clock, asOf: Int) throws -> (instant: Int, day: LocalDate) {
         switch seg.timescale {
         case .workingDays(let n):
             var paused = seg.pausedDays
@@ -380,6 +401,10 @@ public struct Engine: Sendable {
     }
 
     func statutoryDay(_ plan: KindPlan, _ r: Replay, asOf: Int) throws -> LocalDate? {
+        try statutoryDay(plan, r.clock, asOf: asOf)
+    }
+
+    func statutoryDay(_ plan: KindPlan, _ r: Clock, asOf: Int) throws -> LocalDate? {
         guard let start = r.statStartDay, plan.statTotal > 0 else { return nil }
         var paused = r.statPausedDays
         if let pd = r.pausedDay { paused += max(0, try calendar.workingDaysBetween(pd, day(asOf))) }
@@ -387,10 +412,10 @@ public struct Engine: Sendable {
     }
 
     /// Applies derived escalations up to instant `t`.
-    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, dispute: borrowing Dispute) throws {
+    func advance(_ r: inout Replay, to t: Int, plan: KindPlan, concernsOwner: Bool) throws {
         while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
-              seg.stage < r.limit, let next = segment(plan, dispute, r, stage: seg.stage + 1) {
-            let dl = try deadline(plan, seg, r, asOf: t)
+              seg.stage < r.limit, let next = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: seg.stage + 1) {
+            let dl = try deadline(plan, seg, r.clock, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
             r.breaches.append(stage: seg.stage, deadline: dl.instant, trigger: trigger, urgent: seg.timescale.isUrgent)
@@ -402,28 +427,39 @@ public struct Engine: Sendable {
     }
 
     func replay(_ d: borrowing Dispute, plan: KindPlan, until now: Int) throws -> Replay {
+        try withUnsafePointer(to: d) { try replay(at: $0, plan: plan, until: now) }
+    }
+
+    /// `replay` of the record at `d`, read in place (a `Dispute` argument can be copied whole,
+    /// retaining each of its strings and arrays).
+    @inline(__always)
+    func replay(at d: UnsafePointer<Dispute>, plan: KindPlan, until now: Int) throws -> Replay {
+        // Read once: the loop below must not capture the record (that would copy it).
+        let concernsOwner = d.pointee.concernsOwner
+        // The replay is built inside the closure and returned from it: a variable captured by the
+        // closure would be copied whole on `return`.
+        var r = try d.pointee.events.withUnsafeBufferPointer { events throws -> Replay in
         var r = Replay()
-        r.limit = plan.limit(raisedBy: d.raisedBy.role)
-        if let sid = d.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
-        try d.events.withUnsafeBufferPointer { events in
+        r.limit = plan.limit(raisedBy: d.pointee.raisedBy.role)
+        if let sid = d.pointee.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
         for i in events.indices {
             let t = Int(events[i].at.timeIntervalSince1970.rounded(.down))
             if t > now { break }
-            try advance(&r, to: t, plan: plan, dispute: d)
+            try advance(&r, to: t, plan: plan, concernsOwner: concernsOwner)
             switch events[i].change {
             case .opened(let stage):
                 r.openedAt = t
                 r.openingStage = stage
-                if let s = segment(plan, d, r, stage: stage) {
+                if let s = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: stage) {
                     r.seg = Segment(stage: stage, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
                                     startTrigger: t, derived: false, fromStage: 0)
                     if plan.statTotal > 0, stage >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .escalated(let to, _):
-                if let s = segment(plan, d, r, stage: to), let cur = r.seg {
+                if let s = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: to), let cur = r.seg {
                     // Left after its deadline passed: the stage's breach stays due (docs/policies.md).
                     if plan.breachAlert(cur.stage, limit: r.limit).count > 0 {
-                        let dl = try deadline(plan, cur, r, asOf: t)
+                        let dl = try deadline(plan, cur, r.clock, asOf: t)
                         if dl.instant <= t {
                             let urgent = cur.timescale.isUrgent
                             r.breaches.append(stage: cur.stage, deadline: dl.instant,
@@ -459,8 +495,9 @@ public struct Engine: Sendable {
             }
             if r.terminal != nil { break }
         }
+        return r
         }
-        try advance(&r, to: now, plan: plan, dispute: d)
+        try advance(&r, to: now, plan: plan, concernsOwner: concernsOwner)
         return r
     }
 
@@ -480,8 +517,11 @@ public struct Engine: Sendable {
         guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
         var sink = IntentArray(ref: dispute.ref)
         var notSent: [Decision] = []
-        let o = try outcome(dispute, plan: plan, context: context, now: Int(now.timeIntervalSince1970.rounded(.down)),
-                            explain: explain, into: &sink, notSent: &notSent)
+        var o = Outcome()
+        try withUnsafePointer(to: dispute) {
+            try outcome(at: $0, plan: plan, context: context, now: Int(now.timeIntervalSince1970.rounded(.down)),
+                        explain: explain, into: &sink, notSent: &notSent, outcome: &o)
+        }
         var ev = Evaluation(ref: dispute.ref, state: o.state, stage: o.stage,
                             stageName: o.stage > 0 ? plan.stageNames[o.stage - 1] : nil,
                             owner: o.choice >= 0 ? plan.choiceOwnerNames[o.choice] : nil,
@@ -543,18 +583,18 @@ public struct Engine: Sendable {
     /// The one implementation behind `evaluate` and `evaluateAll`: deadlines, state and the
     /// intents due at `now` (appended to `sink`), in plain values.
     @inline(__always)
-    func outcome<Sink: IntentSink>(_ d: borrowing Dispute, plan: KindPlan, context: EngineContext, now: Int, explain: Bool,
-                                   into sink: inout Sink, notSent: inout [Decision]) throws -> Outcome {
-        let r = try replay(d, plan: plan, until: now)
+    func outcome<Sink: IntentSink>(at d: UnsafePointer<Dispute>, plan: KindPlan, context: EngineContext, now: Int, explain: Bool,
+                                   into sink: inout Sink, notSent: inout [Decision], outcome o: inout Outcome) throws {
+        // `o` is the caller's fresh `Outcome()`, filled in place (returning it would copy it).
+        let r = try replay(at: d, plan: plan, until: now)
         let today = day(now)
-        var o = Outcome()
         o.stage = r.seg?.stage ?? 0
         o.choice = r.seg?.choice ?? -1
         o.derived = r.derived
         var wake = Int.max
 
         @inline(__always)
-        func emit(_ stage: Int, _ code: IntentRecord.Code, _ arg: Int, to: RoleList, urgent: Bool, trigger: Int,
+        func emit(_ wake: inout Int, _ sink: inout Sink, _ stage: Int, _ code: IntentRecord.Code, _ arg: Int, to: RoleList, urgent: Bool, trigger: Int,
                   day: LocalDate?, left: Int?) {
             guard trigger <= now else { if trigger < wake { wake = trigger }; return }
             var rec = IntentRecord(trigger: Double(trigger), stage: Int32(stage), arg: Int32(arg),
@@ -570,15 +610,17 @@ public struct Engine: Sendable {
                 i += 1
             }
         }
-        func skip(_ stage: Int, _ event: NotificationEvent, _ roles: RoleList, _ why: String) {
+        // The reference only, and only when explaining: a nested function capturing `d` copies the record.
+        let ref = explain ? d.pointee.ref : ""
+        func skip(_ notSent: inout [Decision], _ stage: Int, _ event: NotificationEvent, _ roles: RoleList, _ why: String) {
             guard explain else { return }
-            for role in plan.names(roles) { notSent.append(Decision(identity: "\(d.ref)/s\(stage)/\(event.name)/\(role)", reason: why)) }
+            for role in plan.names(roles) { notSent.append(Decision(identity: "\(ref)/s\(stage)/\(event.name)/\(role)", reason: why)) }
         }
 
         // Deadlines.
         var stageDL: (instant: Int, day: LocalDate)?
         if let seg = r.seg {
-            let dl = try deadline(plan, seg, r, asOf: now)
+            let dl = try deadline(plan, seg, r.clock, asOf: now)
             stageDL = dl
             o.stageDeadline = dl.instant
             o.stageDeadlineDay = dl.day
@@ -586,7 +628,7 @@ public struct Engine: Sendable {
         }
         var statDay: LocalDate?
         var statInstant = 0
-        if let sd = try statutoryDay(plan, r, asOf: now) {
+        if let sd = try statutoryDay(plan, r.clock, asOf: now) {
             statDay = sd
             statInstant = instant(sd, minutes: cobMinutes)
             o.statutoryDeadline = statInstant
@@ -597,8 +639,8 @@ public struct Engine: Sendable {
         // State.
         if let term = r.terminal {
             o.state = term
-            if explain { notSent.append(Decision(identity: "\(d.ref)", reason: "\(term.rawValue): nothing more is sent")) }
-            return o
+            if explain { notSent.append(Decision(identity: "\(ref)", reason: "\(term.rawValue): nothing more is sent")) }
+            return
         }
         if r.pausedAt != nil {
             o.state = .paused
@@ -616,25 +658,25 @@ public struct Engine: Sendable {
 
         // Record-level notices (while the record is open).
         if plan.stages.isEmpty && plan.recipients.count > 0 {
-            emit(0, .goodPractice, 0, to: plan.recipients, urgent: false, trigger: r.openedAt, day: nil, left: nil)
+            emit(&wake, &sink, 0, .goodPractice, 0, to: plan.recipients, urgent: false, trigger: r.openedAt, day: nil, left: nil)
         }
         if context.earlierRecordsForChild > 0 && plan.repeatAlert.count > 0 {
-            emit(r.openingStage, .repeatAlert, 0, to: plan.repeatAlert, urgent: false, trigger: r.openedAt, day: nil, left: nil)
+            emit(&wake, &sink, r.openingStage, .repeatAlert, 0, to: plan.repeatAlert, urgent: false, trigger: r.openedAt, day: nil, left: nil)
         }
         if plan.cafcassAlert.count > 0 {
             for (n, c) in r.cafcass.enumerated() {
-                emit(c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
+                emit(&wake, &sink, c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
             }
         }
         if plan.extensionNotify.count > 0 {
             for (n, e) in r.extensions.enumerated() {
-                emit(e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
+                emit(&wake, &sink, e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
             }
         }
 
         guard let seg = r.seg, let dl = stageDL else {
             o.wake = wake
-            return o
+            return
         }
         let sp = plan.stages[seg.stage - 1]
         let breachAlert = plan.breachAlert(seg.stage, limit: r.limit)
@@ -650,29 +692,29 @@ public struct Engine: Sendable {
             b += 1
             guard e.trigger <= now else { if e.trigger < wake { wake = e.trigger }; continue }
             let deadlineDay = day(e.deadline)
-            emit(e.stage, .breach, 0, to: plan.breachAlert(e.stage, limit: r.limit), urgent: e.urgent, trigger: e.trigger,
+            emit(&wake, &sink, e.stage, .breach, 0, to: plan.breachAlert(e.stage, limit: r.limit), urgent: e.urgent, trigger: e.trigger,
                  day: deadlineDay, left: try calendar.workingDaysBetween(day(e.trigger), deadlineDay))
         }
         // Opening of the current stage, and a bypass into it.
         if sp.remindOnOpening {
-            emit(seg.stage, .opened, 0, to: choice.opening, urgent: urgentStage, trigger: seg.startTrigger,
+            emit(&wake, &sink, seg.stage, .opened, 0, to: choice.opening, urgent: urgentStage, trigger: seg.startTrigger,
                  day: dl.day, left: try calendar.workingDaysBetween(day(seg.startTrigger), dl.day))
         }
         if seg.stage - seg.fromStage > 1 && plan.bypassNotify.count > 0 {
-            emit(seg.stage, .bypass, 0, to: plan.bypassNotify, urgent: urgentStage, trigger: seg.startTrigger,
+            emit(&wake, &sink, seg.stage, .bypass, 0, to: plan.bypassNotify, urgent: urgentStage, trigger: seg.startTrigger,
                  day: nil, left: nil)
         }
 
         if r.pausedAt != nil {
             if explain {
-                skip(seg.stage, .breach, breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
+                skip(&notSent, seg.stage, .breach, breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
             }
         } else {
             // Scheduled notices of the current stage. Routine ones: only the latest due one is relevant.
             var latest: Routine?
             var superseded: [Routine] = []
             @inline(__always)
-            func routine(_ x: Routine) {
+            func routine(_ latest: inout Routine?, _ superseded: inout [Routine], _ wake: inout Int, _ x: Routine) {
                 guard x.trigger <= now else { if x.trigger < wake { wake = x.trigger }; return }
                 if let l = latest, l.trigger >= x.trigger { if explain { superseded.append(x) }; return }
                 if let l = latest, explain { superseded.append(l) }
@@ -687,20 +729,20 @@ public struct Engine: Sendable {
                     let rd = try calendar.addWorkingDays(k - n, to: seg.startDay)
                     let t = instant(rd, minutes: sendMinutes)
                     if t <= seg.start { continue }
-                    routine(Routine(code: .reminderWorkingDays, arg: n, to: choice.routine, trigger: t, left: n))
+                    routine(&latest, &superseded, &wake, Routine(code: .reminderWorkingDays, arg: n, to: choice.routine, trigger: t, left: n))
                 }
                 if breachAlert.count > 0 {
                     let t = try nextSendTime(atOrAfter: dl.instant)
-                    routine(Routine(code: .breach, arg: 0, to: breachAlert, trigger: t,
+                    routine(&latest, &superseded, &wake, Routine(code: .breach, arg: 0, to: breachAlert, trigger: t,
                                     left: try calendar.workingDaysBetween(day(t), dl.day)))
                 }
                 if let l = latest {
-                    emit(seg.stage, l.code, l.arg, to: l.to, urgent: false, trigger: l.trigger, day: dl.day, left: l.left)
+                    emit(&wake, &sink, seg.stage, l.code, l.arg, to: l.to, urgent: false, trigger: l.trigger, day: dl.day, left: l.left)
                 }
                 if explain, let l = latest {
                     let latestName = IntentRecord.event(l.code, l.arg).name
                     for s in superseded {
-                        skip(seg.stage, IntentRecord.event(s.code, s.arg), s.to,
+                        skip(&notSent, seg.stage, IntentRecord.event(s.code, s.arg), s.to,
                              "superseded: a later notice of stage \(seg.stage) is due (\(latestName))")
                     }
                 }
@@ -712,10 +754,10 @@ public struct Engine: Sendable {
                     let h = Int(plan.ints[j])
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
-                    emit(seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
+                    emit(&wake, &sink, seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
                 }
                 if breachAlert.count > 0 {
-                    emit(seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
+                    emit(&wake, &sink, seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }
@@ -743,19 +785,19 @@ public struct Engine: Sendable {
                     latestWarn = (n, t)
                 }
                 if let l = latestWarn {
-                    emit(0, .statutoryWarning, l.n, to: plan.statWarn, urgent: true, trigger: l.trigger, day: sd, left: l.n)
+                    emit(&wake, &sink, 0, .statutoryWarning, l.n, to: plan.statWarn, urgent: true, trigger: l.trigger, day: sd, left: l.n)
                     for n in supersededWarns where n != l.n {
-                        skip(0, .statutoryWarning(n), plan.statWarn,
+                        skip(&notSent, 0, .statutoryWarning(n), plan.statWarn,
                              "superseded: a later statutory warning is due (\(NotificationEvent.statutoryWarning(l.n).name))")
                     }
                 }
                 if plan.statBreachAlert.count > 0 {
-                    emit(0, .statutoryBreach, 0, to: plan.statBreachAlert, urgent: true, trigger: statInstant, day: sd, left: 0)
+                    emit(&wake, &sink, 0, .statutoryBreach, 0, to: plan.statBreachAlert, urgent: true, trigger: statInstant, day: sd, left: 0)
                 }
             }
         }
         o.wake = wake
-        return o
+        return
     }
 }
 
@@ -834,6 +876,7 @@ struct SmallInts {
 
     var count: Int { packedCount + overflow.count }
 
+    @inline(__always)
     mutating func append(_ v: Int) {
         if overflow.isEmpty && packedCount < 8 && v >= 0 && v < 256 {
             packed |= UInt64(v) << (8 * packedCount)

@@ -113,14 +113,16 @@ extension Engine {
         try disputes.withUnsafeBufferPointer { all in
         for i in all.indices {
             // Read in place: copying a Dispute retains each of its strings and arrays.
-            guard let plan = plan(all[i].kind) else { throw unknownKind(all[i]) }
+            let d = all.baseAddress! + i
+            guard let plan = plan(d.pointee.kind) else { throw unknownKind(all[i]) }
             let context = contexts.isEmpty ? EngineContext() : contexts[i]
             let start = sink.records.count
-            let o = try outcome(all[i], plan: plan, context: context, now: nowSeconds, explain: false, into: &sink, notSent: &notSent)
+            var o = Outcome()
+            try outcome(at: d, plan: plan, context: context, now: nowSeconds, explain: false, into: &sink, notSent: &notSent, outcome: &o)
             let derivedStart = batch.derived.count
             if o.derived.count > 0 { o.derived.forEach { batch.derived.append(Int32($0)) } }
             batch.entries.append(EvaluationBatch.Entry(
-                ref: all[i].ref, state: o.state, stage32: Int32(o.stage),
+                ref: d.pointee.ref, state: o.state, stage32: Int32(o.stage),
                 ownerCode: o.choice >= 0 ? plan.choices[o.choice].owner : Interned.none,
                 stageNameCode: o.stage > 0 ? plan.stageNameCodes[o.stage - 1] : Interned.none,
                 stageInstant: o.stageDeadline ?? EvaluationBatch.Entry.absentInstant,

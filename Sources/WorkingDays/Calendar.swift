@@ -58,9 +58,12 @@ public struct WorkingCalendar: Sendable {
         /// `workdays[k]` = index (from `base`) of the (k + 1)th working day of the range.
         @usableFromInline let workdays: [Int32]
         /// Days off work that are not weekends, in date order.
+        /// Days covered (`prefix.count - 1`), a plain value for the range check.
+        @usableFromInline let dayCount: Int
         let daysOff: [Holiday]
         init(base: Int, prefix: [Int32], workdays: [Int32], daysOff: [Holiday]) {
             self.base = base; self.prefix = prefix; self.workdays = workdays; self.daysOff = daysOff
+            self.dayCount = prefix.count - 1
         }
     }
     @usableFromInline let tables: Tables
@@ -113,7 +116,7 @@ public struct WorkingCalendar: Sendable {
     // The arithmetic is inlinable: the engine calls it a few dozen times per record.
 
     /// Whether `d` is a working day (a weekday, not a bank holiday, not a closure).
-    @inlinable
+    @inlinable @inline(__always)
     public func isWorkingDay(_ d: LocalDate) throws -> Bool {
         let i = try index(d)
         let prefix = tables.prefix
@@ -121,7 +124,7 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// The Nth working day strictly after `d` (N = 0: `d` if working, else the next working day).
-    @inlinable
+    @inlinable @inline(__always)
     public func addWorkingDays(_ n: Int, to d: LocalDate) throws -> LocalDate {
         let i = try index(d)
         guard n >= 0 else { throw Self.negativeCount(n) }
@@ -134,7 +137,7 @@ public struct WorkingCalendar: Sendable {
     }
 
     /// Working days d with a < d <= b; negative when b < a.
-    @inlinable
+    @inlinable @inline(__always)
     public func workingDaysBetween(_ a: LocalDate, _ b: LocalDate) throws -> Int {
         let i = try index(a), j = try index(b)
         let prefix = tables.prefix
@@ -167,10 +170,10 @@ public struct WorkingCalendar: Sendable {
         return lo
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func index(_ d: LocalDate) throws -> Int {
         let i = d.dayNumber &- tables.base
-        guard i >= 0, i < tables.prefix.count - 1 else { throw Self.outOfRange(d) }
+        guard i >= 0, i < tables.dayCount else { throw Self.outOfRange(d) }
         return i
     }
 
