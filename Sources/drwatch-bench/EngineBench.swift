@@ -12,7 +12,7 @@ enum EngineBench {
     /// Open disputes raised over the 30 working days before `now`, with a mix of kinds, stages,
     /// pauses, extensions and escalations, and a seeded generator so every run is the same.
     static func disputes(now: Date, civil: CivilTime) -> [Dispute] {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let today = civil.localDate(of: now)
         var out: [Dispute] = []
         out.reserveCapacity(count)
@@ -90,15 +90,3 @@ enum EngineBench {
     }
 }
 
-/// SplitMix64, for repeatable data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
