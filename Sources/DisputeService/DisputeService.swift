@@ -1,1 +1,0 @@
-// Module DisputeService: see README 'Code map'.
