@@ -31,7 +31,7 @@ let package = Package(
         // Edges.
         .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite"]),
         .target(name: "Delivery", dependencies: [
-            "DisputeCore", "CCurl", "CCrypto",
+            "DisputeCore", "WorkingDays", "CCurl", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DisputeService", dependencies: [

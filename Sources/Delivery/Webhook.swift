@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import WorkingDays
 import Logging
 
 /// The payload shapes a `[[webhook]]` can take.
@@ -174,11 +175,7 @@ public enum WebhookRenderer {
     }
 
     /// `2026-12-01T17:00:00Z`.
-    static func iso8601(_ d: Date) -> String {
-        let s = ICSBuilder.utc(d) // yyyyMMddTHHmmssZ
-        let a = Array(s)
-        return "\(String(a[0..<4]))-\(String(a[4..<6]))-\(String(a[6..<8]))T\(String(a[9..<11])):\(String(a[11..<13])):\(String(a[13..<15]))Z"
-    }
+    static func iso8601(_ d: Date) -> String { CivilTime.utcISO8601(d) }
 }
 
 /// A minimal JSON value with deterministic encoding.
