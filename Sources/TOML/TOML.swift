@@ -583,6 +583,20 @@ struct Parser {
         }
     }
 
+    /// At a run of `quote` inside a multi-line string: three to five close the string (those
+    /// beyond three belong to it), fewer are content. Consumes the run.
+    ///
+    /// - Returns: whether the string is closed.
+    mutating func quoteRunCloses(_ quote: Unicode.Scalar, into out: inout String.UnicodeScalarView,
+                                 tooMany: String) throws(TOMLError) -> Bool {
+        var n = 0
+        while peek(n) == quote { n += 1 }
+        if n > 5 { throw error(tooMany) }
+        for _ in 0..<(n >= 3 ? n - 3 : n) { out.append(quote) }
+        for _ in 0..<n { advance() }
+        return n >= 3
+    }
+
     mutating func parseMultilineBasicString() throws(TOMLError) -> String {
         let startLine = line
         advance(); advance(); advance()
@@ -593,15 +607,10 @@ struct Parser {
                 throw error("unterminated multi-line string (opened at line \(startLine)); close it with \"\"\"")
             }
             if c == "\"" {
-                var n = 0
-                while peek(n) == "\"" { n += 1 }
-                if n >= 3 {
-                    if n > 5 { throw error("too many quotes at the end of a multi-line string; escape them as \\\"") }
-                    for _ in 0..<(n - 3) { out.append("\"") }
-                    for _ in 0..<n { advance() }
+                if try quoteRunCloses("\"", into: &out,
+                                      tooMany: "too many quotes at the end of a multi-line string; escape them as \\\"") {
                     return String(out)
                 }
-                for _ in 0..<n { out.append("\""); advance() }
                 continue
             }
             if c == "\\" {
@@ -653,15 +662,10 @@ struct Parser {
                 throw error("unterminated multi-line literal string (opened at line \(startLine)); close it with '''")
             }
             if c == "'" {
-                var n = 0
-                while peek(n) == "'" { n += 1 }
-                if n >= 3 {
-                    if n > 5 { throw error("too many quotes at the end of a multi-line literal string; use a basic string instead") }
-                    for _ in 0..<(n - 3) { out.append("'") }
-                    for _ in 0..<n { advance() }
+                if try quoteRunCloses("'", into: &out,
+                                      tooMany: "too many quotes at the end of a multi-line literal string; use a basic string instead") {
                     return String(out)
                 }
-                for _ in 0..<n { out.append("'"); advance() }
                 continue
             }
             if isNewline() {
