@@ -7,7 +7,7 @@ import Logging
 import TOML
 import WorkingDays
 
-/// `drwatch run`: the daemon. See README "Running as a service" and Daemon.swift.
+/// `drwatch run`: the daemon. See README "Running as a service" and Host/Daemon.swift.
 ///
 /// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same database,
 /// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
