@@ -5,6 +5,11 @@ import WorkingDays
 // Each refusal is one DomainError line: what is wrong and what to do.
 
 extension Engine {
+    /// The most working days one extension may add (a working year): the bound on a number that
+    /// comes from a user or a CSV, checked before any arithmetic on it. A policy's own
+    /// `max_extension_working_days` and the statutory total usually refuse far less.
+    public static let maxExtensionWorkingDays = 260
+
     /// Checks a new record before it is stored: its kind and stage exist in the policy, the
     /// initiator may raise at that stage, category/type/subject are allowed, and a raise above
     /// the first step respects the bypass rule.
@@ -94,7 +99,9 @@ extension Engine {
             guard r.pausedAt != nil else { throw DomainError("\(d.ref) is not paused; there is nothing to resume") }
         case .extended(let n, let agreer):
             guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no deadline to extend") }
-            guard n > 0 else { throw DomainError("an extension must add 1 working day or more, not \(n)") }
+            guard (1...Engine.maxExtensionWorkingDays).contains(n) else {
+                throw DomainError("an extension must add 1 to \(Engine.maxExtensionWorkingDays) working days, not \(n); agree a number in that range")
+            }
             guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(policy.name) does not allow extensions") }
             guard policy.extensionAgreers.contains(agreer.role) else {
                 throw DomainError("an extension must be agreed by \(policy.extensionAgreers.joined(separator: " or ")), not \(agreer.role); give --agreed-by \(policy.extensionAgreers[0]):EMAIL")

@@ -37,14 +37,34 @@ public struct OpeningFields: Sendable {
     }
 }
 
-/// Why a case reference is not acceptable, or `nil` when it is: 1 to 64 characters, no spaces at
-/// either end, no control characters. (A child is known to drwatch by this reference only.)
+/// The characters a case reference, a child's reference or a team name may hold.
+public let referenceCharacterRule = "1 to 64 characters: letters A-Z a-z, digits, spaces and - _ / . : only, no space at either end"
+
+/// Why a case reference (or a child's reference, or a team name: `what`) is not acceptable, or
+/// `nil` when it is: `referenceCharacterRule`. These values appear in mail, reports, logs and
+/// terminals, so they are kept to characters that no output format reads as markup.
+/// (A child is known to drwatch by this reference only.)
 public func referenceProblem(_ ref: String, what: String = "case reference") -> String? {
-    if ref.isEmpty { return "the \(what) is empty" }
-    if ref.count > 64 { return "the \(what) is longer than 64 characters" }
-    if ref.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) { return "the \(what) contains control characters" }
-    if ref.first!.isWhitespace || ref.last!.isWhitespace { return "the \(what) starts or ends with a space" }
+    if ref.isEmpty { return "the \(what) is empty (use \(referenceCharacterRule))" }
+    let scalars = ref.unicodeScalars
+    if scalars.count > 64 { return "the \(what) is longer than 64 characters (use \(referenceCharacterRule))" }
+    if let bad = scalars.first(where: { !isReferenceScalar($0) }) {
+        let shown = bad.value < 0x7F && bad.value >= 0x20 ? "'\(bad)'" : "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(4)
+        return "the \(what) contains \(shown); use \(referenceCharacterRule)"
+    }
+    if scalars.first == " " || scalars.last == " " { return "the \(what) starts or ends with a space (use \(referenceCharacterRule))" }
     return nil
+}
+
+private func isReferenceScalar(_ c: Unicode.Scalar) -> Bool {
+    switch c {
+    case "A"..."Z", "a"..."z", "0"..."9", " ", "-", "_", "/", ".", ":": true
+    default: false
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }
 
 /// Parses `role=email` (`--person`, the CSV `people` cell); `nil` when malformed.
@@ -66,6 +86,9 @@ extension Runtime {
         if let problem = referenceProblem(f.ref) { throw DomainError("\(problem); give the dispute's case reference") }
         if let child = f.childRef, let problem = referenceProblem(child, what: "child's case reference") {
             throw DomainError("\(problem); give the child's case reference only, never a name")
+        }
+        if let team = f.team, !team.isEmpty, let problem = referenceProblem(team, what: "team name") {
+            throw DomainError("\(problem); give the team's short name")
         }
         guard let kind = RecordKind(rawValue: f.kind) else {
             throw DomainError("unknown kind \(f.kind); use one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")

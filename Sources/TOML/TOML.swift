@@ -98,9 +98,22 @@ public struct TOMLTable: Equatable, Sendable {
 /// - Returns: the root table.
 /// - Throws: `TOMLError` with the line and column of the first problem.
 public func parseTOML(_ text: String) throws(TOMLError) -> TOMLTable {
+    if text.utf8.count > TOMLLimits.maxBytes {
+        throw TOMLError(line: 0, column: 0, message: "is larger than \(TOMLLimits.maxBytes / 1_048_576) MiB; a config or policy file is a few KB, so check it is the right file")
+    }
     var parser = Parser(text)
     try parser.parseDocument()
     return parser.root.build()
+}
+
+/// Bounds on what a TOML file may hold, so that a hostile or broken file is an error, never a
+/// crash or minutes of work: the parser recurses once per nesting level, and every table level
+/// is a node.
+public enum TOMLLimits {
+    /// The largest file, in bytes (1 MiB; drwatch's files are a few KB).
+    public static let maxBytes = 1_048_576
+    /// The deepest nesting of arrays and inline tables, and the most parts of a dotted key.
+    public static let maxNesting = 32
 }
 
 // MARK: - Building
@@ -186,6 +199,8 @@ extension String {
 struct Parser {
     let s: [Unicode.Scalar]
     var i = 0
+    /// Arrays and inline tables open around the cursor (bounded by `TOMLLimits.maxNesting`).
+    var nesting = 0
     var line = 1
     var lineStart = 0
     let root = BTable(line: 1, origin: .root)
@@ -322,6 +337,9 @@ struct Parser {
         while true {
             skipWhitespace()
             guard peek() == "." else { return parts }
+            if parts.count >= TOMLLimits.maxNesting {
+                throw error("a dotted key has more than \(TOMLLimits.maxNesting) parts; use fewer levels of tables")
+            }
             advance()
             skipWhitespace()
             parts.append(try parseSimpleKey())
@@ -360,7 +378,8 @@ struct Parser {
 
         var table = root
         for (index, part) in path.dropLast().enumerated() {
-            let prefix = Parser.render(Array(path[...index]))
+            // Rendered only for an error: rendering every prefix is quadratic in the key's length.
+            var prefix: String { Parser.render(Array(path[...index])) }
             if let entry = table.entries[part.name] {
                 switch entry {
                 case .table(let sub): table = sub
@@ -436,7 +455,7 @@ struct Parser {
         let keyLine = path[0].line
         var table = target
         for (index, part) in path.dropLast().enumerated() {
-            let prefix = Parser.render(Array(path[...index]))
+            var prefix: String { Parser.render(Array(path[...index])) }
             if let entry = table.entries[part.name] {
                 switch entry {
                 case .table(let sub) where sub.origin == .dotted || (sub.origin == .inline && target.origin == .inline):
@@ -489,6 +508,8 @@ struct Parser {
 
     mutating func parseArray(for key: String) throws(TOMLError) -> TOMLValue {
         let startLine = line
+        try enterNesting(for: key)
+        defer { nesting -= 1 }
         advance()
         var items: [TOMLNode] = []
         while true {
@@ -510,6 +531,8 @@ struct Parser {
 
     mutating func parseInlineTable(for key: String) throws(TOMLError) -> TOMLValue {
         let startLine = line
+        try enterNesting(for: key)
+        defer { nesting -= 1 }
         advance()
         let table = BTable(line: startLine, origin: .inline)
         while true {
@@ -525,6 +548,15 @@ struct Parser {
             throw error("expected ',' or '}' in the inline table of \"\(key)\", found \(show(peek()!)); separate entries with commas")
         }
         return .table(table.build())
+    }
+
+    /// Counts one more open array or inline table; refuses more than `TOMLLimits.maxNesting`
+    /// (the parser recurses per level, so an unbounded depth would overflow the stack).
+    mutating func enterNesting(for key: String) throws(TOMLError) {
+        guard nesting < TOMLLimits.maxNesting else {
+            throw error("arrays and inline tables nested more than \(TOMLLimits.maxNesting) deep in \"\(key)\"; flatten the value")
+        }
+        nesting += 1
     }
 
     // MARK: Strings

@@ -87,7 +87,7 @@ struct CalendarCommand: ParsableCommand {
             for h in try calendar.holidays(fromYear: first, toYear: last) {
                 out += "\(h.date.iso)\t\(h.title)\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            writeOut(out)
         }
     }
 

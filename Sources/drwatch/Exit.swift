@@ -24,11 +24,11 @@ struct CommandFailure: Error, CustomStringConvertible {
 /// Help and version requests print to stdout and exit 0, as argument-parser does.
 func fail(_ error: Error) -> Never {
     if let failure = error as? CommandFailure {
-        FileHandle.standardError.write(Data("drwatch: \(failure.description)\n".utf8))
+        writeErr("drwatch: \(failure.description)\n")
         exit(failure.code)
     }
     if let mapped = mapDomainError(error) {
-        FileHandle.standardError.write(Data("drwatch: \(mapped.description)\n".utf8))
+        writeErr("drwatch: \(mapped.description)\n")
         exit(mapped.code)
     }
     // argument-parser: usage errors exit 64 (not its default 64? it uses EX_USAGE = 64), help exits 0.
@@ -38,6 +38,6 @@ func fail(_ error: Error) -> Never {
         if !message.isEmpty { print(message) }
         exit(0)
     }
-    if !message.isEmpty { FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8)) }
+    if !message.isEmpty { writeErr(message.hasSuffix("\n") ? message : message + "\n") }
     exit(code.rawValue == 1 ? Sysexits.usage : code.rawValue)
 }

@@ -23,7 +23,7 @@ struct ImportCommand: ParsableCommand {
         case .failure(let failure):
             var out = ""
             for p in failure.problems { out += "\(file):\(p.line): \(p.message)\n" }
-            FileHandle.standardError.write(Data(out.utf8))
+            writeErr(out)
             let n = Set(failure.problems.map(\.line)).count
             throw CommandFailure("\(file): \(n) bad row\(n == 1 ? "" : "s"); nothing was imported", code: Sysexits.dataErr)
         case .success(let plan):

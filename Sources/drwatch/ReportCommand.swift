@@ -87,6 +87,7 @@ struct ReportCommand: ParsableCommand {
                                      code: Sysexits.ioErr)
             }
         } else {
+            // A file format (CRLF in CSV), not terminal text: every field is already escaped for it.
             FileHandle.standardOutput.write(Data(text.utf8))
         }
     }

@@ -39,17 +39,8 @@ public enum ReportCSV {
         return lines.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// One field: protected against formula injection when it is text, quoted when needed.
-    static func field(_ s: String) -> String {
-        var v = s
-        if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(v) == nil {
-            v = "'" + v
-        }
-        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            v = "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return v
-    }
+    /// One field: protected against formula injection when it is text, quoted when needed (`SafeText.csvField`).
+    static func field(_ s: String) -> String { SafeText.csvField(s) }
 }
 
 /// The report as Markdown, for pasting into an email: one pipe table per section.
@@ -91,14 +82,6 @@ public enum ReportMarkdown {
         return out
     }
 
-    /// Backslash-escapes the punctuation Markdown would read as markup (text from the data).
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            if ch == "\n" || ch == "\r" { out += " "; continue }
-            if "\\`*_{}[]<>()#+!|~&".contains(ch) { out += "\\" }
-            out.append(ch)
-        }
-        return out
-    }
+    /// Backslash-escapes the punctuation Markdown would read as markup (text from the data; `SafeText.markdown`).
+    static func escape(_ s: String) -> String { SafeText.markdown(s) }
 }

@@ -1,12 +1,14 @@
 import Foundation
 import Logging
+import DisputeCore
 
 /// A swift-log handler writing one line per record to stderr with the sd-daemon priority prefix
 /// (`<3>` error ... `<7>` debug), so journald keeps the levels:
 /// `<6>Reminder sent dispute.ref=DR-1 stage=2`.
 ///
 /// Metadata values are printed as given: callers put case references in them, never names,
-/// passwords or tokens. CR and LF in a value are escaped so one record stays one line.
+/// passwords or tokens. CR, LF and every other control character in the message or a value are escaped
+/// (per Unicode scalar) so one record stays one line.
 public struct JournalLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -53,8 +55,6 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
-    static func oneLine(_ s: String) -> String {
-        guard s.contains(where: { $0 == "\n" || $0 == "\r" }) else { return s }
-        return s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
-    }
+    /// Control characters escaped per scalar, so a value never starts a line of its own (`SafeText.logLine`).
+    static func oneLine(_ s: String) -> String { SafeText.logLine(s) }
 }

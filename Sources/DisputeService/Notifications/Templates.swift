@@ -6,7 +6,8 @@ import WorkingDays
 
 // Message text from Mustache templates (hummingbird-project/swift-mustache): one plain-text
 // template per kind of notification (`reminder.txt`: a `Subject:` line, a blank line, the body)
-// and one HTML layout (`message.html`) that presents any message's text, HTML-escaped.
+// and one HTML layout (`message.html`) that presents any message's text, HTML-escaped per
+// Unicode scalar (TemplateEscaping.swift).
 // The shipped set is config/templates/; `templates_dir` replaces it file by file.
 
 /// A message ready to store: subject, plain text and HTML.
@@ -62,7 +63,7 @@ public struct TemplateSet: Sendable {
             sources["\(name).txt"] = path
         }
         let (h, hpath) = try read("message.html")
-        let html = try parse(h, hpath)
+        let html = try parse(TemplateEscaping.htmlPragma + h, hpath)
         sources["message.html"] = hpath
         return TemplateSet(text: text, html: html, sources: sources)
     }
