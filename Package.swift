@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The git commit of the build (scripts/build-info writes its header; "unknown" without it).
+        .systemLibrary(name: "CBuildInfo", path: "Sources/CBuildInfo"),
 
         // Pure code: no I/O, no clock.
         .target(name: "WorkingDays"),
@@ -35,7 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DisputeService", dependencies: [
-            "DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays",
+            "DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays", "CBuildInfo",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
         ]),

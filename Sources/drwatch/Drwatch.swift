@@ -9,7 +9,7 @@ struct Drwatch: AsyncParsableCommand {
         commandName: "drwatch",
         abstract: "Watches the timescales of dispute resolution in children's services.",
         discussion: "Deadlines are computed on the UK bank-holiday calendar; reminders and escalations go to named roles by email and webhook.",
-        version: "0.1.0",
+        version: BuildInfo.text,
         subcommands: [
             RunCommand.self,
             InitCommand.self,
