@@ -1,0 +1,146 @@
+import WorkingDays
+
+// The policy compiled per kind for the hot path: role codes and integers, computed once per engine.
+
+/// What the engine needs of one kind, computed once per policy: plain values and tables of
+/// role codes, so that the hot path reads integers and retains nothing.
+final class KindPlan: Sendable {
+    struct Stage {
+        var owner: UInt16
+        var ownerIfAboutOwner: UInt16     // Interned.none: not applicable
+        var timescale: Timescale
+        var remindOnOpening: Bool
+        var escalates: Bool
+        var remindWorkingDaysLeft: Range<Int>   // into `ints`
+        var remindHoursLeft: Range<Int>         // into `ints`
+        var breachAlert: RoleList                // copied: the stage's copy list
+        /// An escalating stage at the raiser's initiator limit alerts instead: its owner and the breach roles.
+        var breachAlertAtLimit: RoleList
+        var choices: Range<Int>                  // the owners it may have, into `choices`
+    }
+    struct Choice {
+        var owner: UInt16
+        /// `[owner]` with the stage's opening copy list (its copy list and the kind's watchers).
+        var opening: RoleList
+        /// `[owner]` with the stage's copy list (reminders).
+        var routine: RoleList
+    }
+    struct Subject {
+        var stage: Int
+        var owner: UInt16                 // Interned.none: the stage's owner
+        var timescale: Timescale
+        var remindHoursLeft: Range<Int>   // into `ints`; hour-based rows
+    }
+
+    let stages: [Stage]
+    let stageNames: [String]
+    let choices: [Choice]
+    let choiceOwnerNames: [String]
+    let subjects: [Subject]
+    let subjectIDs: [String]
+    let roles: [UInt16]
+    let ints: [Int32]
+    let recipients: RoleList
+    let repeatAlert: RoleList
+    let cafcassAlert: RoleList
+    let extensionNotify: RoleList
+    let bypassNotify: RoleList
+    /// The statutory rule applies to this kind.
+    let hasStatutoryRule: Bool
+    /// The statutory total in working days (0: none) and the stage it counts from.
+    let statTotal: Int
+    let statFrom: Int
+    let statWarnFirst: Int?
+    let statWarnDays: Range<Int>
+    let statWarn: RoleList
+    let statBreachAlert: RoleList
+
+    init(_ kp: KindPolicy, policy: Policy) {
+        let interned = Interned.shared
+        var roles: [UInt16] = []
+        var ints: [Int32] = []
+        func list(_ to: [String], copy: [String]) -> RoleList {
+            let start = roles.count
+            roles += to.map { interned.code($0) }
+            return RoleList(start: start, count: to.count, firstCopy: interned.code(list: copy.filter { !to.contains($0) }))
+        }
+        func numbers(_ xs: [Int]) -> Range<Int> {
+            let start = ints.count
+            ints += xs.map { Int32($0) }
+            return start..<ints.count
+        }
+        func code(_ s: String?) -> UInt16 { s.map { interned.code($0) } ?? Interned.none }
+
+        var stages: [Stage] = [], choices: [Choice] = [], choiceOwnerNames: [String] = []
+        for sp in kp.stages {
+            var openingCopy = sp.copy
+            for w in kp.watchers where !openingCopy.contains(w) && w != sp.owner { openingCopy.append(w) }
+            var owners = [sp.owner]
+            if let o = sp.ownerIfAboutOwner, !owners.contains(o) { owners.append(o) }
+            for row in kp.subjects where row.stage == sp.number {
+                if let o = row.owner, !owners.contains(o) { owners.append(o) }
+            }
+            let first = choices.count
+            for o in owners {
+                choices.append(Choice(owner: interned.code(o), opening: list([o], copy: openingCopy), routine: list([o], copy: sp.copy)))
+                choiceOwnerNames.append(o)
+            }
+            stages.append(Stage(owner: interned.code(sp.owner), ownerIfAboutOwner: code(sp.ownerIfAboutOwner), timescale: sp.timescale,
+                                remindOnOpening: sp.remindOnOpening, escalates: sp.onBreach == .escalate,
+                                remindWorkingDaysLeft: numbers(sp.remindWorkingDaysLeft), remindHoursLeft: numbers(sp.remindHoursLeft),
+                                breachAlert: list(sp.breachAlert, copy: sp.copy),
+                                breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
+                                                         copy: sp.copy),
+                                choices: first..<choices.count))
+        }
+        self.stages = stages
+        self.stageNames = kp.stages.map(\.name)
+        self.choices = choices
+        self.choiceOwnerNames = choiceOwnerNames
+        self.subjects = kp.subjects.map {
+            Subject(stage: $0.stage, owner: code($0.owner), timescale: $0.timescale, remindHoursLeft: numbers($0.remindHoursLeft))
+        }
+        self.subjectIDs = kp.subjects.map(\.id)
+        self.recipients = list(kp.recipients, copy: kp.copy)
+        self.repeatAlert = list(kp.repeatAlert, copy: [])
+        self.cafcassAlert = list(policy.cafcassAlert, copy: [])
+        self.extensionNotify = list(policy.extensionNotify, copy: [])
+        self.bypassNotify = list(policy.bypass.notify, copy: [])
+        let statutory = policy.statutory(for: kp.kind)
+        self.hasStatutoryRule = statutory != nil
+        self.statTotal = statutory?.workingDays ?? 0
+        self.statFrom = statutory?.fromStage ?? 1
+        self.statWarnFirst = statutory?.warnWorkingDaysLeft.first
+        self.statWarnDays = numbers(statutory?.warnWorkingDaysLeft ?? [])
+        self.statWarn = list(statutory?.warn ?? [], copy: [])
+        self.statBreachAlert = list(statutory?.breachAlert ?? [], copy: [])
+        self.roles = roles
+        self.ints = ints
+        // Stage names are interned too, for batch results.
+        self.stageNameCodes = kp.stages.map { interned.code($0.name) }
+        self.limits = kp.stages.isEmpty ? [] :
+            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage) }
+    }
+
+    let stageNameCodes: [UInt16]
+
+    /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
+    let limits: [(role: String, maxStage: Int)]
+
+    /// The highest stage a derived escalation may reach for a record raised by `role`.
+    @inline(__always) func limit(raisedBy role: String) -> Int {
+        if limits.isEmpty { return .max }
+        var most = -1
+        for l in limits where l.maxStage > most && l.role == role { most = l.maxStage }
+        return most < 0 ? .max : most
+    }
+
+    /// Who is alerted when stage `n` runs out, for a record whose derived escalations stop at `limit`.
+    @inline(__always) func breachAlert(_ n: Int, limit: Int) -> RoleList {
+        let st = stages[n - 1]
+        return st.escalates && n >= limit ? st.breachAlertAtLimit : st.breachAlert
+    }
+
+    /// The role names of a list (for explanations).
+    func names(_ l: RoleList) -> [String] { (l.start..<l.start + l.count).map { Interned.shared.name(roles[$0]) } }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import WorkingDays
+
+// Stage and statutory deadlines of a replayed record (working days, pauses, extensions).
+
+extension Engine {
+    /// The stage deadline of `seg`, with pauses up to `asOf` (used while paused).
+    func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Replay, asOf: Int) throws -> (instant: Int, day: LocalDate) {
+        try deadline(plan, seg, r.clock, asOf: asOf)
+    }
+
+    func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Clock, asOf: Int) throws -> (instant: Int, day: LocalDate) {
+        switch seg.timescale {
+        case .workingDays(let n):
+            var paused = seg.pausedDays
+            if let pd = r.pausedDay { paused += max(0, try calendar.workingDaysBetween(pd, day(asOf))) }
+            var d = try calendar.addWorkingDays(n + paused + seg.extensionDays, to: seg.startDay)
+            if seg.extensionDays > 0, let sd = try statutoryDay(plan, r, asOf: asOf), d > sd {
+                // An extension never takes the stage past the statutory total.
+                let natural = try calendar.addWorkingDays(n + paused, to: seg.startDay)
+                d = max(natural, sd)
+            }
+            return (instant(d, minutes: cobMinutes), d)
+        case .hours(let h):
+            var t = seg.start + h * 3600 + seg.pausedSeconds
+            if let p = r.pausedAt { t += max(0, asOf - p) }
+            return (t, day(t))
+        }
+    }
+
+    func statutoryDay(_ plan: KindPlan, _ r: Replay, asOf: Int) throws -> LocalDate? {
+        try statutoryDay(plan, r.clock, asOf: asOf)
+    }
+
+    func statutoryDay(_ plan: KindPlan, _ r: Clock, asOf: Int) throws -> LocalDate? {
+        guard let start = r.statStartDay, plan.statTotal > 0 else { return nil }
+        var paused = r.statPausedDays
+        if let pd = r.pausedDay { paused += max(0, try calendar.workingDaysBetween(pd, day(asOf))) }
+        return try calendar.addWorkingDays(plan.statTotal + paused, to: start)
+    }
+}
