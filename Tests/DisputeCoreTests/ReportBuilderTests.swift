@@ -129,12 +129,12 @@ struct ReportBuilderTests {
         #expect(report.previous.process == ProcessActivity())
     }
 
-    @Test func repeatAlertsPerChildByCaseReference() {
+    @Test func repeatAlertsPerChildAreCountsOnly() {
         #expect(report.current.repeatAlerts == 3)
         #expect(report.current.childrenWithRepeatAlerts == 2)
         #expect(report.previous.repeatAlerts == 0 && report.previous.childrenWithRepeatAlerts == 0)
-        #expect(report.repeatChildren == [RepeatChild(childRef: "C-100", repeatAlerts: 2, recordsToDate: 3),
-                                          RepeatChild(childRef: "C-300", repeatAlerts: 1, recordsToDate: 2)])
+        #expect(report.repeatChildren == [RepeatChild(repeatAlerts: 1, recordsToDate: 2),
+                                          RepeatChild(repeatAlerts: 2, recordsToDate: 3)])
     }
 
     @Test func goodPracticeNotificationsByTeam() {

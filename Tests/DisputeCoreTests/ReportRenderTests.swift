@@ -81,10 +81,20 @@ struct ReportSuppressionTests {
         #expect(t.notes[0].hasPrefix("Unsuppressed"))
     }
 
-    @Test func repeatAlertsByChildListCaseReferencesOnly() throws {
+    @Test func repeatAlertsByChildAreCountsOfChildrenNeverTheirReferences() throws {
         let s = try #require(tables.section("repeat-alerts-by-child"))
-        #expect(s.rows.map(\.key) == ["C-100", "C-300"])
+        #expect(s.rows.map(\.key) == ["2_alerts_to_date", "3_or_more_alerts_to_date"])
         #expect(s.rows.map { $0.values.map(\.current) } == [[.suppressed, .suppressed], [.suppressed, .suppressed]])
+        let open = try ReportFixture.report(threshold: nil).tables()
+        let u = try #require(open.section("repeat-alerts-by-child"))
+        #expect(u.rows.map { $0.values.map(\.current) } == [[.count(1), .count(1)], [.count(1), .count(2)]])
+    }
+
+    @Test func noFormatNamesAChild() throws {
+        let open = try ReportFixture.report(threshold: nil).tables()
+        for text in [ReportHTML.render(open), ReportCSV.render(open), ReportMarkdown.render(open)] {
+            for child in ["C-100", "C-200", "C-300"] { #expect(!text.contains(child)) }
+        }
     }
 }
 
@@ -177,13 +187,14 @@ struct ReportFormatTests {
         let open = render(try ReportFixture.report(threshold: nil).tables())
         #expect(suppressed.contains(format == "html" ? "&lt;5" : "<5"))
         #expect(!open.contains(format == "html" ? "&lt;5" : "<5"))
-        // The repeat children's counts (2 and 3, 1 and 2) appear only unsuppressed.
-        let c100 = { (s: String) in
-            (s.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n").filter { $0.contains("C-100") }.joined(separator: "\n"))
-                .replacingOccurrences(of: "2026-Q3", with: "").replacingOccurrences(of: "C-100", with: "")
+        // The band of children with 3 or more alerts (1 child, 2 repeat alerts) shows its counts only unsuppressed.
+        let band = { (s: String) in
+            (s.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+                .filter { $0.contains("3_or_more_alerts_to_date") || $0.contains("Children with 3 or more alerts to date") }.joined(separator: "\n"))
+                .replacingOccurrences(of: "2026-Q3", with: "").replacingOccurrences(of: "3_or_more", with: "").replacingOccurrences(of: "with 3 or more", with: "")
         }
-        #expect(c100(suppressed).contains(format == "html" ? "&lt;5" : "<5") && !c100(suppressed).contains("3"))
-        #expect(c100(open).contains("3"))
+        #expect(band(suppressed).contains(format == "html" ? "&lt;5" : "<5") && !band(suppressed).contains("2"))
+        #expect(band(open).contains("2"))
     }
 }
 

@@ -219,8 +219,9 @@ public struct ReportBuilder: Sendable {
             let old = perChild[child] ?? (0, 0)
             perChild[child] = (old.repeats + repeats, old.toDate + toDate)
         }
-        let repeatChildren = perChild.map { RepeatChild(childRef: $0.key, repeatAlerts: $0.value.repeats, recordsToDate: $0.value.toDate) }
-            .sorted { $0.childRef < $1.childRef }
+        // Counts only: the case references stay here.
+        let repeatChildren = perChild.values.map { RepeatChild(repeatAlerts: $0.repeats, recordsToDate: $0.toDate) }
+            .sorted { ($0.recordsToDate, $0.repeatAlerts) < ($1.recordsToDate, $1.repeatAlerts) }
 
         let statutoryDays = Set(policies.values.compactMap { $0.statutory?.workingDays })
 

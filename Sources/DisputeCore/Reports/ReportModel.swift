@@ -109,15 +109,15 @@ public struct PeriodFigures: Hashable, Sendable {
     public init(period: ReportPeriod) { self.period = period }
 }
 
-/// One child with a repeat alert in the report's period (the case reference only).
+/// One child with a repeat alert in the report's period: counts only. A report for senior leaders
+/// and elected members never names a child, not even by case reference (issue 12).
 public struct RepeatChild: Hashable, Sendable {
-    public var childRef: String
     /// Repeat alerts raised for the child in the period.
     public var repeatAlerts: Int
     /// Records of those kinds raised for the child up to the end of the period (the first included).
     public var recordsToDate: Int
-    public init(childRef: String, repeatAlerts: Int, recordsToDate: Int) {
-        self.childRef = childRef; self.repeatAlerts = repeatAlerts; self.recordsToDate = recordsToDate
+    public init(repeatAlerts: Int, recordsToDate: Int) {
+        self.repeatAlerts = repeatAlerts; self.recordsToDate = recordsToDate
     }
 }
 

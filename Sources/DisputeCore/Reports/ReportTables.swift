@@ -284,15 +284,23 @@ extension Report {
             rows: s.additiveRows(keys: gpTeams.map { ($0, $0) },
                                  values: gpTeams.map { [(c.goodPracticeByTeam[$0] ?? 0, p.goodPracticeByTeam[$0] ?? 0)] })))
 
-        // Repeat alerts per child (this period only).
-        var repRows = s.additiveRows(keys: repeatChildren.map { ($0.childRef, $0.childRef) },
-                                     values: repeatChildren.map { [($0.repeatAlerts, 0)] }, comparesPeriods: false)
-        for (i, r) in repeatChildren.enumerated() { repRows[i].values.append(Comparison(current: s.count(r.recordsToDate))) }
+        // Children with repeat alerts (this period only), by how many records they have had: counts
+        // only, never a case reference. The bands add up to "Children with a repeat alert".
+        let bands: [(key: String, label: String, records: ClosedRange<Int>)] = [
+            ("2_alerts_to_date", "Children with 2 alerts to date", 2...2),
+            ("3_or_more_alerts_to_date", "Children with 3 or more alerts to date", 3...Int.max),
+        ]
+        let repRows = repeatChildren.isEmpty ? [] : s.additiveRows(
+            keys: bands.map { ($0.key, $0.label) },
+            values: bands.map { band in
+                let inBand = repeatChildren.filter { band.records.contains($0.recordsToDate) }
+                return [(inBand.count, 0), (inBand.reduce(0) { $0 + $1.repeatAlerts }, 0)]
+            }, comparesPeriods: false)
         sections.append(ReportSection(
-            id: "repeat-alerts-by-child", title: "Repeat alerts by child", rowHeading: "Child (case reference)",
-            measures: [Measure("repeat_alerts", "Repeat alerts in period"), Measure("records_to_date", "Records to date")],
+            id: "repeat-alerts-by-child", title: "Children with repeat alerts", rowHeading: "Children",
+            measures: [Measure("children", "Children"), Measure("repeat_alerts", "Repeat alerts in period")],
             comparesPeriods: false, rowsAreMeasures: false, rows: repRows,
-            note: "Children with a record raised in the period when they already had one of the same kind (case references only)."))
+            note: "Children with a record raised in the period when they already had one of the same kind, by the number of such records to date (counts only)."))
 
         // Timeliness by quarter.
         sections.append(ReportSection(
