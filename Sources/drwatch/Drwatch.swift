@@ -23,6 +23,7 @@ struct Drwatch: AsyncParsableCommand {
             SendTestCommand.self,
             CalendarCommand.self,
             ReportCommand.self,
+            BackupCommand.self,
         ]
     )
 

@@ -8,6 +8,7 @@ enum Sysexits {
     static let noInput: Int32 = 66
     static let unavailable: Int32 = 69
     static let software: Int32 = 70
+    static let cantCreate: Int32 = 73
     static let ioErr: Int32 = 74
     static let tempFail: Int32 = 75
     static let config: Int32 = 78
