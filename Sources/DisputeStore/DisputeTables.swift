@@ -98,7 +98,7 @@ enum EventsTable {
     /// Columns read back by `decode`, after `dispute_id` at index 0.
     static let selection = "e.dispute_id, e.kind, e.at, e.by_role, e.by_email, e.stage, e.reason, e.outcome, e.note, e.working_days, e.approver_role, e.approver_email"
 
-    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, in db: Database) throws {
+    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin = .unknown, in db: Database) throws {
         var stage: Int?, reason: String?, outcome: String?, note: String?, workingDays: Int?, approver: Actor?
         switch event.change {
         case .opened(let s): stage = s
@@ -112,11 +112,11 @@ enum EventsTable {
         }
         try db.execute("""
             INSERT INTO events (dispute_id, seq, kind, at, by_role, by_email, stage, reason, outcome, note,
-                                working_days, approver_role, approver_email)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                working_days, approver_role, approver_email, source, event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             disputeID, seq, event.change.name, event.at, event.by?.role, event.by?.email, stage, reason, outcome, note,
-            workingDays, approver?.role, approver?.email, operation: "insert dispute event")
+            workingDays, approver?.role, approver?.email, origin.source, origin.eventID, operation: "insert dispute event")
     }
 
     /// The next sequence number for a dispute's events.

@@ -158,6 +158,16 @@ enum Migrations {
                 UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id = OLD.dispute_id;
             END;
             """),
+        // Where each event came from, so that events recorded in drwatch (the command line, the
+        // web) and events read from a case-management export live side by side: `source` is
+        // `cli`, `web` or `import:FILE` (NULL for events recorded before this migration: the
+        // append-only triggers forbid filling it in), and `event_id` is the export's own id of
+        // the event when it has one, unique per dispute, so a repeated import skips it.
+        Migration(name: "004-event-source-and-export-id", sql: """
+            ALTER TABLE events ADD COLUMN source TEXT;
+            ALTER TABLE events ADD COLUMN event_id TEXT;
+            CREATE UNIQUE INDEX events_export_id ON events(dispute_id, event_id) WHERE event_id IS NOT NULL;
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

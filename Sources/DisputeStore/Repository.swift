@@ -18,6 +18,36 @@ public struct UnreadableRecord: Sendable, Equatable {
     public init(id: Int64, isClosed: Bool, dispute: UnreadableDispute) { self.id = id; self.isClosed = isClosed; self.dispute = dispute }
 }
 
+/// Where one recorded event came from (the `events` columns `source` and `event_id`).
+public struct EventOrigin: Sendable, Hashable {
+    /// `cli`, `web` or `import:FILE`; `nil` for an event recorded before drwatch kept it.
+    public var source: String?
+    /// The case-management export's own id of the event, when it has one (unique per dispute).
+    public var eventID: String?
+    public init(source: String?, eventID: String? = nil) { self.source = source; self.eventID = eventID }
+
+    /// Recorded before drwatch kept the source.
+    public static let unknown = EventOrigin(source: nil)
+    /// `drwatch dispute ...`
+    public static let cli = EventOrigin(source: "cli")
+    /// The staff web app.
+    public static let web = EventOrigin(source: "web")
+    /// Read from an import file (its name as given, without folders).
+    public static func `import`(file: String, eventID: String? = nil) -> EventOrigin {
+        EventOrigin(source: "import:" + file, eventID: eventID)
+    }
+    /// The event was read from an import (any file).
+    public var isImport: Bool { source?.hasPrefix("import:") ?? false }
+}
+
+/// A stored dispute with the origin of each event (parallel to `dispute.events`): what a
+/// repeated import compares an export with.
+public struct DisputeWithOrigins: Sendable {
+    public var dispute: Dispute
+    public var origins: [EventOrigin]
+    public init(dispute: Dispute, origins: [EventOrigin]) { self.dispute = dispute; self.origins = origins }
+}
+
 /// Reads that see one consistent snapshot of the store.
 public protocol DisputeReading {
     /// The dispute with this case reference and its whole history, or nil.
@@ -32,6 +62,9 @@ public protocol DisputeReading {
     func existingRefs(among refs: Set<String>) throws -> Set<String>
     /// How many events are recorded, over every dispute.
     func eventCount() throws -> Int
+    /// The disputes among `refs` that are recorded, by reference, with their events' origins
+    /// (a repeated import: one pass however many references).
+    func disputesWithOrigins(refs: Set<String>) throws -> [String: DisputeWithOrigins]
     /// For each dispute, how many records of the same kind were raised earlier for the same
     /// child (`child_ref`), over every record, closed ones included (by opening time, then
     /// reference): one query; only the references with a count above zero.
@@ -98,16 +131,20 @@ public struct DisputeRecord: Sendable {
 public protocol DisputeWriting: DisputeReading {
     /// Records a new dispute with its events and people.
     ///
+    /// - Parameter origins: where each event came from, parallel to `dispute.events` (missing
+    ///   ones are `.unknown`).
     /// - Throws: `StoreError` `.duplicate` when a dispute with the same reference exists.
-    func insert(_ dispute: Dispute) throws
+    func insert(_ dispute: Dispute, origins: [EventOrigin]) throws
     /// Records many new disputes (a bulk import) inside this transaction.
     ///
+    /// - Parameter origins: per dispute, where each event came from (may be empty).
     /// - Throws: the first `StoreError`, with `index` set to the failing dispute's position.
-    func insertMany(_ disputes: [Dispute]) throws
+    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws
     /// Appends one event to a dispute's history and updates its current stage and state.
     ///
-    /// - Throws: `StoreError` `.notFound` when no dispute has this reference.
-    func append(_ event: DisputeEvent, toRef ref: String) throws
+    /// - Throws: `StoreError` `.notFound` when no dispute has this reference; `.duplicate`
+    ///   when the dispute already has an event with `origin.eventID`.
+    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws
     /// Adds outbox messages; one whose identity is already in the outbox is left as it is.
     ///
     /// - Returns: how many were new.
@@ -154,10 +191,17 @@ public protocol DisputeRepository: AnyObject, Sendable {
 }
 
 extension DisputeWriting {
+    /// Records a new dispute whose events' origins are not known.
+    public func insert(_ dispute: Dispute) throws { try insert(dispute, origins: []) }
+    /// Records many new disputes whose events' origins are not known.
+    public func insertMany(_ disputes: [Dispute]) throws { try insertMany(disputes, origins: []) }
+    /// Appends one event whose origin is not known.
+    public func append(_ event: DisputeEvent, toRef ref: String) throws { try append(event, toRef: ref, origin: .unknown) }
+
     /// One `insert` per dispute; a store may do better (SQLite does).
-    public func insertMany(_ disputes: [Dispute]) throws {
+    public func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws {
         for (index, dispute) in disputes.enumerated() {
-            do { try insert(dispute) } catch var error as StoreError {
+            do { try insert(dispute, origins: index < origins.count ? origins[index] : []) } catch var error as StoreError {
                 error.index = index
                 throw error
             }
@@ -176,6 +220,9 @@ extension DisputeRepository {
     }
 
     public func append(_ event: DisputeEvent, toRef ref: String) throws { try write { try $0.append(event, toRef: ref) } }
+    public func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws {
+        try write { try $0.append(event, toRef: ref, origin: origin) }
+    }
     public func dispute(ref: String) throws -> Dispute? { try read { try $0.dispute(ref: ref) } }
     public func disputes(openOnly: Bool) throws -> [Dispute] { try read { try $0.disputes(openOnly: openOnly) } }
     public func disputes(openOnly: Bool, unreadable: inout [UnreadableDispute]) throws -> [Dispute] {
@@ -187,6 +234,7 @@ extension DisputeRepository {
         return found
     }
     public func existingRefs(among refs: Set<String>) throws -> Set<String> { try read { try $0.existingRefs(among: refs) } }
+    public func disputesWithOrigins(refs: Set<String>) throws -> [String: DisputeWithOrigins] { try read { try $0.disputesWithOrigins(refs: refs) } }
     public func earlierRecordCounts() throws -> [String: Int] { try read { try $0.earlierRecordCounts() } }
     @discardableResult
     public func enqueue(_ items: [OutboxItem]) throws -> Int { try write { try $0.enqueue(items) } }

@@ -71,13 +71,13 @@ struct SQLiteTransaction: DisputeWriting {
 
     // MARK: Disputes
 
-    func insert(_ dispute: Dispute) throws {
+    func insert(_ dispute: Dispute, origins: [EventOrigin]) throws {
         guard let id = try DisputesTable.insert(dispute, state: DerivedState(events: dispute.events), in: db) else {
             throw StoreError(.duplicate, operation: "insert dispute",
                              message: "a dispute with the same case reference is already recorded; nothing was written")
         }
         for (offset, event) in dispute.events.enumerated() {
-            try EventsTable.insert(event, disputeID: id, seq: offset + 1, in: db)
+            try EventsTable.insert(event, disputeID: id, seq: offset + 1, origin: offset < origins.count ? origins[offset] : .unknown, in: db)
         }
         try PeopleTable.insert(dispute.people, disputeID: id, in: db)
     }
@@ -86,10 +86,11 @@ struct SQLiteTransaction: DisputeWriting {
     /// (about 3x on 100,000 disputes); inside this one transaction they are set aside, every
     /// inserted dispute is stamped with one new change count, and the triggers are put back from
     /// their own SQL as stored in the schema. Other connections see all of it or none of it.
-    func insertMany(_ disputes: [Dispute]) throws {
+    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws {
+        func originsOf(_ index: Int) -> [EventOrigin] { index < origins.count ? origins[index] : [] }
         guard disputes.count > 100 else {
             for (index, dispute) in disputes.enumerated() {
-                do { try insert(dispute) } catch var error as StoreError { error.index = index; throw error }
+                do { try insert(dispute, origins: originsOf(index)) } catch var error as StoreError { error.index = index; throw error }
             }
             return
         }
@@ -101,7 +102,7 @@ struct SQLiteTransaction: DisputeWriting {
         try db.query("SELECT COALESCE(MAX(id), 0) + 1 FROM disputes", operation: "read next dispute id") { firstID = $0.int64(0) }
         for t in triggers { _ = try db.execute("DROP TRIGGER \(t.name)", operation: "set change trigger aside") }
         for (index, dispute) in disputes.enumerated() {
-            do { try insert(dispute) } catch var error as StoreError { error.index = index; throw error }
+            do { try insert(dispute, origins: originsOf(index)) } catch var error as StoreError { error.index = index; throw error }
         }
         if !triggers.isEmpty {
             _ = try db.execute("UPDATE store_changes SET seq = seq + 1", operation: "record change")
@@ -111,11 +112,11 @@ struct SQLiteTransaction: DisputeWriting {
         for t in triggers { _ = try db.execute(t.sql, operation: "restore change trigger") }
     }
 
-    func append(_ event: DisputeEvent, toRef ref: String) throws {
+    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws {
         guard let (id, state) = try DisputesTable.current(ref: ref, in: db) else {
             throw StoreError(.notFound, operation: "record dispute event", message: "no dispute has that case reference")
         }
-        try EventsTable.insert(event, disputeID: id, seq: try EventsTable.nextSeq(disputeID: id, in: db), in: db)
+        try EventsTable.insert(event, disputeID: id, seq: try EventsTable.nextSeq(disputeID: id, in: db), origin: origin, in: db)
         var next = state
         next.apply(event)
         if next != state { try DisputesTable.update(id: id, to: next, in: db) }
@@ -212,6 +213,40 @@ struct SQLiteTransaction: DisputeWriting {
             counts[row.string(0)] = row.int(1)
         }
         return counts
+    }
+
+    func disputesWithOrigins(refs: Set<String>) throws -> [String: DisputeWithOrigins] {
+        var out: [String: DisputeWithOrigins] = [:]
+        if refs.isEmpty { return out }
+        var interner = StringInterner(enabled: false)
+        // A few references: by reference; many (a nightly export of every dispute): one pass
+        // over the whole store, which is faster than thousands of lookups.
+        var found: [DisputeRecord] = []
+        if refs.count <= 500 {
+            let list = Array(refs)
+            let marks = Array(repeating: "?", count: list.count).joined(separator: ",")
+            found = try DisputeLoader.records(where: "d.ref IN (\(marks))", arguments: list.map { $0 as any SQLBindable }, people: true,
+                                              interner: &interner, in: db)
+        } else {
+            found = try DisputeLoader.records(where: "1", arguments: [], people: true, interner: &interner, in: db)
+            found.removeAll { !refs.contains($0.dispute.ref) }
+        }
+        var byID: [Int64: Int] = [:]
+        for (i, r) in found.enumerated() {
+            byID[r.id] = i
+            out[r.dispute.ref] = DisputeWithOrigins(dispute: r.dispute, origins: Array(repeating: .unknown, count: r.dispute.events.count))
+        }
+        // Events are numbered 1, 2, 3... per dispute (`seq`), in the order `events` holds them.
+        let ids = found.map(\.id)
+        let condition = refs.count <= 500 ? "dispute_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))" : "1"
+        try db.query("SELECT dispute_id, seq, source, event_id FROM events WHERE (source IS NOT NULL OR event_id IS NOT NULL) AND \(condition)",
+                     arguments: refs.count <= 500 ? ids.map { $0 as any SQLBindable } : [], operation: "read event origins") { row in
+            guard let i = byID[row.int64(0)] else { return }
+            let ref = found[i].dispute.ref, seq = row.int(1)
+            guard seq >= 1, seq <= out[ref]!.origins.count else { return }
+            out[ref]!.origins[seq - 1] = EventOrigin(source: row.optionalString(2), eventID: row.optionalString(3))
+        }
+        return out
     }
 
     func eventCount() throws -> Int {
