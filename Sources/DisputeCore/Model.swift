@@ -167,7 +167,59 @@ public struct Dispute: Hashable, Codable, Sendable {
 }
 
 /// An error in a user's request that the domain refuses (exit 65): says what and how to fix.
+///
+/// When it concerns one field of the request, `field` names it and the message marks where the
+/// field is named (`Field.mark`): each front end renders it with `message(naming:)` (the CLI
+/// prints its option, `--approved-by`; a web form attaches the message to its field).
 public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The field the refusal concerns, when it concerns one.
+    public var field: Field?
+    /// The message, with `Field.mark` where a field is named.
+    public var template: String
+
+    public init(_ description: String) { self.field = nil; self.template = description }
+    public init(field: Field?, _ template: String) { self.field = field; self.template = template }
+
+    /// The message with each marked field named by `name`.
+    public func message(naming name: (Field) -> String) -> String {
+        guard template.utf8.contains(1) else { return template }
+        var out = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "\u{1}"), let close = rest[open...].firstIndex(of: "\u{2}") {
+            out += rest[..<open]
+            let raw = String(rest[rest.index(after: open)..<close])
+            out += Field(rawValue: raw).map(name) ?? raw
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    /// The message with each marked field named by its `label`.
+    public var description: String { message(naming: \.label) }
+}
+
+/// The part of a request that an error concerns, so that each front end names it its own way:
+/// the command line prints its option (`--approved-by`), a CSV import its column, a web form
+/// attaches the message to the field. (`DomainError.field`, `DomainError.message(naming:)`.)
+public enum Field: String, Sendable, Hashable, CaseIterable {
+    case ref, policy, kind, stage, category, type, raisedBy, by, at, division, team, childRef, subject, aboutOwner, reason, people
+    case approvedBy, agreedBy, workingDays, outcome, note
+
+    /// How a message names the field when the front end does not (`DomainError.description`).
+    public var label: String {
+        switch self {
+        case .ref: "case reference"
+        case .childRef: "child's case reference"
+        case .raisedBy: "raised by"
+        case .aboutOwner: "about owner"
+        case .approvedBy: "approved by"
+        case .agreedBy: "agreed by"
+        case .workingDays: "working days"
+        default: rawValue
+        }
+    }
+
+    /// Where `field` is named inside a `DomainError` message: `message(naming:)` puts the front
+    /// end's name for it there.
+    public var mark: String { "\u{1}\(rawValue)\u{2}" }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import WorkingDays
 
-// Validation of what a user records (used by the CLI before anything is written).
-// Each refusal is one DomainError line: what is wrong and what to do.
+// Validation of what a user records (used by the recorder before anything is written).
+// Each refusal is one DomainError line: what is wrong and what to do, naming the field it concerns.
 
 extension Engine {
     /// The most working days one extension may add (a working year): the bound on a number that
@@ -25,30 +25,30 @@ extension Engine {
             throw DomainError("a new record must have exactly one event, opened; record the rest with later commands")
         }
         if kp.stages.isEmpty {
-            guard stage <= 1 else { throw DomainError("a \(d.kind.rawValue) has no stages; raise it without --stage") }
+            guard stage <= 1 else { throw DomainError(field: .stage, "a \(d.kind.rawValue) has no stages; raise it without \(Field.stage.mark)") }
         } else {
             guard kp.stage(stage) != nil else {
-                throw DomainError("stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
+                throw DomainError(field: .stage, "stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
             }
             try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, raising: true)
             try checkBypass(from: 0, to: stage, reason: d.openingReason)
         }
         if !kp.categories.isEmpty && !kp.categories.contains(d.category) {
-            throw DomainError("category \(d.category.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .category, "category \(d.category.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
         }
         if !kp.types.isEmpty && !kp.types.contains(d.type) {
-            throw DomainError("type \(d.type.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.types.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .type, "type \(d.type.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.types.map(\.rawValue).joined(separator: ", "))")
         }
         if let sid = d.subject {
             guard let row = kp.subject(sid) else {
                 let known = kp.subjects.map(\.id).joined(separator: ", ")
-                throw DomainError("subject \(sid) is not in \(policy.name) for \(d.kind.rawValue); use one of: \(known.isEmpty ? "(none: omit --subject)" : known)")
+                throw DomainError(field: .subject, "subject \(sid) is not in \(policy.name) for \(d.kind.rawValue); use one of: \(known.isEmpty ? "(none: omit \(Field.subject.mark))" : known)")
             }
             if !row.types.isEmpty && !row.types.contains(d.type) {
-                throw DomainError("subject \(sid) is a dispute of type \(row.types.map(\.rawValue).joined(separator: " or ")), not \(d.type.rawValue); fix --type or --subject")
+                throw DomainError(field: .subject, "subject \(sid) is a dispute of type \(row.types.map(\.rawValue).joined(separator: " or ")), not \(d.type.rawValue); fix \(Field.type.mark) or \(Field.subject.mark)")
             }
         } else if kp.subjectRequired {
-            throw DomainError("\(policy.name) needs a subject for a \(d.kind.rawValue); add --subject (one of: \(kp.subjects.map(\.id).joined(separator: ", ")))")
+            throw DomainError(field: .subject, "\(policy.name) needs a subject for a \(d.kind.rawValue); add \(Field.subject.mark) (one of: \(kp.subjects.map(\.id).joined(separator: ", ")))")
         }
     }
 
@@ -64,7 +64,7 @@ extension Engine {
             throw DomainError("policy \(policy.name) has no kind \(d.kind.rawValue)")
         }
         if let last = d.events.last, event.at < last.at {
-            throw DomainError("this \(event.change.name) is dated \(settings.civil.iso8601(event.at)), before the record's last event (\(settings.civil.iso8601(last.at))); use a later --at")
+            throw DomainError(field: .at, "this \(event.change.name) is dated \(settings.civil.iso8601(event.at)), before the record's last event (\(settings.civil.iso8601(last.at))); use a later \(Field.at.mark)")
         }
         let plan = self.plan(d.kind)!
         let at = Int(event.at.timeIntervalSince1970.rounded(.down))
@@ -81,10 +81,10 @@ extension Engine {
             guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to escalate through") }
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is paused; resume it before escalating") }
             guard kp.stage(to) != nil else {
-                throw DomainError("stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(kp.stages.count)")
+                throw DomainError(field: .stage, "stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(kp.stages.count)")
             }
             guard to > seg.stage else {
-                throw DomainError("\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(kp.stages.count))")
+                throw DomainError(field: .stage, "\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(kp.stages.count))")
             }
             if let by = event.by { try checkInitiator(role: by.role, stage: to, kind: d.kind, raising: false) }
             try checkBypass(from: seg.stage, to: to, reason: reason)
@@ -93,21 +93,21 @@ extension Engine {
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is already paused; resume it first") }
             guard !policy.pauseApprovers.isEmpty else { throw DomainError("\(policy.name) does not allow pauses") }
             guard policy.pauseApprovers.contains(approver.role) else {
-                throw DomainError("a pause needs the agreement of \(policy.pauseApprovers.joined(separator: " or ")), not \(approver.role); give --approved-by \(policy.pauseApprovers[0]):EMAIL")
+                throw DomainError(field: .approvedBy, "a pause needs the agreement of \(policy.pauseApprovers.joined(separator: " or ")), not \(approver.role); give \(Field.approvedBy.mark) \(policy.pauseApprovers[0]):EMAIL")
             }
         case .resumed:
             guard r.pausedAt != nil else { throw DomainError("\(d.ref) is not paused; there is nothing to resume") }
         case .extended(let n, let agreer):
             guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no deadline to extend") }
             guard (1...Engine.maxExtensionWorkingDays).contains(n) else {
-                throw DomainError("an extension must add 1 to \(Engine.maxExtensionWorkingDays) working days, not \(n); agree a number in that range")
+                throw DomainError(field: .workingDays, "an extension must add 1 to \(Engine.maxExtensionWorkingDays) working days, not \(n); agree a number in that range")
             }
             guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(policy.name) does not allow extensions") }
             guard policy.extensionAgreers.contains(agreer.role) else {
-                throw DomainError("an extension must be agreed by \(policy.extensionAgreers.joined(separator: " or ")), not \(agreer.role); give --agreed-by \(policy.extensionAgreers[0]):EMAIL")
+                throw DomainError(field: .agreedBy, "an extension must be agreed by \(policy.extensionAgreers.joined(separator: " or ")), not \(agreer.role); give \(Field.agreedBy.mark) \(policy.extensionAgreers[0]):EMAIL")
             }
             if let most = policy.maxExtensionWorkingDays, seg.extensionDays + n > most {
-                throw DomainError("\(policy.name) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
+                throw DomainError(field: .workingDays, "\(policy.name) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
             }
             guard case .workingDays = seg.timescale else {
                 throw DomainError("stage \(seg.stage) of \(d.ref) runs on clock hours; it cannot be extended by working days")
@@ -119,7 +119,7 @@ extension Engine {
             let current = try deadline(plan, extended, rr, asOf: at)
             let proposed = try calendar.addWorkingDays(n + seg.extensionDays, to: current.day)
             if let sd = try statutoryDay(plan, r, asOf: at), proposed > sd {
-                throw DomainError("extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
+                throw DomainError(field: .workingDays, "extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
             }
         case .cafcassReferral, .note, .resolved, .withdrawn:
             break
@@ -136,12 +136,12 @@ extension Engine {
         guard let limit = rows.filter({ $0.role == role }).map(\.maxStage).max() else {
             if raising {
                 let who = Set(rows.map(\.role)).sorted().joined(separator: ", ")
-                throw DomainError("\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
+                throw DomainError(field: .raisedBy, "\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
             }
             return
         }
         guard stage <= limit else {
-            throw DomainError("\(role) may \(raising ? "raise" : "escalate") up to stage \(limit) only under \(policy.name), not stage \(stage)")
+            throw DomainError(field: .stage, "\(role) may \(raising ? "raise" : "escalate") up to stage \(limit) only under \(policy.name), not stage \(stage)")
         }
     }
 
@@ -150,10 +150,10 @@ extension Engine {
         guard steps > 1 else { return }
         let b = policy.bypass
         guard b.allowed else {
-            throw DomainError("\(policy.name) moves one stage at a time; go to stage \(from + 1) first")
+            throw DomainError(field: .stage, "\(policy.name) moves one stage at a time; go to stage \(from + 1) first")
         }
         if steps > b.maxStepsWithoutReason && (reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true) {
-            throw DomainError("going from \(from == 0 ? "raising" : "stage \(from)") to stage \(to) skips stages; \(policy.name) needs a reason for that (--reason \"...\")")
+            throw DomainError(field: .reason, "going from \(from == 0 ? "raising" : "stage \(from)") to stage \(to) skips stages; \(policy.name) needs a reason for that (\(Field.reason.mark) \"...\")")
         }
     }
 }

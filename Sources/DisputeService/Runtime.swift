@@ -115,19 +115,30 @@ public struct Runtime: Sendable {
     /// - Throws: `DomainError` naming the role and the known ones.
     public func checkRoles(of dispute: Dispute, policy: Policy) throws {
         let known = knownRoles(policy: policy)
-        for role in [dispute.raisedBy.role] + dispute.people.keys.sorted() where !known.contains(role) {
-            throw DomainError("role \(role) is not known to policy \(policy.name); use one of: \(known.sorted().joined(separator: ", "))")
+        for (role, field) in [(dispute.raisedBy.role, Field.raisedBy)] + dispute.people.keys.sorted().map({ ($0, Field.people) })
+        where !known.contains(role) {
+            throw DomainError(field: field, "role \(role) is not known to policy \(policy.name); use one of: \(known.sorted().joined(separator: ", "))")
         }
     }
 
-    /// Checks that `actor`'s role is known to `policy`.
+    /// Checks that `actor`'s role, given as `field`, is known to `policy`.
     ///
-    /// - Throws: `DomainError` naming the role, what it was given for, and the known ones.
-    public func checkRole(_ actor: Actor?, for what: String, policy: Policy) throws {
+    /// - Throws: `DomainError` naming the field, the role, and the known ones.
+    public func checkRole(_ actor: Actor?, for field: Field, policy: Policy) throws {
         guard let actor else { return }
         let known = knownRoles(policy: policy)
         guard known.contains(actor.role) else {
-            throw DomainError("\(what) role \(actor.role) is not known to policy \(policy.name); use one of: \(known.sorted().joined(separator: ", "))")
+            throw DomainError(field: field, "\(Self.roleOwner(field)) role \(actor.role) is not known to policy \(policy.name); use one of: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// How a role check names whose role it is: the field itself (`--by`), or the approver's and
+    /// the agreeing role (said the same way by every front end).
+    private static func roleOwner(_ field: Field) -> String {
+        switch field {
+        case .approvedBy: "the approver's"
+        case .agreedBy: "the agreeing"
+        default: field.mark
         }
     }
 

@@ -18,8 +18,8 @@ struct DisputeEscalate: ParsableCommand {
 
     func run() throws {
         // Without --to-stage: one above the effective stage at that time (escalations on breach included).
-        try recordChange(ref: ref, at: change.at, by: change.by, global: global) { dispute, runtime, at in
-            .escalated(toStage: try toStage ?? runtime.evaluate(dispute, now: at).stage + 1, reason: reason)
+        try recordChange(at: change.at, global: global) { recorder, at in
+            try recorder.escalate(ref: ref, toStage: toStage, reason: reason, by: actor(change.by), at: at)
         }
     }
 }

@@ -40,17 +40,10 @@ struct DisputeOpen: ParsableCommand {
 
     func run() throws {
         let session = try Session(global)
-        let dispute = try session.runtime.opening(OpeningFields(
+        let (dispute, evaluation) = try session.recorder.open(OpeningFields(
             ref: ref, policy: policy, kind: kind, stage: stage, category: category, type: type, raisedBy: actor(raisedBy)!,
             at: try parseAt(at), division: division, team: team, childRef: child, subject: subject, concernsOwner: aboutOwner,
             reason: reason, people: people.compactMap(parsePerson)))
-        try session.store.write { tx in
-            if try tx.existingRefs(among: [ref]).contains(ref) {
-                throw CommandFailure("\(ref) is already recorded; choose another case reference, or record changes with drwatch dispute escalate/note/...", code: Sysexits.dataErr)
-            }
-            try tx.insert(dispute)
-        }
-        let evaluation = try session.runtime.evaluate(dispute, now: dispute.events[0].at)
         print("\(ref): opened (\(dispute.kind.rawValue), \(dispute.policy)) at \(iso(dispute.events[0].at)); \(summary(evaluation))")
     }
 }

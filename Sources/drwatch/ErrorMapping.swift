@@ -21,7 +21,7 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
         case .usage: Sysexits.usage
         }
         return CommandFailure(e.description, code: code)
-    case let e as DomainError: return CommandFailure(e.description, code: Sysexits.dataErr)
+    case let e as DomainError: return CommandFailure(e.message(naming: option(for:)), code: Sysexits.dataErr)
     case let e as DeliveryError: return CommandFailure(e.description, code: e.kind == .configuration ? Sysexits.config : Sysexits.unavailable)
     default: return nil
     }

@@ -19,7 +19,15 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let session = try Session(global)
         let bytes = try readInput()
-        switch try session.runtime.planImport(bytes, existingRefs: { try session.store.existingRefs(among: $0) }) {
+        let result: Result<ImportPlan, ImportFailure>
+        do {
+            result = dryRun ? try session.recorder.checkImport(bytes) : try session.recorder.importCSV(bytes)
+        } catch let conflict as ImportConflict {
+            // Recorded by someone else since the check: name the row.
+            throw CommandFailure("\(file):\(conflict.line): \(conflict.ref) was recorded by another process meanwhile; nothing was imported",
+                                 code: Sysexits.dataErr)
+        }
+        switch result {
         case .failure(let failure):
             var out = ""
             for p in failure.problems { out += "\(file):\(p.line): \(p.message)\n" }
@@ -29,16 +37,9 @@ struct ImportCommand: ParsableCommand {
         case .success(let plan):
             if dryRun {
                 print("\(file): \(plan.disputes.count) disputes with \(plan.eventCount) events are valid; nothing written (--dry-run)")
-                return
+            } else {
+                print("\(file): imported \(plan.disputes.count) disputes with \(plan.eventCount) events")
             }
-            do {
-                try session.store.insertAll(plan.disputes)
-            } catch let error as StoreError where error.code == .duplicate && error.index != nil {
-                // Recorded by someone else since the check: name the row.
-                throw CommandFailure("\(file):\(plan.lines[error.index!]): \(plan.disputes[error.index!].ref) was recorded by another process meanwhile; nothing was imported",
-                                     code: Sysexits.dataErr)
-            }
-            print("\(file): imported \(plan.disputes.count) disputes with \(plan.eventCount) events")
         }
     }
 

@@ -3,12 +3,14 @@ import DisputeService
 import DisputeStore
 import Foundation
 
-// What a dispute command works with: the config, everything it names, and the store; recording one change.
+// What a dispute command works with: the config, everything it names, the store and its recorder.
 
 /// The config, everything it names, and the store: what a dispute command works with.
 struct Session {
     let runtime: Runtime
     let store: SQLiteStore
+    /// Every write goes through it (DisputeService/Recording/Recorder.swift).
+    var recorder: Recorder { Recorder(runtime: runtime, store: store) }
 
     /// Loads the config and its policies (exit 66/78 on problems) and opens the existing database.
     ///
@@ -30,35 +32,20 @@ struct Session {
     }
 }
 
-/// The reference given does not match a recorded dispute (exit 65, EX_DATAERR: "no such dispute").
-func noSuchDispute(_ ref: String) -> CommandFailure {
-    CommandFailure("no dispute \(ref) is recorded; check the case reference (drwatch dispute list --all)", code: Sysexits.dataErr)
+/// Records one change to a dispute through the recorder and prints it with the dispute's state:
+/// `REF: escalated to stage 2 at TIME; stage 2 (owner ...) due ...; state on-track`. Nothing is
+/// written when the engine refuses (exit 65).
+func recordChange(_ change: DisputeEvent.Change, ref: String, at: String?, by: String?, global: GlobalOptions) throws {
+    try recordChange(at: at, global: global) { recorder, when in try recorder.record(change, ref: ref, by: actor(by), at: when) }
 }
 
-/// Records one change to a dispute, checked against its policy inside one write transaction:
-/// read the dispute, let the engine apply the change, append it. Nothing is written when the
-/// engine refuses (exit 65).
-///
-/// - Returns: the dispute with the change, and its evaluation at the change's time.
-@discardableResult
-func recordChange(_ change: DisputeEvent.Change, ref: String, at: String?, by: String?, global: GlobalOptions) throws -> (Dispute, Evaluation) {
-    try recordChange(ref: ref, at: at, by: by, global: global) { _, _, _ in change }
-}
-
-/// Records the change `make` builds from the stored dispute (read in the same transaction).
-@discardableResult
-func recordChange(ref: String, at: String?, by: String?, global: GlobalOptions,
-                  _ make: (Dispute, Runtime, Date) throws -> DisputeEvent.Change) throws -> (Dispute, Evaluation) {
+/// Runs one recorder write at `--at` (now when absent) and prints its line.
+func recordChange(at: String?, global: GlobalOptions, _ write: (Recorder, Date) throws -> (Dispute, Evaluation)) throws {
     let session = try Session(global)
     let when = try parseAt(at)
-    let (event, updated) = try session.store.write { tx -> (DisputeEvent, Dispute) in
-        guard let dispute = try tx.dispute(ref: ref) else { throw noSuchDispute(ref) }
-        let event = DisputeEvent(at: when, by: actor(by), change: try make(dispute, session.runtime, when))
-        let updated = try session.runtime.apply(event, to: dispute)
-        try tx.append(event, toRef: ref)
-        return (event, updated)
-    }
-    let evaluation = try session.runtime.evaluate(updated, now: event.at)
-    print("\(ref): \(describe(event.change)) at \(iso(event.at)); \(summary(evaluation))")
-    return (updated, evaluation)
+    let (dispute, evaluation) = try write(session.recorder, when)
+    print("\(dispute.ref): \(describe(dispute.events.last!.change)) at \(iso(when)); \(summary(evaluation))")
 }
+
+/// The reference given does not match a recorded dispute (exit 65, EX_DATAERR: "no such dispute").
+func noSuchDispute(_ ref: String) -> DomainError { Recorder.noSuchDispute(ref) }

@@ -2,9 +2,10 @@ import DisputeCore
 import Foundation
 import WorkingDays
 
-// Recording disputes: the checks shared by `drwatch dispute ...` and `drwatch import`, so that a
-// dispute typed at the command line and one read from a CSV export are held to the same rules.
-// Every refusal is a `DomainError`: one line, what is wrong and how to fix it (exit 65).
+// Recording disputes: the checks the recorder (Recorder.swift) applies to every write, so that a
+// dispute typed at the command line, one read from a CSV export and one from the web are held to
+// the same rules. Every refusal is a `DomainError`: one line, what is wrong and how to fix it,
+// naming the field it concerns (exit 65).
 
 /// What a new record is opened with, as the user gave it (text is checked here).
 public struct OpeningFields: Sendable {
@@ -83,31 +84,31 @@ extension Runtime {
     /// - Returns: the record, with its single `.opened` event.
     /// - Throws: `DomainError` naming the first problem.
     public func opening(_ f: OpeningFields) throws -> Dispute {
-        if let problem = referenceProblem(f.ref) { throw DomainError("\(problem); give the dispute's case reference") }
+        if let problem = referenceProblem(f.ref) { throw DomainError(field: .ref, "\(problem); give the dispute's case reference") }
         if let child = f.childRef, let problem = referenceProblem(child, what: "child's case reference") {
-            throw DomainError("\(problem); give the child's case reference only, never a name")
+            throw DomainError(field: .childRef, "\(problem); give the child's case reference only, never a name")
         }
         if let team = f.team, !team.isEmpty, let problem = referenceProblem(team, what: "team name") {
             throw DomainError("\(problem); give the team's short name")
         }
         guard let kind = RecordKind(rawValue: f.kind) else {
-            throw DomainError("unknown kind \(f.kind); use one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .kind, "unknown kind \(f.kind); use one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let category = IssueCategory(rawValue: f.category) else {
-            throw DomainError("unknown category \(f.category); use one of: \(IssueCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .category, "unknown category \(f.category); use one of: \(IssueCategory.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let type = DisputeType(rawValue: f.type) else {
-            throw DomainError("unknown type \(f.type); use P (practice), R (resources) or D (delay/drift)")
+            throw DomainError(field: .type, "unknown type \(f.type); use P (practice), R (resources) or D (delay/drift)")
         }
         var division = config.division
         if let d = f.division {
             guard let known = Division(rawValue: d) else {
-                throw DomainError("unknown division \(d); use one of: \(Division.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw DomainError(field: .division, "unknown division \(d); use one of: \(Division.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             division = known
         }
         guard policies[f.policy] != nil else {
-            throw DomainError("unknown policy \(f.policy); the config loads: \(policyNames.joined(separator: ", "))")
+            throw DomainError(field: .policy, "unknown policy \(f.policy); the config loads: \(policyNames.joined(separator: ", "))")
         }
         let engine = try engine(policy: f.policy, division: division)
         var people: [String: [String]] = [:]
@@ -129,10 +130,10 @@ extension Runtime {
     ///   engine refuses the transition.
     public func apply(_ event: DisputeEvent, to dispute: Dispute) throws -> Dispute {
         let engine = try engine(for: dispute)
-        try checkRole(event.by, for: "--by", policy: engine.policy)
+        try checkRole(event.by, for: .by, policy: engine.policy)
         switch event.change {
-        case .paused(let approver, _): try checkRole(approver, for: "the approver's", policy: engine.policy)
-        case .extended(_, let agreer): try checkRole(agreer, for: "the agreeing", policy: engine.policy)
+        case .paused(let approver, _): try checkRole(approver, for: .approvedBy, policy: engine.policy)
+        case .extended(_, let agreer): try checkRole(agreer, for: .agreedBy, policy: engine.policy)
         default: break
         }
         return try engine.apply(event, to: dispute)

@@ -163,7 +163,7 @@ extension Runtime {
                     disputes.append(d)
                     lines.append(record.line)
                 } catch {
-                    problem("\(error)")
+                    problem(Self.importMessage(error))
                     refusedRefs[ref] = record.line
                 }
                 continue
@@ -224,7 +224,7 @@ extension Runtime {
             do {
                 disputes[p] = try apply(DisputeEvent(at: at, by: by, change: change), to: disputes[p])
             } catch {
-                problem("\(error)")
+                problem(Self.importMessage(error))
             }
         }
 
@@ -242,6 +242,37 @@ extension Runtime {
             return .failure(ImportFailure(problems: problems))
         }
         return .success(ImportPlan(disputes: disputes, lines: lines))
+    }
+}
+
+extension Runtime {
+    /// A refusal as an import problem: a field is named by its column.
+    static func importMessage(_ error: Error) -> String {
+        guard let e = error as? DomainError else { return "\(error)" }
+        return e.message(naming: importColumn(for:))
+    }
+}
+
+/// The column of an import file that gives each field of a request.
+func importColumn(for field: Field) -> String {
+    switch field {
+    case .ref: ImportColumn.ref.rawValue
+    case .policy: ImportColumn.policy.rawValue
+    case .kind: ImportColumn.kind.rawValue
+    case .stage: ImportColumn.stage.rawValue
+    case .category: ImportColumn.category.rawValue
+    case .type: ImportColumn.type.rawValue
+    case .raisedBy, .by: ImportColumn.byRole.rawValue
+    case .at: ImportColumn.at.rawValue
+    case .division: ImportColumn.division.rawValue
+    case .team: ImportColumn.team.rawValue
+    case .childRef: ImportColumn.childRef.rawValue
+    case .subject: ImportColumn.subject.rawValue
+    case .aboutOwner: ImportColumn.aboutOwner.rawValue
+    case .people: ImportColumn.people.rawValue
+    case .approvedBy, .agreedBy: ImportColumn.approverRole.rawValue
+    case .workingDays: ImportColumn.workingDays.rawValue
+    case .reason, .outcome, .note: ImportColumn.text.rawValue
     }
 }
 
