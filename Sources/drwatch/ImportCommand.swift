@@ -21,7 +21,7 @@ struct ImportCommand: ParsableCommand {
         let bytes = try readInput()
         let result: Result<ImportPlan, ImportFailure>
         do {
-            result = dryRun ? try session.recorder.checkImport(bytes) : try session.recorder.importCSV(bytes)
+            result = dryRun ? try session.recorder.checkImport(bytes) : try session.recorder.importCSV(bytes, file: file == "-" ? "stdin" : URL(fileURLWithPath: file).lastPathComponent)
         } catch let conflict as ImportConflict {
             // Recorded by someone else since the check: name the row.
             throw CommandFailure("\(file):\(conflict.line): \(conflict.ref) was recorded by another process meanwhile; nothing was imported",

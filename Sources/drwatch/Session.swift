@@ -10,7 +10,7 @@ struct Session {
     let runtime: Runtime
     let store: SQLiteStore
     /// Every write goes through it (DisputeService/Recording/Recorder.swift).
-    var recorder: Recorder { Recorder(runtime: runtime, store: store) }
+    var recorder: Recorder { Recorder(runtime: runtime, store: store, origin: .cli) }
 
     /// Loads the config and its policies (exit 66/78 on problems) and opens the existing database.
     ///

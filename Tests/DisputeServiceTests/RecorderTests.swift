@@ -23,7 +23,7 @@ struct RecorderTests {
         let config = try DrwatchConfig.load(path: path, environment: [:])
         store = try SQLiteStore(path: config.database)
         try store.migrate()
-        recorder = Recorder(runtime: try Runtime.load(config: config), store: store)
+        recorder = Recorder(runtime: try Runtime.load(config: config), store: store, origin: .web)
     }
 
     static let iro = Actor(role: "iro", email: "iro@council.example")
@@ -44,6 +44,7 @@ struct RecorderTests {
         #expect(evaluation.owner == "team-manager")
         #expect(evaluation.state == .onTrack)
         #expect(evaluation.stageDeadline == london("2026-11-30T17:00"))   // 5 working days
+        #expect(try store.disputesWithOrigins(refs: ["DR-1"])["DR-1"]?.origins == [.web])
     }
 
     @Test func openingAReferenceAlreadyRecordedIsRefusedOnTheRefField() throws {
@@ -68,7 +69,7 @@ struct RecorderTests {
          Field.approvedBy,
          "a pause needs the agreement of head-of-service-safeguarding, not team-manager; give [approvedBy] head-of-service-safeguarding:EMAIL"),
         (.extended(workingDays: 0, agreedBy: iro), "2026-11-24T10:00", .workingDays,
-         "an extension must add 1 working day or more, not 0"),
+         "an extension must add 1 to 260 working days, not 0; agree a number in that range"),
         (.extended(workingDays: 2, agreedBy: Actor(role: "team-manager", email: "tm@council.example")), "2026-11-24T10:00", .agreedBy,
          "an extension must be agreed by iro, not team-manager; give [agreedBy] iro:EMAIL"),
         (.escalated(toStage: 1, reason: nil), "2026-11-24T10:00", .stage,
@@ -121,10 +122,11 @@ struct RecorderTests {
             """
         let checked = try recorder.checkImport(Array(csv.utf8))
         #expect(try eventCount() == 0)
-        guard case .success(let plan) = try recorder.importCSV(Array(csv.utf8)) else { Issue.record("refused: \(checked)"); return }
+        guard case .success(let plan) = try recorder.importCSV(Array(csv.utf8), file: "export.csv") else { Issue.record("refused: \(checked)"); return }
         #expect(plan.disputes.map(\.ref) == ["DR-1", "DR-2"])
         #expect(try eventCount() == 3)
         #expect(try store.dispute(ref: "DR-1")?.events.last?.change == .note("met"))
+        #expect(try store.disputesWithOrigins(refs: ["DR-1"])["DR-1"]?.origins == [.import(file: "export.csv"), .import(file: "export.csv")])
     }
 
     @Test func aBadImportWritesNothingAndNamesTheColumn() throws {
@@ -134,7 +136,7 @@ struct RecorderTests {
             DR-2,paused,2026-11-24T10:00,iro,iro@council.example,,,,,,,,,,,,team-manager,tm@council.example,,court
 
             """
-        guard case .failure(let failure) = try recorder.importCSV(Array(csv.utf8)) else { Issue.record("imported"); return }
+        guard case .failure(let failure) = try recorder.importCSV(Array(csv.utf8), file: "export.csv") else { Issue.record("imported"); return }
         #expect(failure.problems == [ImportProblem(line: 4, message:
             "a pause needs the agreement of head-of-service-safeguarding, not team-manager; give approver_role head-of-service-safeguarding:EMAIL")])
         #expect(try eventCount() == 0)

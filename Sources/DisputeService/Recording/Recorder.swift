@@ -14,9 +14,11 @@ import Foundation
 public struct Recorder: Sendable {
     public let runtime: Runtime
     public let store: any DisputeRepository
+    /// Where the events it records come from (`.cli`, `.web`); an import records `.import(file:)`.
+    public let origin: EventOrigin
 
-    public init(runtime: Runtime, store: any DisputeRepository) {
-        self.runtime = runtime; self.store = store
+    public init(runtime: Runtime, store: any DisputeRepository, origin: EventOrigin = .unknown) {
+        self.runtime = runtime; self.store = store; self.origin = origin
     }
 
     /// Opens a new dispute: its fields are checked (known policy, kind, roles...), the engine
@@ -33,7 +35,7 @@ public struct Recorder: Sendable {
             if try tx.existingRefs(among: [dispute.ref]).contains(dispute.ref) {
                 throw DomainError(field: .ref, "\(dispute.ref) is already recorded; choose another case reference, or record changes with drwatch dispute escalate/note/...")
             }
-            try tx.insert(dispute)
+            try tx.insert(dispute, origins: [origin])
         }
         return (dispute, try runtime.evaluate(dispute, now: fields.at))
     }
@@ -69,7 +71,7 @@ public struct Recorder: Sendable {
             guard let dispute = try tx.dispute(ref: ref) else { throw Recorder.noSuchDispute(ref) }
             let event = DisputeEvent(at: at, by: by, change: try make(dispute))
             let updated = try runtime.apply(event, to: dispute)
-            try tx.append(event, toRef: ref)
+            try tx.append(event, toRef: ref, origin: origin)
             return updated
         }
         return (updated, try runtime.evaluate(updated, now: at))
@@ -91,14 +93,16 @@ public struct Recorder: Sendable {
     /// Imports a CSV file: checked whole first (`checkImport`), then every dispute is inserted in
     /// one transaction, all or nothing.
     ///
+    /// - Parameter file: the file's name as given, without folders (each event's origin).
     /// - Returns: the plan written, or every problem found (then nothing was written).
     /// - Throws: `ImportConflict` when another writer recorded one of the references meanwhile
     ///   (nothing was written); `StoreError`.
-    public func importCSV(_ bytes: [UInt8]) throws -> Result<ImportPlan, ImportFailure> {
+    public func importCSV(_ bytes: [UInt8], file: String) throws -> Result<ImportPlan, ImportFailure> {
         let checked = try checkImport(bytes)
         guard case .success(let plan) = checked else { return checked }
+        let origin = EventOrigin.import(file: file)
         do {
-            try store.write { try $0.insertMany(plan.disputes) }
+            try store.write { try $0.insertMany(plan.disputes, origins: plan.disputes.map { Array(repeating: origin, count: $0.events.count) }) }
         } catch let error as StoreError where error.code == .duplicate && error.index != nil {
             throw ImportConflict(line: plan.lines[error.index!], ref: plan.disputes[error.index!].ref)
         }

@@ -89,7 +89,7 @@ extension Runtime {
             throw DomainError(field: .childRef, "\(problem); give the child's case reference only, never a name")
         }
         if let team = f.team, !team.isEmpty, let problem = referenceProblem(team, what: "team name") {
-            throw DomainError("\(problem); give the team's short name")
+            throw DomainError(field: .team, "\(problem); give the team's short name")
         }
         guard let kind = RecordKind(rawValue: f.kind) else {
             throw DomainError(field: .kind, "unknown kind \(f.kind); use one of: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
