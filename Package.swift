@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "DisputeService", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            "Web", "DisputeService", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,24 +1,15 @@
+import DisputeCore
 import Foundation
 
 // Server-rendered HTML: every value from data goes through `esc` (text and attribute values);
 // only fixed markup is written raw. No script anywhere; one stylesheet from this site.
 
-/// Escapes text for HTML text and double-quoted attribute values.
+/// Escapes text for HTML text and double-quoted attribute values: DisputeCore's `SafeText.html`
+/// (the one escape every HTML output of drwatch uses), with a fast path for text with nothing to escape.
+@inline(__always)
 func esc(_ s: String) -> String {
-    if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) { return s }
-    var out = ""
-    out.reserveCapacity(s.utf8.count + 16)
-    for c in s.unicodeScalars {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 || $0 == 0x7F || $0 == 0xC2 }) { return s }
+    return SafeText.html(s)
 }
 
 /// A page's content and what the layout needs to frame it.
@@ -104,7 +95,7 @@ enum Layout {
 enum Field {
     static func text(id: String, label: String, value: String?, hint: String? = nil, error: String? = nil,
                      type: String = "text", width: String = "", autocomplete: String? = nil, required: Bool = false) -> String {
-        var h = group(error) + label(id, label) + hintAndError(id, hint, error)
+        var h = group(error) + labelTag(id, label) + hintAndError(id, hint, error)
         var described: [String] = []
         if hint != nil { described.append("\(id)-hint") }
         if error != nil { described.append("\(id)-error") }
@@ -118,7 +109,7 @@ enum Field {
     }
 
     static func textarea(id: String, label: String, value: String?, hint: String? = nil, error: String? = nil) -> String {
-        var h = group(error) + label(id, label) + hintAndError(id, hint, error)
+        var h = group(error) + labelTag(id, label) + hintAndError(id, hint, error)
         h += "<textarea class=\"textarea\(error != nil ? " input-error" : "")\" id=\"\(esc(id))\" name=\"\(esc(id))\" rows=\"3\""
         if hint != nil || error != nil {
             h += " aria-describedby=\"\([hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }.joined(separator: " "))\""
@@ -129,7 +120,7 @@ enum Field {
 
     static func select(id: String, label: String, options: [(value: String, label: String)], selected: String?,
                        hint: String? = nil, error: String? = nil) -> String {
-        var h = group(error) + label(id, label) + hintAndError(id, hint, error)
+        var h = group(error) + labelTag(id, label) + hintAndError(id, hint, error)
         h += "<select class=\"select\" id=\"\(esc(id))\" name=\"\(esc(id))\""
         if hint != nil || error != nil {
             h += " aria-describedby=\"\([hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }.joined(separator: " "))\""
@@ -154,7 +145,7 @@ enum Field {
     private static func group(_ error: String?) -> String {
         "<div class=\"form-group\(error != nil ? " form-group-error" : "")\">"
     }
-    private static func label(_ id: String, _ text: String) -> String {
+    private static func labelTag(_ id: String, _ text: String) -> String {
         "<label class=\"label\" for=\"\(esc(id))\">\(esc(text))</label>"
     }
     private static func hintAndError(_ id: String, _ hint: String?, _ error: String?) -> String {

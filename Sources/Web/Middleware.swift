@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -31,10 +30,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var h = response.headers
         if h[.contentSecurityPolicy] == nil { h[.contentSecurityPolicy] = Self.csp }
         h[.xContentTypeOptions] = "nosniff"
-        h[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        h[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        h[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
-        h[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        h[.init("X-Frame-Options")!] = "DENY"
+        h[.init("Referrer-Policy")!] = "no-referrer"
+        h[.init("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
+        h[.init("Cross-Origin-Opener-Policy")!] = "same-origin"
         if h[.cacheControl] == nil { h[.cacheControl] = "no-store" }
         if app.web.secureCookies { h[.strictTransportSecurity] = "max-age=31536000" }
         response.headers = h

@@ -3,7 +3,6 @@ import DisputeCore
 import DisputeService
 import DisputeStore
 import Foundation
-import HTTPTypes
 import Hummingbird
 import Logging
 

@@ -1,4 +1,5 @@
 import DisputeService
+import TOML
 import Testing
 
 @Suite("[web] config")
@@ -31,7 +32,7 @@ struct WebConfigTests {
         ("listen = \"10.1.2.3:443\"", "/etc/drwatch/drwatch.toml:3: \"listen\" in [web] is 10.1.2.3, not a loopback address; drwatch serves plain HTTP only, so listen on 127.0.0.1 and put a TLS reverse proxy in front (README \"Web app\")"),
         ("listen = \"127.0.0.1\"", "/etc/drwatch/drwatch.toml:3: \"listen\" in [web] is not HOST:PORT; write listen = \"127.0.0.1:8080\""),
         ("base_url = \"http://drwatch.council.example\"", "/etc/drwatch/drwatch.toml:3: \"base_url\" in [web] must start with https:// (http:// only for 127.0.0.1 or localhost)"),
-        ("session_hours = 0", "/etc/drwatch/drwatch.toml:3: session_hours in [web] must be from 1 to 168"),
+        ("session_hours = 0", "/etc/drwatch/drwatch.toml:3: \"session_hours\" in [web] is 0, out of range; use a value from 1 to 168"),
     ])
     func refused(web: String, message: String) throws {
         #expect(throws: ConfigFileError.self) { try Self.parse(web) }

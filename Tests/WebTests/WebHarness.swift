@@ -78,10 +78,10 @@ final class WebHarness: @unchecked Sendable {
         logger.logLevel = .critical
         app = try WebApp(runtime: runtime, web: loaded.web ?? WebConfig(), databasePath: loaded.database, connections: 2,
                          logger: logger, now: { clock.now })
-        let config = URLSessionConfiguration.ephemeral
-        config.httpShouldSetCookies = false
-        config.httpCookieAcceptPolicy = .never
-        session = URLSession(configuration: config, delegate: NoRedirects(), delegateQueue: nil)
+        let sessionConfig = URLSessionConfiguration.ephemeral
+        sessionConfig.httpShouldSetCookies = false
+        sessionConfig.httpCookieAcceptPolicy = .never
+        session = URLSession(configuration: sessionConfig, delegate: NoRedirects(), delegateQueue: nil)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = app.application(port: 0) { port in continuation.yield(port) }
         task = Task { try await application.run() }
@@ -97,14 +97,18 @@ final class WebHarness: @unchecked Sendable {
     /// Records a dispute as `drwatch dispute open` would.
     @discardableResult
     func open(_ ref: String, raisedBy: String = "iro@council.example", teamManager: String? = "tm.smith@council.example",
-              daysAgo: Double = 3) throws -> Int64 {
+              daysAgo: Double = 3, storedRef: String? = nil) throws -> Int64 {
         var people: [(role: String, email: String)] = []
         if let teamManager { people.append(("team-manager", teamManager)) }
         let d = try app.runtime.opening(OpeningFields(ref: ref, policy: "four-stage", kind: "formal", category: "general", type: "P",
                                                       raisedBy: Actor(role: "iro", email: raisedBy), at: clock.now - daysAgo * 86_400,
                                                       team: "North", people: people))
-        try store.insert(d)
-        return try store.disputeID(ref: ref)!
+        // `storedRef`: a reference as an older drwatch (or a hand edit) may have stored it,
+        // past today's checks.
+        var stored = d
+        if let storedRef { stored.ref = storedRef }
+        try store.insert(stored)
+        return try store.disputeID(ref: stored.ref)!
     }
 
     func events(_ ref: String) throws -> Int { try store.dispute(ref: ref)?.events.count ?? -1 }

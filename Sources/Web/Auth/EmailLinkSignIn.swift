@@ -74,7 +74,8 @@ struct EmailLinkSignIn: SignInMethod {
         }
         let store = app.stores.next()
         let since = context.now.addingTimeInterval(-WebApp.linkLifetime)
-        let known = !app.person(email: email).configRoles.isEmpty || !(try store.disputes(naming: email, limit: 1).isEmpty)
+        var known = !app.person(email: email).configRoles.isEmpty
+        if !known { known = !(try store.disputes(naming: email, limit: 1).isEmpty) }
         if !known {
             app.audit(context, "sign-in-requested", ref: nil, outcome: "refused", detail: "unknown address")
         } else if try store.signInLinkCount(email: email, since: since) >= WebApp.linksPerAddress {

@@ -37,7 +37,7 @@ struct ManagerRoutes {
     func overview(_ request: Request, _ context: WebContext) throws -> Response {
         try manager(context, "overview")
         let q = request.uri.queryParameters
-        func param(_ k: String) -> String? { q[k].map { String($0.prefix(100)) }.flatMap { $0.isEmpty ? nil : $0 } }
+        func param(_ k: String) -> String? { q[Substring(k)].map { String($0.prefix(100)) }.flatMap { $0.isEmpty ? nil : $0 } }
         let team = param("team"), policy = param("policy"), state = param("state").flatMap(DisputeState.init(rawValue:)), owner = param("owner")
         let store = app.stores.next()
         let records = try store.openDisputes(team: team, policy: policy, limit: Self.limit)
