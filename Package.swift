@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Message templates (Notifications/). No dependencies of its own; ~6 s of a clean debug build.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        // The staff web app (Sources/Web): HTTP/1.1 server on SwiftNIO. No default traits (they pull
+        // swift-configuration); no HummingbirdTLS or HummingbirdTesting (they pull swift-nio-ssl and
+        // async-http-client): plain HTTP on loopback behind the council's reverse proxy (README "Web app").
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
     ],
     targets: [
         // System libraries from Debian (see scripts/setup).
@@ -41,8 +45,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // The staff web app: routes, sessions, sign-in seam, pages. Writes go through DisputeService.
+        .target(name: "Web", dependencies: [
+            "DisputeService", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery",
+            "Web", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -59,6 +69,11 @@ let package = Package(
                     exclude: ["Servers"]),
         .testTarget(name: "DisputeServiceTests", dependencies: [
             "DisputeService", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WebTests", dependencies: [
+            "Web", "DisputeService", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),

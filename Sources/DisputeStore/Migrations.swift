@@ -168,6 +168,46 @@ enum Migrations {
             ALTER TABLE events ADD COLUMN event_id TEXT;
             CREATE UNIQUE INDEX events_export_id ON events(dispute_id, event_id) WHERE event_id IS NOT NULL;
             """),
+        // The staff web app (Sources/Web): sessions and one-time sign-in links live here, not in a
+        // process's memory, so any number of web instances can serve behind a load balancer; both
+        // keep only a SHA-256 of the secret (a stolen copy of the database signs nobody in). The
+        // audit trail is append-only like `events`. Two indexes find the disputes that name a person.
+        Migration(name: "005-web-sessions-signin-audit", sql: """
+            CREATE TABLE web_sessions (
+                token_hash TEXT PRIMARY KEY,          -- hex SHA-256 of the cookie's value
+                email      TEXT NOT NULL,
+                csrf       TEXT NOT NULL,             -- the session's form token
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                ended_at   INTEGER
+            ) WITHOUT ROWID;
+            CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+            CREATE TABLE web_signin_links (
+                token_hash TEXT PRIMARY KEY,          -- hex SHA-256 of the emailed token
+                email      TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_at    INTEGER,
+                next_path  TEXT                       -- a site-internal path to go to after signing in
+            ) WITHOUT ROWID;
+            CREATE INDEX web_signin_links_email ON web_signin_links(email, created_at);
+            CREATE TABLE audit (
+                id          INTEGER PRIMARY KEY,
+                at          INTEGER NOT NULL,
+                actor       TEXT,                     -- the signed-in email, or NULL
+                action      TEXT NOT NULL,            -- sign-in-requested, signed-in, escalate, ...
+                dispute_ref TEXT,
+                outcome     TEXT NOT NULL,            -- done, refused, denied
+                detail      TEXT
+            );
+            CREATE INDEX audit_ref ON audit(dispute_ref, id);
+            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+            CREATE INDEX people_address ON people(address, dispute_id);
+            CREATE INDEX disputes_raised_by_email ON disputes(raised_by_email);
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

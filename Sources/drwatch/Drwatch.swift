@@ -12,6 +12,7 @@ struct Drwatch: AsyncParsableCommand {
         version: BuildInfo.text,
         subcommands: [
             RunCommand.self,
+            ServeCommand.self,
             InitCommand.self,
             CheckConfigCommand.self,
             DisputeCommand.self,

@@ -57,14 +57,14 @@ private final class ISOCache: @unchecked Sendable {
     }
 }
 
-/// Writes text to stdout in one go.
+/// Writes text to stdout in one go, without terminal controls (`SafeText.terminal`).
 func writeOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    FileHandle.standardOutput.write(Data(SafeText.terminal(text).utf8))
 }
 
-/// Writes one line to stderr.
+/// Writes one line to stderr, without terminal controls.
 func warn(_ line: String) {
-    FileHandle.standardError.write(Data("drwatch: \(line)\n".utf8))
+    writeErr("drwatch: \(line)\n")
 }
 
 /// Pads cells into aligned columns (two spaces apart), the last column unpadded.

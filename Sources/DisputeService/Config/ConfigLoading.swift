@@ -97,6 +97,7 @@ extension DrwatchConfig {
         let reports = try ReportsConfig.read(root)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
+        let web = try WebConfig.read(root)
         try root.finish()
 
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -109,6 +110,7 @@ extension DrwatchConfig {
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
         config.reports = reports
         config.templatesDir = templatesDir
+        config.web = web
         return config
     }
 

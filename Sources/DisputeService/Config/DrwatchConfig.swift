@@ -73,6 +73,8 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var credentialsDirectory: String?
     /// `[reports]`: report settings.
     public var reports = ReportsConfig()
+    /// `[web]` (WebSection.swift): the staff web app; `nil` when the section is absent.
+    public var web: WebConfig? = nil
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
     /// errors found later, e.g. by the calendar.
     public var keyLines: [String: Int] = [:]

@@ -12,8 +12,10 @@ public struct Evaluated: Sendable {
     public var dispute: Dispute
     public var evaluation: Evaluation
     public var engine: Engine
-    public init(dispute: Dispute, evaluation: Evaluation, engine: Engine) {
-        self.dispute = dispute; self.evaluation = evaluation; self.engine = engine
+    /// The store's id of the dispute: the opaque number in the web app's address of its page.
+    public var storeID: Int64?
+    public init(dispute: Dispute, evaluation: Evaluation, engine: Engine, storeID: Int64? = nil) {
+        self.dispute = dispute; self.evaluation = evaluation; self.engine = engine; self.storeID = storeID
     }
 }
 
@@ -102,8 +104,14 @@ public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<S
         let missing = c.identities.filter { !known.contains($0.identity) }
         if missing.isEmpty { continue }
         let e = evaluated[c.source]
-        let facts = messageFacts(intent: c.intent, dispute: e.dispute, evaluation: e.evaluation, policy: e.engine.policy,
+        var facts = messageFacts(intent: c.intent, dispute: e.dispute, evaluation: e.evaluation, policy: e.engine.policy,
                                  settings: e.engine.settings, route: c.route, siblings: e.evaluation.intents)
+        // The dispute's page in the web app: an opaque number, never the case reference, and no
+        // sign-in (the page asks for one).
+        if let base = templates.webBaseURL, let id = e.storeID {
+            facts["link"] = "\(base)/disputes/\(id)"
+            facts["actionLink"] = "\(base)/disputes/\(id)#actions"
+        }
         let message = templates.render(templateName(for: c.intent), facts: facts)
         let due = facts["dueInstant"] as? Date
         let urgency: OutboxUrgency = c.intent.urgency == .urgent ? .urgent : .normal

@@ -224,7 +224,7 @@ public final class Poller: Sendable {
                 guard let stored = people[p.id] else { continue }
                 var d = g.disputes[p.index]
                 d.people = stored.people
-                evaluated.append(Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine))
+                evaluated.append(Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine, storeID: p.id))
             }
             let cands = candidates(evaluated, config: config, isKnown: { state.known.contains($0) })
             let ids = cands.flatMap { $0.identities.map(\.identity) }.filter { !state.known.contains($0) }

@@ -29,6 +29,8 @@ public struct TemplateSet: Sendable {
     private let html: MustacheTemplate
     /// Where each template was read from (for `check-config`).
     public let sources: [String: String]
+    /// `[web] base_url`: messages about a dispute link to its page there (`link`, `actionLink`).
+    public var webBaseURL: String? = nil
 
     /// Reads and parses every template: from `override` when it has the file, else from `shipped`.
     ///
@@ -84,7 +86,9 @@ public struct TemplateSet: Sendable {
 
     /// The templates a config names (its `templates_dir` over the shipped ones).
     public static func load(config: DrwatchConfig, shipped: String = TemplateSet.shippedDirectory()) throws -> TemplateSet {
-        try load(shipped: shipped, override: config.templatesDir)
+        var set = try load(shipped: shipped, override: config.templatesDir)
+        set.webBaseURL = config.web?.baseURL
+        return set
     }
 
     /// Renders template `name` with `facts`.

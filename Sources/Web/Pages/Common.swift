@@ -1,0 +1,56 @@
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import WorkingDays
+
+// Small pieces shared by the pages: dates, states, links.
+
+extension WebApp {
+    var civil: CivilTime { runtime.settings.civil }
+
+    /// "Fri 27 Nov 2026, 17:00" (Europe/London).
+    func when(_ d: Date?) -> String { d.map { formatDue($0, civil: civil) } ?? "–" }
+
+    /// The disputes' evaluations at `now`, most urgent first (the order of `drwatch due`).
+    func evaluated(_ records: [DisputeRecord], now: Date) -> [(record: DisputeRecord, evaluation: Evaluation)] {
+        let report = runtime.due(records.map(\.dispute), now: now)
+        return report.order.compactMap { i in report.evaluations[i].map { (records[i], $0) } }
+    }
+}
+
+/// The state as a coloured tag with plain words (colour is never the only signal).
+func stateTag(_ s: DisputeState) -> String {
+    let (label, colour): (String, String) = switch s {
+    case .onTrack: ("On track", "tag-green")
+    case .dueSoon: ("Due soon", "tag-yellow")
+    case .dueToday: ("Due today", "tag-yellow")
+    case .overdue: ("Overdue", "tag-red")
+    case .statutoryAtRisk: ("Statutory total at risk", "tag-red")
+    case .statutoryBreached: ("Statutory total breached", "tag-red")
+    case .paused: ("Paused", "tag-grey")
+    case .resolved: ("Resolved", "tag-grey")
+    case .withdrawn: ("Withdrawn", "tag-grey")
+    }
+    return "<strong class=\"tag \(colour)\">\(label)</strong>"
+}
+
+/// "3 working days left", "1 working day overdue", "due today".
+func daysLeft(_ n: Int?) -> String {
+    guard let n else { return "–" }
+    if n == 0 { return "Due today" }
+    if n > 0 { return "\(n) working day\(n == 1 ? "" : "s") left" }
+    return "\(-n) working day\(n == -1 ? "" : "s") overdue"
+}
+
+/// The link to a dispute's page (by its opaque store id, never its case reference).
+func disputeLink(_ id: Int64, _ ref: String) -> String {
+    "<a href=\"/disputes/\(id)\">\(esc(ref))</a>"
+}
+
+/// "Team Manager" from "team-manager".
+func roleName(_ role: String) -> String {
+    let words = role.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }
+    return words.joined(separator: " ").replacingOccurrences(of: "Iro", with: "IRO").replacingOccurrences(of: "Cpp", with: "CPP")
+        .replacingOccurrences(of: "Of", with: "of").replacingOccurrences(of: "Childrens", with: "Children's")
+}

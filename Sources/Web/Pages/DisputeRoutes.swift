@@ -1,0 +1,271 @@
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Hummingbird
+
+/// A dispute's page (`/disputes/ID`, ID being the store's opaque number) and its actions
+/// (`POST /disputes/ID/ACTION`).
+struct DisputeRoutes {
+    let app: WebApp
+
+    func add(to router: Router<WebContext>) {
+        router.get("/disputes/:id") { request, context in
+            let (id, d) = try self.load(context, action: "view")
+            let done = request.uri.queryParameters["done"].map(String.init)
+            let notice = done == "raised" ? "The dispute is raised. The people it names are told by email." : done.flatMap(OfferedAction.Kind.init(rawValue:)).map(Self.doneMessage)
+            return try self.page(id: id, d, context: context, notice: notice)
+        }
+        router.post("/disputes/:id/:action") { _, context in try self.act(context) }
+    }
+
+    /// The dispute of the `:id` parameter, when the signed-in person may see it.
+    ///
+    /// - Throws: 404 for an unknown id; 403 (audited) when it does not name them.
+    func load(_ context: WebContext, action: String) throws -> (Int64, Dispute) {
+        guard let person = context.person else { throw HTTPError(.forbidden) }
+        guard let text = context.parameters.get("id"), text.utf8.count <= 18, let id = Int64(text), id > 0,
+              let d = try app.stores.next().dispute(id: id) else {
+            throw HTTPError(.notFound, message: "There is no dispute at this address. Find it from My work.")
+        }
+        guard person.maySee(d) else {
+            app.audit(context, action, ref: d.ref, outcome: "denied", detail: "not named on it")
+            throw HTTPError(.forbidden, message: "This dispute does not name you or your role, so you cannot see it or act on it. If you should, ask the IRO who raised it to add you.")
+        }
+        return (id, d)
+    }
+
+    static func doneMessage(_ kind: OfferedAction.Kind) -> String {
+        switch kind {
+        case .escalate: "The dispute is escalated."
+        case .pause: "The clock is paused."
+        case .resume: "The clock has restarted."
+        case .extend: "The extension is recorded."
+        case .cafcass: "The CAFCASS referral is recorded."
+        case .note: "Your note is added."
+        case .resolve: "The dispute is recorded as resolved."
+        case .withdraw: "The dispute is withdrawn."
+        }
+    }
+
+    // MARK: Actions
+
+    func act(_ context: WebContext) throws -> Response {
+        guard let person = context.person else { throw HTTPError(.forbidden) }
+        let (id, d) = try load(context, action: context.parameters.get("action") ?? "action")
+        guard let kind = context.parameters.get("action").flatMap(OfferedAction.Kind.init(rawValue:)) else {
+            throw HTTPError(.notFound, message: "There is no such action.")
+        }
+        guard let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now).first(where: { $0.kind == kind }) else {
+            app.audit(context, kind.rawValue, ref: d.ref, outcome: "denied", detail: "not offered to this person now")
+            throw HTTPError(.forbidden, message: "You cannot do this to this dispute now. The dispute page shows what you can do.")
+        }
+        let f = context.form
+        var errors: [FieldError] = []
+        func required(_ field: String, _ message: String, max: Int = 2000) -> String? {
+            guard let v = f[field] else { errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: message)); return nil }
+            guard v.count <= max else {
+                errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: "Write \(max) characters or fewer"))
+                return nil
+            }
+            return v
+        }
+        let a = offered.actor
+        var change: DisputeEvent.Change?
+        switch kind {
+        case .escalate:
+            let stage = Int(f["to-stage"] ?? "") ?? 0
+            let reason = f["reason"].map { String($0.prefix(2000)) }
+            if stage < 1 { errors.append(FieldError(field: "escalate-to-stage", message: "Select the stage to escalate to")) }
+            change = .escalated(toStage: stage, reason: reason)
+        case .pause:
+            if let r = required("reason", "Enter why the clock is paused") { change = .paused(approvedBy: a, reason: r) }
+        case .resume: change = .resumed
+        case .extend:
+            if let n = Int(f["working-days"] ?? ""), (1...20).contains(n) {
+                change = .extended(workingDays: n, agreedBy: a)
+            } else {
+                errors.append(FieldError(field: "extend-working-days", message: "Enter the number of working days, from 1 to 20"))
+            }
+        case .cafcass: change = .cafcassReferral
+        case .note: if let t = required("text", "Enter the note") { change = .note(t) }
+        case .resolve: if let o = required("outcome", "Enter the outcome, for example ‘care plan amended’", max: 500) { change = .resolved(outcome: o) }
+        case .withdraw: if let r = required("reason", "Enter why it is withdrawn", max: 500) { change = .withdrawn(reason: r) }
+        }
+        if errors.isEmpty, let change {
+            do {
+                _ = try app.record(.change(ref: d.ref, change), actor: a, context: context)
+                return WebApp.redirect("/disputes/\(id)?done=\(kind.rawValue)")
+            } catch WebWriteRefusal.refused(let why), WebWriteRefusal.reference(let why) {
+                errors.append(FieldError(field: Self.firstField(kind), message: why))
+            }
+        }
+        return try page(id: id, d, context: context, failed: (kind, f, errors), status: .unprocessableContent)
+    }
+
+    /// The id an error of this form links to.
+    static func firstField(_ kind: OfferedAction.Kind) -> String {
+        switch kind {
+        case .escalate: "escalate-to-stage"
+        case .pause, .withdraw: "\(kind.rawValue)-reason"
+        case .extend: "extend-working-days"
+        case .note: "note-text"
+        case .resolve: "resolve-outcome"
+        case .resume, .cafcass: "\(kind.rawValue)-submit"
+        }
+    }
+
+    // MARK: Page
+
+    func page(id: Int64, _ d: Dispute, context: WebContext, notice: String? = nil,
+              failed: (OfferedAction.Kind, Form, [FieldError])? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        guard let person = context.person else { throw HTTPError(.forbidden) }
+        let engine = try app.runtime.engine(for: d)
+        let kp = engine.policy.kinds[d.kind]
+        let e = try app.runtime.evaluate(d, now: context.now)
+        var b = "<span class=\"caption-l\">\(esc(kp?.title ?? d.kind.rawValue)) · \(esc(engine.policy.title))</span>"
+        b += "<h1>\(esc(d.ref))</h1>"
+        b += "<p>\(stateTag(e.state))</p>"
+        var rows: [(String, String)] = []
+        if e.stage > 0 {
+            rows.append(("Current stage", "Stage \(e.stage)\(e.stageName.map { ": \($0)" } ?? "")"))
+            if let owner = e.owner { rows.append(("Waiting for", roleName(owner))) }
+            rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
+        }
+        if let st = e.statutoryDeadline {
+            rows.append(("Statutory total due", "\(app.when(st)) (\(daysLeft(e.statutoryWorkingDaysLeft)))"))
+        }
+        rows.append(("Raised", "\(app.when(d.events.first?.at)) by \(d.raisedBy.email) (\(roleName(d.raisedBy.role)))"))
+        rows.append(("Category", d.category.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst))
+        rows.append(("Type", ["P": "Practice", "R": "Resources", "D": "Delay or drift"][d.type.rawValue] ?? d.type.rawValue))
+        if let t = d.team { rows.append(("Team", t)) }
+        rows.append(("Child's case reference", d.childRef))
+        if let s = d.subject, let row = kp?.subject(s) { rows.append(("Subject", row.title)) }
+        b += summaryList(rows)
+
+        // What the person can do now.
+        let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now)
+        b += "<h2 id=\"actions\">What you can do</h2>"
+        if offered.isEmpty { b += "<p>There is nothing for you to record on this dispute now.</p>" }
+        for action in offered {
+            let mine = failed?.0 == action.kind ? failed : nil
+            b += actionForm(id: id, action, d: d, e: e, kp: kp, csrf: context.csrf, form: mine?.1, errors: mine?.2 ?? [])
+        }
+
+        // Stage by stage.
+        if let kp, !kp.stages.isEmpty {
+            var entered: [Int: Date] = [:], left: [Int: Date] = [:]
+            var current = 0
+            for ev in d.events {
+                switch ev.change {
+                case .opened(let s): current = s; entered[s] = ev.at
+                case .escalated(let s, _): left[current] = left[current] ?? ev.at; current = s; entered[s] = ev.at
+                case .resolved, .withdrawn: left[current] = left[current] ?? ev.at
+                default: break
+                }
+            }
+            var srows: [[String]] = []
+            for st in kp.stages where entered[st.number] != nil || st.number == e.stage || e.derivedEscalations.contains(st.number) {
+                let owner = d.concernsOwner ? (st.ownerIfAboutOwner ?? st.owner) : st.owner
+                let due = st.number == e.stage && e.state != .resolved && e.state != .withdrawn ? app.when(e.stageDeadline) : "–"
+                let note = e.derivedEscalations.contains(st.number) ? " (escalated when the stage before ran out of time)" : ""
+                srows.append([esc("\(st.number). \(st.name)\(note)"), esc(roleName(owner)), esc(app.when(entered[st.number])),
+                              esc(due), esc(left[st.number].map(app.when) ?? (st.number == e.stage ? "Open" : "–"))])
+            }
+            b += "<h2>Stages</h2>" + table(caption: "Stage by stage", captionHidden: true,
+                                            head: ["Stage", "Owner", "Started", "Due", "Ended"], rows: srows)
+        }
+
+        // People.
+        var people: [(String, String)] = [("Raised by", "\(d.raisedBy.email) (\(roleName(d.raisedBy.role)))")]
+        for role in d.people.keys.sorted() { people.append((roleName(role), d.people[role]!.joined(separator: ", "))) }
+        b += "<h2>People</h2>" + summaryList(people)
+        b += "<p class=\"hint\">Other roles are told at the addresses the service's settings give them.</p>"
+
+        // History.
+        var hrows: [[String]] = []
+        for ev in d.events {
+            hrows.append([esc(app.when(ev.at)), esc(Self.describe(ev.change)), esc(ev.by.map { "\($0.email) (\(roleName($0.role)))" } ?? "drwatch")])
+        }
+        b += "<h2>History</h2>" + table(caption: "Everything recorded, oldest first", captionHidden: true, head: ["When", "What", "Who"], rows: hrows)
+
+        // Notifications.
+        let outbox = try app.stores.next().outbox(ref: d.ref)
+        b += "<h2>Notifications</h2>"
+        if outbox.isEmpty {
+            b += "<p>No notification has been sent yet.</p>"
+        } else {
+            let orows = outbox.map { o -> [String] in
+                let to = o.recipients.map { "\(esc($0.address))\($0.isSent ? "" : " (not yet)")" }.joined(separator: "<br>")
+                let state = switch o.state { case .sent: "Sent"; case .pending: "Waiting to send"; case .failed: "Failed, will retry"; case .parked: "Not delivered (admin told)" }
+                return [esc(app.when(o.item.createdAt)), esc(o.item.subject), to, esc(state)]
+            }
+            b += table(caption: "Notifications about this dispute", captionHidden: true, head: ["Decided", "Message", "To", "Delivery"], rows: orows)
+        }
+        b += "<p><a href=\"/\">Back to My work</a></p>"
+        return app.html(Page(title: d.ref, body: b, nav: .work, errors: failed?.2 ?? [], notice: notice), context: context, status: status)
+    }
+
+    func actionForm(id: Int64, _ a: OfferedAction, d: Dispute, e: Evaluation, kp: KindPolicy?, csrf: String?, form: Form?, errors: [FieldError]) -> String {
+        let k = a.kind.rawValue
+        func err(_ field: String) -> String? { errors.first { $0.field == "\(k)-\(field)" }?.message }
+        var h = "<section class=\"action\" aria-labelledby=\"\(k)-title\"><h3 id=\"\(k)-title\">\(esc(a.title))</h3>"
+        h += "<form method=\"post\" action=\"/disputes/\(id)/\(k)\" novalidate>\(Layout.csrfField(csrf))"
+        let button: String
+        switch a.kind {
+        case .escalate:
+            let stages = (kp?.stages ?? []).filter { $0.number > e.stage }
+            h += Field.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "Stage \($0.number): \($0.name) (\(roleName($0.owner)))") },
+                              selected: form?["to-stage"] ?? stages.first.map { "\($0.number)" }, error: err("to-stage")).replacingOccurrences(of: "name=\"\(k)-to-stage\"", with: "name=\"to-stage\"")
+            h += Field.textarea(id: "\(k)-reason", label: "Reason (optional)", value: form?["reason"],
+                                hint: "Needed when you skip a stage: the policy asks why.", error: err("reason")).replacingOccurrences(of: "name=\"\(k)-reason\"", with: "name=\"reason\"")
+            button = "Escalate"
+        case .pause:
+            h += named(Field.textarea(id: "\(k)-reason", label: "Why is the clock paused?", value: form?["reason"],
+                                      hint: "You record that you agree to the pause, as \(roleName(a.actor.role)).", error: err("reason")), k, "reason")
+            button = "Pause the clock"
+        case .resume: button = "Restart the clock"
+        case .extend:
+            h += named(Field.text(id: "\(k)-working-days", label: "How many working days?", value: form?["working-days"],
+                                  hint: "Never past the statutory total.", error: err("working-days"), type: "text", width: "narrow"), k, "working-days")
+            button = "Agree the extension"
+        case .cafcass: button = "Record the referral"
+        case .note:
+            h += named(Field.textarea(id: "\(k)-text", label: "Note", value: form?["text"], hint: "Use case references only, never a child's name.", error: err("text")), k, "text")
+            button = "Add the note"
+        case .resolve:
+            h += named(Field.text(id: "\(k)-outcome", label: "Outcome", value: form?["outcome"], hint: "For example, care plan amended.", error: err("outcome")), k, "outcome")
+            button = "Record as resolved"
+        case .withdraw:
+            h += named(Field.text(id: "\(k)-reason", label: "Why is it withdrawn?", value: form?["reason"], error: err("reason")), k, "reason")
+            button = "Withdraw"
+        }
+        if let e = err("submit") { h += "<p id=\"\(k)-submit-error\" class=\"error-message\"><span class=\"visually-hidden\">Error:</span> \(esc(e))</p>" }
+        let style = a.kind == .withdraw ? "button button-warning" : (a.kind == .note ? "button button-secondary" : "button")
+        h += "<button type=\"submit\" class=\"\(style)\" id=\"\(k)-submit\">\(esc(button))</button></form></section>\n"
+        return h
+    }
+
+    /// The field's name inside its form is its short name (`reason`), its id is prefixed.
+    private func named(_ html: String, _ k: String, _ field: String) -> String {
+        html.replacingOccurrences(of: "name=\"\(k)-\(field)\"", with: "name=\"\(field)\"")
+    }
+
+    static func describe(_ c: DisputeEvent.Change) -> String {
+        switch c {
+        case .opened(let s): "Raised at stage \(s)"
+        case .escalated(let s, let r): "Escalated to stage \(s)" + (r.map { ": \($0)" } ?? "")
+        case .paused(let a, let r): "Clock paused, agreed by \(a.email) (\(roleName(a.role))): \(r)"
+        case .resumed: "Clock restarted"
+        case .extended(let n, let a): "Extended by \(n) working day\(n == 1 ? "" : "s"), agreed by \(a.email)"
+        case .note(let t): "Note: \(t)"
+        case .cafcassReferral: "Referred to CAFCASS"
+        case .resolved(let o): "Resolved: \(o)"
+        case .withdrawn(let r): "Withdrawn: \(r)"
+        }
+    }
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,131 @@
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Hummingbird
+
+/// Raise a dispute: a form built from the loaded policies, checked by `Runtime.opening` (the
+/// same validation as `drwatch dispute open`).
+struct RaiseRoutes {
+    let app: WebApp
+
+    func add(to router: Router<WebContext>) {
+        router.get("/raise") { _, context in try self.page(context, form: nil, errors: []) }
+        router.post("/raise") { _, context in try self.raise(context) }
+    }
+
+    private func person(_ context: WebContext) throws -> Person {
+        guard let p = context.person else { throw HTTPError(.forbidden) }
+        guard p.mayRaise else {
+            app.audit(context, "open", ref: nil, outcome: "denied", detail: "no role that may raise")
+            throw HTTPError(.forbidden, message: "Your role cannot raise a dispute here. Ask an IRO, or the drwatch admin if your role is missing.")
+        }
+        return p
+    }
+
+    /// The roles that own a stage in a loaded policy: each gets an optional address field.
+    private var ownerRoles: [String] {
+        var out: [String] = []
+        for name in app.runtime.policyNames {
+            for kp in app.runtime.policies[name]!.policy.kinds.values.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) {
+                for s in kp.stages where !out.contains(s.owner) { out.append(s.owner) }
+            }
+        }
+        return out
+    }
+
+    func raise(_ context: WebContext) throws -> Response {
+        let person = try person(context)
+        let f = context.form
+        var errors: [FieldError] = []
+        let ref = f["ref"] ?? ""
+        if ref.isEmpty { errors.append(FieldError(field: "ref", message: "Enter the dispute's case reference")) }
+        let role = f["raised-as"] ?? person.raiseRoles[0]
+        if !person.raiseRoles.contains(role) { errors.append(FieldError(field: "raised-as", message: "Select a role you hold")) }
+        var people: [(role: String, email: String)] = []
+        for r in ownerRoles {
+            guard let email = f["person-\(r)"] else { continue }
+            if email.count > 254 || !isPlausibleEmail(email) {
+                errors.append(FieldError(field: "person-\(r)", message: "Enter the \(roleName(r))'s email address in the right format, like jo.bloggs@council.example"))
+            } else {
+                people.append((r, email.lowercased()))
+            }
+        }
+        var stage: Int? = nil
+        if let s = f["stage"] {
+            if let n = Int(s), (1...20).contains(n) { stage = n } else { errors.append(FieldError(field: "stage", message: "Enter the stage as a number, like 1")) }
+        }
+        if errors.isEmpty {
+            let fields = OpeningFields(ref: ref, policy: f["policy"] ?? "", kind: f["kind"] ?? "", stage: stage, category: f["category"] ?? "",
+                                       type: f["type"] ?? "", raisedBy: Actor(role: role, email: person.email), at: context.now,
+                                       team: f["team"], childRef: f["child"] ?? ref, subject: f["subject"], concernsOwner: f["about-owner"] == "yes",
+                                       reason: f["reason"], people: people)
+            do {
+                _ = try app.record(.open(fields), actor: Actor(role: role, email: person.email), context: context)
+                guard let id = try app.stores.next().disputeID(ref: ref) else { throw HTTPError(.internalServerError) }
+                return WebApp.redirect("/disputes/\(id)?done=raised")
+            } catch WebWriteRefusal.refused(let why), WebWriteRefusal.reference(let why) {
+                errors.append(FieldError(field: Self.field(for: why), message: why))
+            }
+        }
+        return try page(context, form: f, errors: errors, status: .unprocessableContent)
+    }
+
+    /// The field an engine refusal is about (its message names it).
+    static func field(for message: String) -> String {
+        let m = message.lowercased()
+        let table: [(String, String)] = [
+            ("child", "child"), ("case reference", "ref"), ("already recorded", "ref"), ("subject", "subject"), ("kind", "kind"),
+            ("category", "category"), ("type", "type"), ("policy", "policy"), ("reason", "reason"), ("stage", "stage"),
+            ("may not raise", "raised-as"), ("role", "raised-as"),
+        ]
+        return table.first { m.contains($0.0) }?.1 ?? "ref"
+    }
+
+    func page(_ context: WebContext, form f: Form?, errors: [FieldError], status: HTTPResponse.Status = .ok) throws -> Response {
+        let person = try person(context)
+        func err(_ id: String) -> String? { errors.first { $0.field == id }?.message }
+        let policies = app.runtime.policyNames.map { app.runtime.policies[$0]!.policy }
+        var kinds: [(String, String)] = []
+        var subjects: [(String, String)] = [("", "None")]
+        for p in policies {
+            for kp in p.kinds.values.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) where !kinds.contains(where: { $0.0 == kp.kind.rawValue }) {
+                kinds.append((kp.kind.rawValue, kp.title))
+            }
+            for kp in p.kinds.values.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) {
+                for s in kp.subjects where !subjects.contains(where: { $0.0 == s.id }) { subjects.append((s.id, "\(s.id): \(s.title)")) }
+            }
+        }
+        var b = "<h1>Raise a dispute</h1>"
+        b += "<p>Use case references only. Never write a child's name.</p>"
+        b += "<form method=\"post\" action=\"/raise\" novalidate>\(Layout.csrfField(context.csrf))"
+        b += Field.text(id: "ref", label: "Case reference of the dispute", value: f?["ref"], hint: "For example, DR-2026-0412. It must not be recorded already.", error: err("ref"))
+        b += Field.text(id: "child", label: "Child's case reference (if different)", value: f?["child"], hint: "The case reference only, never a name.", error: err("child"))
+        b += Field.select(id: "policy", label: "Procedure", options: policies.map { ($0.name, $0.title) }, selected: f?["policy"], error: err("policy"))
+        b += Field.select(id: "kind", label: "What you are raising", options: kinds, selected: f?["kind"] ?? "formal", error: err("kind"))
+        b += Field.select(id: "category", label: "Issue category", options: IssueCategory.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
+                          selected: f?["category"], error: err("category"))
+        b += Field.select(id: "type", label: "Type", options: [("P", "Practice"), ("R", "Resources"), ("D", "Delay or drift")], selected: f?["type"], error: err("type"))
+        if subjects.count > 1 {
+            b += Field.select(id: "subject", label: "Subject (timescale table)", options: subjects, selected: f?["subject"],
+                              hint: "Only for procedures with timescales by type of dispute.", error: err("subject"))
+        }
+        b += Field.text(id: "stage", label: "Stage to raise it at", value: f?["stage"] ?? "1", hint: "Usually 1. Skipping stages may need a reason.", error: err("stage"), width: "narrow")
+        b += Field.textarea(id: "reason", label: "Reason for raising above stage 1 (if any)", value: f?["reason"], error: err("reason"))
+        b += Field.text(id: "team", label: "Social work team (optional)", value: f?["team"], hint: "For the reports, for example North.", error: err("team"))
+        if person.raiseRoles.count > 1 {
+            b += Field.select(id: "raised-as", label: "You raise it as", options: person.raiseRoles.map { ($0, roleName($0)) }, selected: f?["raised-as"], error: err("raised-as"))
+        } else {
+            b += "<input type=\"hidden\" name=\"raised-as\" value=\"\(esc(person.raiseRoles[0]))\">"
+            if let e = err("raised-as") { b += "<p id=\"raised-as\" class=\"error-message\">\(esc(e))</p>" }
+        }
+        b += "<h2>People</h2><p class=\"hint\">Give the people for this case. Roles left empty are told at the addresses in the service's settings.</p>"
+        for r in ownerRoles {
+            b += Field.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email", autocomplete: "off")
+        }
+        b += Field.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
+                            hint: "The stage then goes to the next manager up, as the procedure says.")
+        b += "<button type=\"submit\" class=\"button\">Raise the dispute</button></form>"
+        return app.html(Page(title: "Raise a dispute", body: b, nav: .raise, errors: errors), context: context, status: status)
+    }
+}

@@ -1,0 +1,61 @@
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Hummingbird
+
+/// "My work": the disputes where the signed-in person must act now, most urgent first; then the
+/// disputes they raised or are named on.
+struct WorkRoutes {
+    let app: WebApp
+    /// At most this many disputes are read per list (a person named on more sees the most recent).
+    static let limit = 500
+
+    func add(to router: Router<WebContext>) {
+        router.get("/") { _, context in try self.page(context) }
+    }
+
+    func page(_ context: WebContext) throws -> Response {
+        guard let person = context.person else { throw HTTPError(.forbidden) }
+        let store = app.stores.next()
+        var records = try store.disputes(naming: person.email, limit: Self.limit).filter { !$0.isClosed }
+        let owners = Set(app.runtime.policies.values.flatMap { $0.policy.kinds.values.flatMap { $0.stages.map(\.owner) } })
+        let routed = person.configRoles.filter { owners.contains($0) }.sorted()
+        if !routed.isEmpty {
+            var seen = Set(records.map(\.id))
+            for r in try store.openDisputes(routedToConfigRoles: routed, limit: Self.limit) where seen.insert(r.id).inserted { records.append(r) }
+        }
+        let evaluated = app.evaluated(records, now: context.now)
+        var act: [[String]] = [], watch: [[String]] = []
+        for (record, e) in evaluated {
+            let d = record.dispute
+            let roles = person.roles(on: d)
+            guard !roles.isEmpty else { continue }
+            if let owner = e.owner, roles.contains(owner), e.state != .paused {
+                let asked = "Respond to stage \(e.stage)\(e.stageName.map { ": \($0)" } ?? "") as \(roleName(owner))"
+                act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
+            } else {
+                let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map(roleName).joined(separator: ", "))"
+                watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage)\(e.owner.map { ", with \(roleName($0))" } ?? "")"),
+                              esc(app.when(e.stageDeadline)), stateTag(e.state)])
+            }
+        }
+        var body = "<h1>My work</h1>"
+        body += "<h2 id=\"act-now\">Where you need to act (\(act.count))</h2>"
+        if act.isEmpty {
+            body += "<p>Nothing is waiting for you.</p>"
+        } else {
+            body += table(caption: "Disputes waiting for you, most urgent first", captionHidden: true,
+                          head: ["Case reference", "What is asked", "By when", "Working days left", "State"], rows: act)
+        }
+        body += "<h2 id=\"watching\">Disputes you raised or are named on (\(watch.count))</h2>"
+        if watch.isEmpty {
+            body += "<p>None open.</p>"
+        } else {
+            body += table(caption: "Disputes you raised or are named on", captionHidden: true,
+                          head: ["Case reference", "Your part", "Where it is", "Stage due", "State"], rows: watch)
+        }
+        if person.mayRaise { body += "<p><a href=\"/raise\" class=\"button\">Raise a dispute</a></p>" }
+        return app.html(Page(title: "My work", body: body, nav: .work), context: context)
+    }
+}

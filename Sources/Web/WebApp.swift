@@ -1,0 +1,184 @@
+import Delivery
+import DisputeCore
+import DisputeService
+import DisputeStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// The staff web app: served by `drwatch serve` from the same store as the daemon.
+///
+/// Holds nothing another instance needs: sessions and sign-in links are in the database, so any
+/// number of instances can serve behind a load balancer (issue 17).
+public final class WebApp: Sendable {
+    public let runtime: Runtime
+    public let web: WebConfig
+    let stores: StorePool
+    let channels: DeliveryChannels
+    let logger: Logger
+    /// The clock, read once per request.
+    let now: @Sendable () -> Date
+    /// How a person proves their address (the seam where single sign-on goes: issue 14).
+    let signIn: any SignInMethod
+
+    static let sessionCookie = "drwatch_session"
+    static let csrfCookie = "drwatch_csrf"
+    /// A sign-in link is valid this long, once.
+    static let linkLifetime: TimeInterval = 15 * 60
+    /// At most this many sign-in links per address per `linkLifetime`.
+    static let linksPerAddress = 5
+
+    /// - Parameters:
+    ///   - runtime: the loaded config and policies.
+    ///   - web: the `[web]` section (or its defaults).
+    ///   - databasePath: the SQLite store (already migrated).
+    ///   - connections: store connections shared by the requests (SQLite serialises writers).
+    public init(runtime: Runtime, web: WebConfig, databasePath: String, connections: Int = 4,
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.runtime = runtime
+        self.web = web
+        self.stores = try StorePool(path: databasePath, count: connections)
+        self.channels = try DeliveryChannels(config: runtime.config, logger: logger)
+        self.logger = logger
+        self.now = now
+        self.signIn = EmailLinkSignIn()
+    }
+
+    /// The router with every route and middleware.
+    public func router() -> Router<WebContext> {
+        let router = Router(context: WebContext.self)
+        router.add(middleware: SecurityHeadersMiddleware(app: self))
+        router.add(middleware: SessionMiddleware(app: self))
+        router.add(middleware: CSRFMiddleware())
+        router.get("/assets/app.css") { _, _ in
+            var r = Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                             body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
+            r.headers[.contentSecurityPolicy] = SecurityHeadersMiddleware.csp
+            return r
+        }
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        signIn.addRoutes(to: router, app: self)
+        router.post("/sign-out") { _, context in try self.signOut(context) }
+        WorkRoutes(app: self).add(to: router)
+        DisputeRoutes(app: self).add(to: router)
+        RaiseRoutes(app: self).add(to: router)
+        ManagerRoutes(app: self).add(to: router)
+        return router
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    public func run() async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(web.host, port: web.port), serverName: nil),
+                              logger: logger)
+        try await app.runService()
+    }
+
+    /// An application for tests and benchmarks: `onRunning` gets the bound port (port 0: any free one).
+    public func application(port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+                    onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+    }
+
+    // MARK: Sessions (every sign-in method ends here)
+
+    /// Starts a session for `email` (already proven by a sign-in method) and goes to `next`.
+    func startSession(email: String, next: String?, method: String, context: WebContext) throws -> Response {
+        let token = Secrets.token(), csrf = Secrets.token()
+        let expires = context.now.addingTimeInterval(TimeInterval(web.sessionHours) * 3600)
+        let store = stores.next()
+        try store.addSession(tokenHash: Secrets.hash(token), email: email, csrf: csrf, createdAt: context.now, expiresAt: expires)
+        try store.appendAudit(AuditEntry(at: context.now, actor: email, action: "signed-in", ref: nil, outcome: "done", detail: method))
+        logger.info("Signed in", metadata: ["method": "\(method)"])
+        var response = Self.redirect(Self.safeNext(next) ?? "/")
+        response.setCookie(cookie(Self.sessionCookie, token, maxAge: web.sessionHours * 3600))
+        response.setCookie(cookie(Self.csrfCookie, "", maxAge: 0))
+        return response
+    }
+
+    func signOut(_ context: WebContext) throws -> Response {
+        if let hash = context.sessionHash {
+            let store = stores.next()
+            try store.endSession(tokenHash: hash, now: context.now)
+            try store.appendAudit(AuditEntry(at: context.now, actor: context.person?.email, action: "signed-out", ref: nil, outcome: "done", detail: nil))
+        }
+        var response = Self.redirect("/sign-in?signed-out=1")
+        response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+        return response
+    }
+
+    func person(email: String) -> Person { Person(email: email, runtime: runtime, web: web) }
+
+    /// Writes one line to the audit trail; a failure is logged, never shown.
+    func audit(_ context: WebContext, _ action: String, ref: String?, outcome: String, detail: String? = nil) {
+        do {
+            try stores.next().appendAudit(AuditEntry(at: context.now, actor: context.person?.email, action: action, ref: ref,
+                                                     outcome: outcome, detail: detail.map { String($0.prefix(300)) }))
+        } catch {
+            logger.error("Audit trail not written", metadata: ["action": "\(action)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Responses
+
+    func cookie(_ name: String, _ value: String, maxAge: Int?) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: web.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    static func redirect(_ path: String) -> Response {
+        Response(status: .seeOther, headers: [.location: path])
+    }
+
+    func html(_ page: Page, context: WebContext, status: HTTPResponse.Status = .ok) -> Response {
+        var page = page
+        page.person = page.person ?? context.person
+        page.csrf = context.csrf
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: Layout.render(page))))
+    }
+
+    func errorPage(status: HTTPResponse.Status, message: String, context: WebContext) -> Response {
+        let title: String
+        switch status.code {
+        case 403: title = "You cannot do this"
+        case 404: title = "Page not found"
+        case 400...499: title = "There is a problem with the request"
+        default: title = "Sorry, there is a problem with the service"
+        }
+        var body = "<h1>\(esc(title))</h1>"
+        body += "<p>\(esc(message.isEmpty ? (status.code == 404 ? "If you typed the address, check it is correct." : "Try again later.") : message))</p>"
+        body += "<p><a href=\"/\">Go to My work</a></p>"
+        return html(Page(title: title, body: body), context: context, status: status)
+    }
+
+    /// A site-internal path to go to after signing in: starts with one `/`, at most 300 printable
+    /// ASCII characters; nil otherwise (never another site).
+    static func safeNext(_ path: String?) -> String? {
+        guard let p = path, p.hasPrefix("/"), !p.hasPrefix("//"), !p.hasPrefix("/\\"), p.utf8.count <= 300,
+              p.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x5C }), !p.hasPrefix("/sign-in") else { return nil }
+        return p
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}
+
+/// A few store connections, used in turn (each is serialised by its own lock; SQLite in WAL mode
+/// lets readers run beside one writer).
+final class StorePool: @unchecked Sendable {
+    private let stores: [SQLiteStore]
+    private let lock = NSLock()
+    private var index = 0
+
+    init(path: String, count: Int) throws {
+        stores = try (0..<max(1, count)).map { _ in try SQLiteStore(path: path) }
+    }
+
+    func next() -> SQLiteStore {
+        lock.lock(); defer { lock.unlock() }
+        index = (index + 1) % stores.count
+        return stores[index]
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import DisputeService
+import Foundation
+import Logging
+import Web
+
+/// `drwatch serve`: the staff web app (README "Web app"), on the config's `[web] listen`
+/// (default 127.0.0.1:8080), from the same store as the daemon.
+///
+/// Exit codes: 0 after SIGTERM/SIGINT; 66/69 when the database is missing or older (run
+/// `drwatch init`); 78 for a bad config (a `[web] listen` that is not loopback among them).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the staff web app (plain HTTP on loopback, behind the council's TLS proxy).",
+        discussion: """
+            Staff sign in with a one-time link emailed through the configured transport, see their \
+            work, and record what they did. Settings: the [web] section of the config (listen, \
+            base_url, session_hours, manager_roles, admin_roles, raiser_roles).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info (default), notice, warning or error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)': use trace, debug, info, notice, warning or error")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let session = try Session(global)
+        let web = session.runtime.config.web ?? WebConfig()
+        let logger = Logger(label: "drwatch-web")
+        let app = try WebApp(runtime: session.runtime, web: web, databasePath: session.store.path, logger: logger)
+        logger.info("Serving the web app", metadata: ["listen": "\(web.host):\(web.port)", "base_url": "\(web.baseURL)"])
+        try await app.run()
+    }
+}

@@ -1,0 +1,201 @@
+"""The staff web app in a real headless Chromium (Selenium with Debian's chromedriver), one
+browser session for every person (cookies cleared between them):
+
+  1. an IRO signs in from the emailed link and raises a dispute (after a refused first try);
+  2. the daemon's poll (`drwatch tick`) emails the Team Manager, whose message links to the
+     dispute's page; the Team Manager signs in from that link and records a response
+     (or a note, where the policy has no response step);
+  3. the IRO service manager sees it on the overview and opens the reports;
+  4. the IRO sees the response and resolves the dispute;
+  5. the admin opens the outbox.
+
+A screenshot of every page goes to SHOTS; axe-core checks every page and the run fails on any
+serious or critical violation. Run by Tests/EndToEndTests/WebBrowserTests.swift.
+
+usage: web_flow.py BASE_URL OUTBOX_DIR SHOTS_DIR DRWATCH_BINARY CONFIG
+"""
+import email
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+base, outbox, shots, drwatch, config = sys.argv[1:6]
+os.makedirs(shots, exist_ok=True)
+problems = []
+pages = []
+started = time.monotonic()
+
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1100,1400",
+          "--no-first-run", "--disable-extensions"):
+    options.add_argument(a)
+d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+d.set_page_load_timeout(20)
+
+
+def check(name):
+    """Screenshot (whole page height) and axe-core check of the current page."""
+    n = len(pages) + 1
+    height = d.execute_script("return Math.max(document.body.scrollHeight, 600)")
+    d.set_window_size(1100, min(int(height) + 120, 5000))
+    path = os.path.join(shots, f"{n:02d}-{name}.png")
+    d.save_screenshot(path)
+    d.set_window_size(1100, 1400)
+    axe = Axe(d)
+    axe.inject()
+    result = axe.run()
+    bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    for v in bad:
+        problems.append(f"{name}: axe {v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} node(s): {v['nodes'][0]['target']})")
+    pages.append({"page": name, "url": d.current_url.replace(base, ""), "screenshot": path,
+                  "axe_violations": [f"{v['impact']} {v['id']}" for v in result["violations"]]})
+
+
+def expect(cond, what):
+    if not cond:
+        problems.append(f"{what} (at {d.current_url.replace(base, '')})")
+
+
+def body():
+    return d.find_element(By.TAG_NAME, "body").text
+
+
+def mails(to):
+    """The text parts of the emails to `to` in the outbox, oldest first."""
+    out = []
+    for name in sorted(os.listdir(outbox), key=lambda n: os.path.getmtime(os.path.join(outbox, n))):
+        if not name.endswith(".eml"):
+            continue
+        m = email.message_from_bytes(open(os.path.join(outbox, name), "rb").read())
+        if to not in (m.get("To") or ""):
+            continue
+        for part in m.walk():
+            if part.get_content_type() == "text/plain":
+                out.append((m.get("Subject"), part.get_payload(decode=True).decode()))
+    return out
+
+
+def sign_in(address, name):
+    """On the sign-in page: ask for a link, open the one emailed, press Sign in."""
+    expect("/sign-in" in d.current_url, f"{name}: expected the sign-in page")
+    before = len(mails(address))
+    d.find_element(By.ID, "email").send_keys(address)
+    d.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    expect("Check your email" in body(), f"{name}: expected 'Check your email'")
+    check(f"{name}-check-email")
+    sent = mails(address)
+    expect(len(sent) == before + 1, f"{name}: expected one new sign-in email")
+    link = re.search(r"https?://\S+/sign-in/link\?token=[A-Za-z0-9_-]+", sent[-1][1]).group(0)
+    d.get(link)
+    check(f"{name}-sign-in-link")
+    d.find_element(By.CSS_SELECTOR, "form[action='/sign-in/link'] button").click()
+
+
+def fill(field_id, text):
+    e = d.find_element(By.ID, field_id)
+    e.clear()
+    e.send_keys(text)
+
+
+def select(field_id, value):
+    d.find_element(By.CSS_SELECTOR, f"#{field_id} option[value='{value}']").click()
+
+
+try:
+    # 1. The IRO.
+    d.get(base + "/")
+    check("sign-in")
+    sign_in("iro@council.example", "iro")
+    expect(d.current_url.rstrip("/") == base, "iro: expected My work after signing in")
+    check("iro-my-work")
+    d.find_element(By.LINK_TEXT, "Raise a dispute").click()
+    check("raise-form")
+    select("category", "care-plan-implementation")
+    select("type", "D")
+    fill("team", "North")
+    fill("person-team-manager", "tm.smith@council.example")
+    d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]").click()
+    expect("There is a problem" in body(), "raise without a reference: expected the error summary")
+    expect(d.find_element(By.ID, "team").get_attribute("value") == "North", "raise refused: what was typed is kept")
+    check("raise-refused")
+    d.find_element(By.CSS_SELECTOR, ".error-summary a[href='#ref']").click()
+    expect(d.switch_to.active_element.get_attribute("id") == "ref", "the error summary links to the field")
+    fill("ref", "WEB-1")
+    d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]").click()
+    expect("The dispute is raised" in body(), "raise: expected the dispute page")
+    dispute_path = d.current_url.replace(base, "").split("?")[0]
+    check("iro-dispute-raised")
+
+    # 2. The daemon's poll emails the Team Manager with a link to the dispute's page.
+    tick = subprocess.run([drwatch, "tick", "--config", config], capture_output=True, text=True, timeout=30)
+    expect(tick.returncode == 0, f"drwatch tick failed: {tick.stderr.strip()}")
+    notices = [t for s, t in mails("tm.smith@council.example") if "WEB-1" in (s or "") + t]
+    expect(len(notices) >= 1, "the Team Manager is emailed about WEB-1")
+    links = re.findall(r"https?://\S+/disputes/\d+\S*", notices[-1][1]) if notices else []
+    expect(len(links) >= 1, "the Team Manager's email links to the dispute's page")
+    expect(all("WEB-1" not in l and "token" not in l for l in links), "the link carries no case reference and no sign-in")
+    d.delete_all_cookies()
+    d.get(links[0] if links else base + dispute_path)
+    sign_in("tm.smith@council.example", "team-manager")
+    expect(d.current_url.replace(base, "").split("#")[0].split("?")[0] == dispute_path, "team manager: lands on the dispute's page")
+    check("team-manager-dispute")
+    if d.find_elements(By.ID, "respond-title"):
+        fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
+        d.find_element(By.ID, "respond-submit").click()
+    else:
+        fill("note-text", "Meeting booked for Thursday; care plan review on the 10th")
+        d.find_element(By.ID, "note-submit").click()
+    expect("Meeting booked for Thursday" in body(), "team manager: the response is in the history")
+    expect(not d.find_elements(By.ID, "resolve-title"), "team manager: is not offered to resolve")
+    check("team-manager-responded")
+
+    # 3. The IRO service manager.
+    d.delete_all_cookies()
+    d.get(base + "/overview")
+    sign_in("iro.manager@council.example", "manager")
+    expect("/overview" in d.current_url, "manager: lands on the overview")
+    expect("WEB-1" in body(), "manager: sees WEB-1 on the overview")
+    check("manager-overview")
+    select("team", "North")
+    d.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    expect("WEB-1" in body(), "manager: WEB-1 under team North")
+    d.get(base + "/reports")
+    check("manager-reports")
+
+    # 4. The IRO resolves.
+    d.delete_all_cookies()
+    d.get(base + "/")
+    sign_in("iro@council.example", "iro-again")
+    d.find_element(By.LINK_TEXT, "WEB-1").click()
+    expect("Meeting booked for Thursday" in body(), "iro: sees the team manager's response")
+    fill("resolve-outcome", "Care plan amended")
+    d.find_element(By.ID, "resolve-submit").click()
+    expect("The dispute is recorded as resolved" in body(), "iro: resolved")
+    check("iro-resolved")
+
+    # 5. The admin.
+    d.delete_all_cookies()
+    d.get(base + "/admin/outbox")
+    sign_in("admin@council.example", "admin")
+    expect("/admin/outbox" in d.current_url, "admin: lands on the outbox")
+    check("admin-outbox")
+except Exception as e:  # a missing element: report it with where the browser was
+    problems.append(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (at {d.current_url.replace(base, '')})")
+    try:
+        d.save_screenshot(os.path.join(shots, "failure.png"))
+    except Exception:
+        pass
+finally:
+    d.quit()
+
+print(json.dumps({"seconds": round(time.monotonic() - started, 1), "pages": pages, "problems": problems}, indent=1))
+sys.exit(1 if problems else 0)
