@@ -10,7 +10,7 @@ enum DisputesTable {
     /// Columns read back into a `Dispute`, in this order (see `decode`).
     static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason"
 
-    static func insert(_ dispute: Dispute, state: DerivedState, in db: Database) throws -> Int64? {
+    static func insert(_ dispute: Dispute, state: DisputeSummary, in db: Database) throws -> Int64? {
         let changed = try db.execute("""
             INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
                                   raised_by_role, raised_by_email, created_at,
@@ -52,35 +52,31 @@ enum DisputesTable {
     }
 
     /// The derived state of the dispute with reference `ref`, or nil.
-    static func current(ref: String, in db: Database) throws -> (id: Int64, state: DerivedState)? {
+    static func current(ref: String, in db: Database) throws -> (id: Int64, state: DisputeSummary)? {
         try db.first("SELECT id, current_stage, is_paused, closed_at FROM disputes WHERE ref = ?", ref,
                      operation: "find dispute") { row in
-            (row.int64(0), DerivedState(stage: row.int(1), paused: row.bool(2), closedAt: row.optionalDate(3)))
+            (row.int64(0), DisputeSummary(stage: row.int(1), paused: row.bool(2), closedAt: row.optionalDate(3)))
         }
     }
 
-    static func update(id: Int64, to state: DerivedState, in db: Database) throws {
+    static func update(id: Int64, to state: DisputeSummary, in db: Database) throws {
         try db.execute("UPDATE disputes SET current_stage = ?, is_paused = ?, is_closed = ?, closed_at = ? WHERE id = ?",
                        state.stage, state.paused, state.closedAt != nil, state.closedAt, id, operation: "update dispute state")
     }
 }
 
-/// The denormalised current state kept on each `disputes` row, derived from its events only.
-struct DerivedState: Equatable {
-    var stage = 1
-    var paused = false
-    var closedAt: Date?
-
-    init(stage: Int = 1, paused: Bool = false, closedAt: Date? = nil) {
-        self.stage = stage; self.paused = paused; self.closedAt = closedAt
+extension DisputeSummary {
+    /// The summary read from the recorded events alone, without the policy (so without derived
+    /// escalations): only for a caller that gives the store no engine summary (test fixtures,
+    /// benchmarks). Every write from the recorder carries the engine's own (`Engine.summary`).
+    static func recordedOnly(_ events: [DisputeEvent]) -> DisputeSummary {
+        var s = DisputeSummary(stage: 1)
+        for event in events { s.applyRecorded(event) }
+        return s
     }
 
-    init(events: [DisputeEvent]) {
-        self.init()
-        for event in events { apply(event) }
-    }
-
-    mutating func apply(_ event: DisputeEvent) {
+    /// `recordedOnly` of the events so far, then `event`.
+    mutating func applyRecorded(_ event: DisputeEvent) {
         switch event.change {
         case .opened(let stage): self.stage = stage
         case .escalated(let toStage, _): stage = toStage

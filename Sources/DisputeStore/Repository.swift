@@ -131,20 +131,26 @@ public struct DisputeRecord: Sendable {
 public protocol DisputeWriting: DisputeReading {
     /// Records a new dispute with its events and people.
     ///
-    /// - Parameter origins: where each event came from, parallel to `dispute.events` (missing
-    ///   ones are `.unknown`).
+    /// - Parameters:
+    ///   - origins: where each event came from, parallel to `dispute.events` (missing ones are `.unknown`).
+    ///   - summary: the `disputes` row's stage, paused and closed columns as the engine replays the
+    ///     record (`Engine.summary`, passed by the recorder); nil only for fixtures (then read from
+    ///     the recorded events alone, without derived escalations).
     /// - Throws: `StoreError` `.duplicate` when a dispute with the same reference exists.
-    func insert(_ dispute: Dispute, origins: [EventOrigin]) throws
+    func insert(_ dispute: Dispute, origins: [EventOrigin], summary: DisputeSummary?) throws
     /// Records many new disputes (a bulk import) inside this transaction.
     ///
-    /// - Parameter origins: per dispute, where each event came from (may be empty).
+    /// - Parameters:
+    ///   - origins: per dispute, where each event came from (may be empty).
+    ///   - summaries: per dispute, its engine summary (may be empty: see `insert`).
     /// - Throws: the first `StoreError`, with `index` set to the failing dispute's position.
-    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws
-    /// Appends one event to a dispute's history and updates its current stage and state.
+    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]], summaries: [DisputeSummary]) throws
+    /// Appends one event to a dispute's history and updates its current stage and state
+    /// (`summary`: the engine's, after the event; nil only for fixtures, see `insert`).
     ///
     /// - Throws: `StoreError` `.notFound` when no dispute has this reference; `.duplicate`
     ///   when the dispute already has an event with `origin.eventID`.
-    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws
+    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin, summary: DisputeSummary?) throws
     /// Adds outbox messages; one whose identity is already in the outbox is left as it is.
     ///
     /// - Returns: how many were new.
@@ -192,16 +198,24 @@ public protocol DisputeRepository: AnyObject, Sendable {
 
 extension DisputeWriting {
     /// Records a new dispute whose events' origins are not known.
-    public func insert(_ dispute: Dispute) throws { try insert(dispute, origins: []) }
+    public func insert(_ dispute: Dispute) throws { try insert(dispute, origins: [], summary: nil) }
+    public func insert(_ dispute: Dispute, origins: [EventOrigin]) throws { try insert(dispute, origins: origins, summary: nil) }
     /// Records many new disputes whose events' origins are not known.
-    public func insertMany(_ disputes: [Dispute]) throws { try insertMany(disputes, origins: []) }
+    public func insertMany(_ disputes: [Dispute]) throws { try insertMany(disputes, origins: [], summaries: []) }
+    public func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws { try insertMany(disputes, origins: origins, summaries: []) }
     /// Appends one event whose origin is not known.
-    public func append(_ event: DisputeEvent, toRef ref: String) throws { try append(event, toRef: ref, origin: .unknown) }
+    public func append(_ event: DisputeEvent, toRef ref: String) throws { try append(event, toRef: ref, origin: .unknown, summary: nil) }
+    public func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws {
+        try append(event, toRef: ref, origin: origin, summary: nil)
+    }
 
     /// One `insert` per dispute; a store may do better (SQLite does).
-    public func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws {
+    public func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]], summaries: [DisputeSummary]) throws {
         for (index, dispute) in disputes.enumerated() {
-            do { try insert(dispute, origins: index < origins.count ? origins[index] : []) } catch var error as StoreError {
+            do {
+                try insert(dispute, origins: index < origins.count ? origins[index] : [],
+                           summary: index < summaries.count ? summaries[index] : nil)
+            } catch var error as StoreError {
                 error.index = index
                 throw error
             }

@@ -71,8 +71,8 @@ struct SQLiteTransaction: DisputeWriting {
 
     // MARK: Disputes
 
-    func insert(_ dispute: Dispute, origins: [EventOrigin]) throws {
-        guard let id = try DisputesTable.insert(dispute, state: DerivedState(events: dispute.events), in: db) else {
+    func insert(_ dispute: Dispute, origins: [EventOrigin], summary: DisputeSummary?) throws {
+        guard let id = try DisputesTable.insert(dispute, state: summary ?? .recordedOnly(dispute.events), in: db) else {
             throw StoreError(.duplicate, operation: "insert dispute",
                              message: "a dispute with the same case reference is already recorded; nothing was written")
         }
@@ -86,11 +86,12 @@ struct SQLiteTransaction: DisputeWriting {
     /// (about 3x on 100,000 disputes); inside this one transaction they are set aside, every
     /// inserted dispute is stamped with one new change count, and the triggers are put back from
     /// their own SQL as stored in the schema. Other connections see all of it or none of it.
-    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]]) throws {
+    func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]], summaries: [DisputeSummary]) throws {
         func originsOf(_ index: Int) -> [EventOrigin] { index < origins.count ? origins[index] : [] }
+        func summaryOf(_ index: Int) -> DisputeSummary? { index < summaries.count ? summaries[index] : nil }
         guard disputes.count > 100 else {
             for (index, dispute) in disputes.enumerated() {
-                do { try insert(dispute, origins: originsOf(index)) } catch var error as StoreError { error.index = index; throw error }
+                do { try insert(dispute, origins: originsOf(index), summary: summaryOf(index)) } catch var error as StoreError { error.index = index; throw error }
             }
             return
         }
@@ -102,7 +103,7 @@ struct SQLiteTransaction: DisputeWriting {
         try db.query("SELECT COALESCE(MAX(id), 0) + 1 FROM disputes", operation: "read next dispute id") { firstID = $0.int64(0) }
         for t in triggers { _ = try db.execute("DROP TRIGGER \(t.name)", operation: "set change trigger aside") }
         for (index, dispute) in disputes.enumerated() {
-            do { try insert(dispute, origins: originsOf(index)) } catch var error as StoreError { error.index = index; throw error }
+            do { try insert(dispute, origins: originsOf(index), summary: summaryOf(index)) } catch var error as StoreError { error.index = index; throw error }
         }
         if !triggers.isEmpty {
             _ = try db.execute("UPDATE store_changes SET seq = seq + 1", operation: "record change")
@@ -112,13 +113,13 @@ struct SQLiteTransaction: DisputeWriting {
         for t in triggers { _ = try db.execute(t.sql, operation: "restore change trigger") }
     }
 
-    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin) throws {
+    func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin, summary: DisputeSummary?) throws {
         guard let (id, state) = try DisputesTable.current(ref: ref, in: db) else {
             throw StoreError(.notFound, operation: "record dispute event", message: "no dispute has that case reference")
         }
         try EventsTable.insert(event, disputeID: id, seq: try EventsTable.nextSeq(disputeID: id, in: db), origin: origin, in: db)
         var next = state
-        next.apply(event)
+        if let summary { next = summary } else { next.applyRecorded(event) }
         if next != state { try DisputesTable.update(id: id, to: next, in: db) }
     }
 

@@ -1,5 +1,5 @@
 import DisputeCore
-import DisputeStore
+@testable import DisputeStore
 import Foundation
 import Testing
 import WorkingDays
@@ -109,6 +109,40 @@ struct RecorderTests {
         let (dispute, evaluation) = try recorder.escalate(ref: "DR-1", toStage: nil, reason: nil, by: Self.iro, at: london("2026-11-24T10:00"))
         #expect(dispute.events.last?.change == .escalated(toStage: 2, reason: nil))
         #expect(evaluation.stage == 2)
+    }
+
+    /// The `disputes` row's summary columns of `ref`: stage, paused, closed.
+    func storedSummary(_ ref: String) throws -> [Int] {
+        try store.withDatabase { db in
+            try db.first("SELECT current_stage, is_paused, is_closed FROM disputes WHERE ref = ?", ref, operation: "test") {
+                [$0.int(0), $0.int(1), $0.int(2)]
+            } ?? []
+        }
+    }
+
+    @Test func theStoredStageIsTheEnginesAfterADerivedEscalation() throws {
+        try recorder.open(Self.fields())
+        // Stage 1 ran out on Mon 30 Nov at 17:00: the engine escalated it to stage 2 on breach.
+        let (_, evaluation) = try recorder.record(.note("meeting booked"), ref: "DR-1", by: Self.iro, at: london("2026-12-01T10:00"))
+        #expect(evaluation.stage == 2)
+        #expect(evaluation.derivedEscalations == [2])
+        #expect(try storedSummary("DR-1") == [2, 0, 0])
+        // A pause and a resolution are kept too.
+        let hos = Actor(role: "head-of-service-safeguarding", email: "hos@council.example")
+        try recorder.record(.paused(approvedBy: hos, reason: "court"), ref: "DR-1", by: Self.iro, at: london("2026-12-01T11:00"))
+        #expect(try storedSummary("DR-1") == [2, 1, 0])
+        try recorder.record(.resolved(outcome: "care plan amended"), ref: "DR-1", by: Self.iro, at: london("2026-12-02T11:00"))
+        #expect(try storedSummary("DR-1") == [2, 0, 1])
+    }
+
+    @Test func anImportedDisputeIsStoredAtTheEnginesStage() throws {
+        let csv = Self.header + """
+            DR-1,opened,2026-11-23T10:00,iro,iro@council.example,four-stage,formal,,general,P,,,,,,,,,,
+            DR-1,note,2026-12-01T10:00,iro,iro@council.example,,,,,,,,,,,,,,,late
+
+            """
+        guard case .success = try recorder.importCSV(Array(csv.utf8), file: "export.csv") else { Issue.record("refused"); return }
+        #expect(try storedSummary("DR-1") == [2, 0, 0])
     }
 
     static let header = "ref,event,at,by_role,by_email,policy,kind,stage,category,type,division,team,child_ref,subject,about_owner,people,approver_role,approver_email,working_days,text\n"

@@ -31,11 +31,12 @@ public struct Recorder: Sendable {
     @discardableResult
     public func open(_ fields: OpeningFields) throws -> (Dispute, Evaluation) {
         let dispute = try runtime.opening(fields)
+        let summary = try runtime.engine(for: dispute).summary(of: dispute, at: fields.at)
         try store.write { tx in
             if try tx.existingRefs(among: [dispute.ref]).contains(dispute.ref) {
                 throw DomainError(field: .ref, "\(dispute.ref) is already recorded; choose another case reference, or record changes with drwatch dispute escalate/note/...")
             }
-            try tx.insert(dispute, origins: [origin])
+            try tx.insert(dispute, origins: [origin], summary: summary)
         }
         return (dispute, try runtime.evaluate(dispute, now: fields.at))
     }
@@ -71,7 +72,9 @@ public struct Recorder: Sendable {
             guard let dispute = try tx.dispute(ref: ref) else { throw Recorder.noSuchDispute(ref) }
             let event = DisputeEvent(at: at, by: by, change: try make(dispute))
             let updated = try runtime.apply(event, to: dispute)
-            try tx.append(event, toRef: ref, origin: origin)
+            // The stored stage is the engine's (derived escalations on breach included).
+            let summary = try runtime.engine(for: updated).summary(of: updated, at: at)
+            try tx.append(event, toRef: ref, origin: origin, summary: summary)
             return updated
         }
         return (updated, try runtime.evaluate(updated, now: at))
@@ -101,8 +104,10 @@ public struct Recorder: Sendable {
         let checked = try checkImport(bytes)
         guard case .success(let plan) = checked else { return checked }
         let origin = EventOrigin.import(file: file)
+        let origins = plan.disputes.map { Array(repeating: origin, count: $0.events.count) }
+        let summaries = try plan.disputes.map { try runtime.engine(for: $0).summary(of: $0, at: $0.events.last!.at) }
         do {
-            try store.write { try $0.insertMany(plan.disputes, origins: plan.disputes.map { Array(repeating: origin, count: $0.events.count) }) }
+            try store.write { try $0.insertMany(plan.disputes, origins: origins, summaries: summaries) }
         } catch let error as StoreError where error.code == .duplicate && error.index != nil {
             throw ImportConflict(line: plan.lines[error.index!], ref: plan.disputes[error.index!].ref)
         }
