@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The git commit of the build (scripts/build-info writes its header; "unknown" without it).
         .systemLibrary(name: "CBuildInfo", path: "Sources/CBuildInfo"),
+        // prctl(2) and setrlimit(2) wrappers for `drwatch run` (glibc headers only).
+        .systemLibrary(name: "CProcess", path: "Sources/CProcess"),
 
         // Pure code: no I/O, no clock.
         .target(name: "WorkingDays"),
@@ -52,7 +54,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "Web", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery",
+            "Web", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

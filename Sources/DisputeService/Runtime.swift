@@ -24,6 +24,8 @@ public struct Runtime: Sendable {
     public let calendars: [Division: WorkingCalendar]
     public let settings: EngineSettings
     private let engines: [String: [Division: Engine]]
+    /// What looks wrong in the holidays file but is accepted (`HolidaysFile.warnings`).
+    public var holidayWarnings: [String] = []
 
     /// Loads every policy file and the holidays file the config names, and builds the calendars.
     ///
@@ -80,8 +82,10 @@ public struct Runtime: Sendable {
                 engines[name, default: [:]][division] = Engine(policy: loaded.policy, calendar: calendar, settings: settings)
             }
         }
-        return Runtime(config: config, policies: policies, policyNames: names, calendars: calendars,
-                       settings: settings, engines: engines)
+        var runtime = Runtime(config: config, policies: policies, policyNames: names, calendars: calendars,
+                              settings: settings, engines: engines)
+        runtime.holidayWarnings = holidays?.warnings ?? []
+        return runtime
     }
 
     /// The engine for a policy and a division.

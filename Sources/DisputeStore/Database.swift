@@ -75,6 +75,7 @@ final class Database {
     init(path: String, busyTimeout: Duration = .seconds(5)) throws {
         self.path = path
         try Database.createPrivateFile(path)
+        try Database.tightenModes(path)
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite3_open_v2(path, &db, flags, nil)

@@ -88,6 +88,10 @@ public struct CivilTime: Sendable {
         return s
     }
 
+    /// The years a TIME from outside may name (found by Fuzz/iso8601.swift: year 1026 parsed,
+    /// then printed with a -00:01:15 offset that does not parse).
+    public static let parsedYears = 1970...2199
+
     /// `2026-11-27T17:00:00Z`: what `ISO8601DateFormatter()` writes (UTC, whole seconds rounded
     /// down), without Foundation's formatter (and the ICU it loads).
     public static func utcISO8601(_ instant: Date) -> String {
@@ -105,10 +109,14 @@ public struct CivilTime: Sendable {
 
     /// Parses a user-supplied TIME: `2026-11-23`, `2026-11-23T14:30`, `2026-11-23T14:30:05`,
     /// optionally followed by `Z` or `±HH:MM`. Without an offset it is local time in this zone;
-    /// a date alone is the start of that day.
+    /// a date alone is the start of that day. Years outside `parsedYears` are refused (`nil`):
+    /// before 1847 London kept local mean time (-00:01:15), which no TIME can write back.
     public func parse(_ text: String) -> Date? {
-        if let d = LocalDate(iso: text) { return instant(d, LocalTime(hour: 0, minute: 0)!) }
-        guard text.count >= 16, let d = LocalDate(iso: text.prefix(10)) else { return nil }
+        if let d = LocalDate(iso: text) {
+            guard Self.parsedYears.contains(d.year) else { return nil }
+            return instant(d, LocalTime(hour: 0, minute: 0)!)
+        }
+        guard text.count >= 16, let d = LocalDate(iso: text.prefix(10)), Self.parsedYears.contains(d.year) else { return nil }
         let rest = Array(text.dropFirst(10))
         guard rest.first == "T" || rest.first == " " else { return nil }
         var i = 1

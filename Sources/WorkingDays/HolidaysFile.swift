@@ -9,7 +9,21 @@ import Foundation
 public struct HolidaysFile: Sendable, Equatable {
     /// Events per division, in file order. A division missing from the file has no entry.
     public var events: [Division: [Holiday]]
+    /// What looks wrong but is accepted: a year of a division with fewer events than that
+    /// division ever has bank holidays (the file replaces the whole year, so the missing ones
+    /// would become working days). Shown by `check-config`, the `calendar` commands and the daemon.
+    public var warnings: [String] = []
     public init(events: [Division: [Holiday]]) { self.events = events }
+
+    /// The fewest bank holidays a year has in each division (England and Wales 8, Scotland 9,
+    /// Northern Ireland 10).
+    public static func minimumPerYear(_ division: Division) -> Int {
+        switch division {
+        case .englandAndWales: 8
+        case .scotland: 9
+        case .northernIreland: 10
+        }
+    }
 
     /// The years in which the file has at least one event for `division`, ascending.
     public func years(for division: Division) -> [Int] {
@@ -29,7 +43,15 @@ public struct HolidaysFile: Sendable, Equatable {
         guard let object = top as? [String: Any] else {
             throw CalendarError("\(source): expected a JSON object with the keys \(Self.divisionList) at the top level")
         }
+        // A key holding an events list must be a division: a misspelled one would silently leave
+        // that division on the built-in rules.
+        for key in object.keys.sorted() where Division(rawValue: key) == nil {
+            if let entry = object[key] as? [String: Any], entry["events"] != nil {
+                throw CalendarError("\(source): unknown division \"\(key.prefix(40))\"; use \(Self.divisionList)")
+            }
+        }
         var events: [Division: [Holiday]] = [:]
+        var warnings: [String] = []
         for division in Division.allCases {
             guard let value = object[division.rawValue] else { continue }
             let at = "\(source): \(division.rawValue)"
@@ -58,11 +80,19 @@ public struct HolidaysFile: Sendable, Equatable {
                 holidays.append(Holiday(date: date, title: title))
             }
             events[division] = holidays
+            var perYear: [Int: Int] = [:]
+            for h in holidays { perYear[h.date.year, default: 0] += 1 }
+            let least = minimumPerYear(division)
+            for (year, n) in perYear.sorted(by: { $0.key < $1.key }) where n < least {
+                warnings.append("\(source): \(division.rawValue) has \(n) event\(n == 1 ? "" : "s") in \(year), where a year has at least \(least) bank holidays; the file replaces all of \(year)'s, so the others become working days: use gov.uk's complete bank-holidays.json")
+            }
         }
         if events.isEmpty {
             throw CalendarError("\(source): none of the divisions \(Self.divisionList) is present")
         }
-        return HolidaysFile(events: events)
+        var file = HolidaysFile(events: events)
+        file.warnings = warnings
+        return file
     }
 
     static let divisionList = Division.allCases.map(\.rawValue).joined(separator: ", ")

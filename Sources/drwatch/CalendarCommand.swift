@@ -54,6 +54,7 @@ struct CalendarCommand: ParsableCommand {
                                          code: Sysexits.noInput)
                 }
                 file = try HolidaysFile.parse(data, source: "holidays file \(path)")
+                for w in file?.warnings ?? [] { warn("warning: \(w)") }
             }
             return try WorkingCalendar(division: division, holidaysFile: file, closures: closureDays)
         }

@@ -28,6 +28,7 @@ struct CheckConfigCommand: ParsableCommand {
         var lines = ["config \(config.file): OK (database \(config.database), division \(config.division.rawValue), close of business \(config.closeOfBusiness))"]
         if let h = config.holidaysFile { lines.append("holidays file \(h): OK") }
         for name in runtime.policyNames { lines.append(runtime.summary(of: name)) }
+        for w in runtime.holidayWarnings { warn("warning: \(w)") }
         writeOut(lines.joined(separator: "\n") + "\n")
     }
 }

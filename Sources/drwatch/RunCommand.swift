@@ -12,7 +12,7 @@ import WorkingDays
 /// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same database,
 /// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
 ///
-/// Test-only (not in --help): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
+/// Test-only (not in --help, and only in debug builds or builds with `-DDRWATCH_TEST_HOOKS`): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
 /// holding one, re-read at each poll) and `DRWATCH_FAKE_SPEED` (clock seconds per real second)
 /// replace the system clock; see `FakeDaemonClock`.
 struct RunCommand: AsyncParsableCommand {
@@ -40,12 +40,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        disableCoreDumps()
         limitMallocArenas()
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
         let logger = Logger(label: "drwatch")
-        let clock: any DaemonClock = try FakeDaemonClock.fromEnvironment(environment) ?? SystemDaemonClock()
+        let clock: any DaemonClock = try testHookClock(environment, logger: logger) ?? SystemDaemonClock()
         let configPath = global.config, database = global.database
         let parts = DaemonParts(
             loadConfig: {
@@ -66,6 +67,7 @@ enum DaemonWiring {
     @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
         let runtime = try Runtime.load(config: config)
         let templates = try TemplateSet.load(config: config)
+        for w in runtime.holidayWarnings { logger.warning("\(w)") }
         // One SMTP connection serves up to 20 messages; the Poller records each message as soon as
         // the server accepted it, so a kill mid-batch re-sends at most the message in flight
         // (DaemonCrashTests).

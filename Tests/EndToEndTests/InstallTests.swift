@@ -46,6 +46,28 @@ struct InstallTests {
         #expect(fm.fileExists(atPath: dest.appendingPathComponent("usr/share/drwatch/policies/four-stage.toml").path))
         #expect(try Self.mode(dest.appendingPathComponent("etc/drwatch/credentials")) == 0o700)
         #expect(try Self.mode(dest.appendingPathComponent("etc/drwatch/credentials/smtp-password")) == 0o600)
+        // Issue 12: the config (webhook URLs may carry tokens) is not readable by others.
+        for dir in ["etc/drwatch", "etc/drwatch/policies", "etc/drwatch/templates"] {
+            #expect(try Self.mode(dest.appendingPathComponent(dir)) == 0o750, "\(dir)")
+        }
+        for file in ["etc/drwatch/drwatch.toml", "etc/drwatch/policies/four-stage.toml", "etc/drwatch/templates/message.html"] {
+            #expect(try Self.mode(dest.appendingPathComponent(file)) == 0o640, "\(file)")
+        }
+        #expect(unit.contains("\nLimitCORE=0\n") && unit.contains("\nSupplementaryGroups=drwatch\n"))
+    }
+
+    @Test func reinstallingTightensAWorldReadableConfigAndKeepsItsContent() throws {
+        let dest = try Drwatch.tempDir()
+        #expect(try Self.install(into: dest).status == 0)
+        let config = dest.appendingPathComponent("etc/drwatch/drwatch.toml")
+        try "database = \"/x\"\n".write(to: config, atomically: false, encoding: .utf8)
+        chmod(config.path, 0o644)
+        chmod(dest.appendingPathComponent("etc/drwatch").path, 0o755)
+        #expect(try Self.install(into: dest).status == 0)
+        #expect(try Self.mode(config) == 0o640)
+        #expect(try Self.mode(dest.appendingPathComponent("etc/drwatch")) == 0o750)
+        #expect(try String(contentsOf: config, encoding: .utf8) == "database = \"/x\"\n")
+        #expect(try Self.mode(dest.appendingPathComponent("etc/drwatch/credentials")) == 0o700)
     }
 
     @Test func reinstallingNeverOverwritesTheAdminsConfigPoliciesOrSecrets() throws {

@@ -38,4 +38,17 @@ import Testing
     @Test func londonStillHasItsZone() {
         #expect(CivilTime.london.zone.identifier == "Europe/London")
     }
+
+    /// Found by Fuzz/iso8601.swift (corpus: year-1026-local-mean-time): a TIME in 1026 parsed,
+    /// and was written back with London's local-mean-time offset -00:01:15, which does not parse.
+    @Test(arguments: ["1026-11-23T14:30", "1026-11-23", "1969-12-31T23:59", "2200-01-01"])
+    func timesOutsideTheYearsWeHandleAreRefused(_ text: String) {
+        #expect(CivilTime.london.parse(text) == nil)
+    }
+
+    @Test(arguments: ["1970-01-01T00:00Z", "2026-11-23T14:30", "2199-12-31T23:59+01:00"])
+    func timesInsideRoundTrip(_ text: String) throws {
+        let t = try #require(CivilTime.london.parse(text))
+        #expect(CivilTime.london.parse(CivilTime.london.iso8601(t)) == t)
+    }
 }

@@ -65,7 +65,9 @@ struct HolidaysFileTests {
         ("", "not valid JSON"),
         ("{\"england-and-wales\": ", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
-        ("{\"wales\": {\"events\": []}}", "none of the divisions"),
+        ("{\"wales\": {\"events\": []}}", "unknown division \"wales\"; use england-and-wales, scotland, northern-ireland"),
+        ("{\"england-and-wale\": {\"events\": []}, \"scotland\": {\"events\": []}}", "unknown division \"england-and-wale\""),
+        ("{\"notes\": \"x\"}", "none of the divisions"),
         ("{\"scotland\": []}", "scotland: expected an object"),
         ("{\"scotland\": {\"division\": \"scotland\"}}", "scotland: expected an \"events\" list"),
         ("{\"scotland\": {\"events\": [42]}}", "scotland.events[0]: expected an object"),
@@ -84,5 +86,14 @@ struct HolidaysFileTests {
         } catch {
             Issue.record("unexpected error \(error)")
         }
+    }
+
+    @Test func aYearWithTooFewEventsIsNamedInAWarning() throws {
+        let file = try HolidaysFile.parse(Data(sampleHolidaysJSON.utf8), source: "h.json")
+        #expect(file.warnings == [
+            "h.json: england-and-wales has 5 events in 2026, where a year has at least 8 bank holidays; the file replaces all of 2026's, so the others become working days: use gov.uk's complete bank-holidays.json",
+            "h.json: scotland has 1 event in 2027, where a year has at least 9 bank holidays; the file replaces all of 2027's, so the others become working days: use gov.uk's complete bank-holidays.json",
+            "h.json: scotland has 1 event in 2028, where a year has at least 9 bank holidays; the file replaces all of 2028's, so the others become working days: use gov.uk's complete bank-holidays.json",
+        ])
     }
 }

@@ -1,0 +1,25 @@
+import CProcess
+import DisputeService
+import Foundation
+import Logging
+
+/// Turns core dumps off for `drwatch run` (RLIMIT_CORE 0 and PR_SET_DUMPABLE 0), before any
+/// secret or case data is read. The unit also sets `LimitCORE=0`.
+func disableCoreDumps() {
+    _ = drw_disable_core_dumps()
+}
+
+/// The test clock (`DRWATCH_FAKE_NOW`, `DRWATCH_FAKE_SPEED`, see `FakeDaemonClock`), honoured only
+/// by debug builds and builds made with `-Xswiftc -DDRWATCH_TEST_HOOKS` (the daemon benchmark). A
+/// release build, as installed, ignores it and says so: nobody can move the production clock
+/// through the environment.
+func testHookClock(_ environment: [String: String], logger: Logger) throws -> (any DaemonClock)? {
+    #if DEBUG || DRWATCH_TEST_HOOKS
+    return try FakeDaemonClock.fromEnvironment(environment)
+    #else
+    if environment["DRWATCH_FAKE_NOW"] != nil {
+        logger.warning("DRWATCH_FAKE_NOW is a test hook that this build ignores; the system clock is used")
+    }
+    return nil
+    #endif
+}
