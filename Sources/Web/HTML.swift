@@ -159,7 +159,7 @@ enum Field {
 /// A summary list (`<dl>`) of label/value rows; values are escaped.
 func summaryList(_ rows: [(String, String)]) -> String {
     var h = "<dl class=\"summary-list\">"
-    for (k, v) in rows { h += "<div class=\"summary-row\"><dt>\(esc(k))</dt><dd>\(esc(v))</dd></div>" }
+    for (k, v) in rows { h += "<dt>\(esc(k))</dt><dd>\(esc(v))</dd>" }
     return h + "</dl>\n"
 }
 

@@ -121,7 +121,7 @@ struct RaiseRoutes {
         }
         b += "<h2>People</h2><p class=\"hint\">Give the people for this case. Roles left empty are told at the addresses in the service's settings.</p>"
         for r in ownerRoles {
-            b += Field.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email", autocomplete: "off")
+            b += Field.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
         }
         b += Field.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
                             hint: "The stage then goes to the next manager up, as the procedure says.")
