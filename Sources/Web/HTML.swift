@@ -92,7 +92,7 @@ enum Layout {
 }
 
 /// GOV.UK-style form fields: a label, an optional hint, the error message, the control.
-enum Field {
+enum FormField {
     static func text(id: String, label: String, value: String?, hint: String? = nil, error: String? = nil,
                      type: String = "text", width: String = "", autocomplete: String? = nil, required: Bool = false) -> String {
         var h = group(error) + labelTag(id, label) + hintAndError(id, hint, error)
