@@ -64,10 +64,9 @@ enum Assets {
     .error-summary a:focus{color:#0b0c0c}
     .notice{border:5px solid #00703c;padding:15px 20px;margin-bottom:30px}
     .notice p{margin:0;font-weight:700}
-    .summary-list{margin:0 0 30px;font-size:1.1875rem}
-    .summary-row{display:flex;flex-wrap:wrap;border-bottom:1px solid #b1b4b6;padding:10px 0}
-    .summary-row dt{font-weight:700;width:30%;min-width:12em;margin:0;padding-right:20px}
-    .summary-row dd{margin:0;flex:1}
+    .summary-list{margin:0 0 30px;font-size:1.1875rem;display:grid;grid-template-columns:minmax(12em,30%) 1fr}
+    .summary-list dt,.summary-list dd{margin:0;padding:10px 20px 10px 0;border-bottom:1px solid #b1b4b6}
+    .summary-list dt{font-weight:700}
     .table{border-collapse:collapse;width:100%;margin-bottom:30px;font-size:1rem}
     .table th,.table td{text-align:left;border-bottom:1px solid #b1b4b6;padding:10px 20px 10px 0;vertical-align:top}
     .table .num{text-align:right}
@@ -82,6 +81,6 @@ enum Assets {
     .filters .form-group{min-width:12em}
     .visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;border:0!important;white-space:nowrap!important}
     .warning{border-left:10px solid #d4351c;padding:10px 15px;background:#fff}
-    @media (max-width:640px){h1{font-size:1.75rem}.summary-row dt{width:100%}.table{font-size:.95rem}}
+    @media (max-width:640px){h1{font-size:1.75rem}.summary-list{display:block}.summary-list dt{border-bottom:0;padding-bottom:0}.table{font-size:.95rem}}
     """
 }

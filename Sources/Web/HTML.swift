@@ -92,7 +92,7 @@ enum Layout {
 }
 
 /// GOV.UK-style form fields: a label, an optional hint, the error message, the control.
-enum Field {
+enum FormField {
     static func text(id: String, label: String, value: String?, hint: String? = nil, error: String? = nil,
                      type: String = "text", width: String = "", autocomplete: String? = nil, required: Bool = false) -> String {
         var h = group(error) + labelTag(id, label) + hintAndError(id, hint, error)
@@ -159,7 +159,7 @@ enum Field {
 /// A summary list (`<dl>`) of label/value rows; values are escaped.
 func summaryList(_ rows: [(String, String)]) -> String {
     var h = "<dl class=\"summary-list\">"
-    for (k, v) in rows { h += "<div class=\"summary-row\"><dt>\(esc(k))</dt><dd>\(esc(v))</dd></div>" }
+    for (k, v) in rows { h += "<dt>\(esc(k))</dt><dd>\(esc(v))</dd>" }
     return h + "</dl>\n"
 }
 

@@ -11,26 +11,26 @@ enum WebWrite: Sendable {
     case change(ref: String, DisputeEvent.Change)
 }
 
-/// Why a write was refused.
-enum WebWriteRefusal: Error, Sendable {
-    /// The engine or policy said no: one line saying what and how to fix it.
-    case refused(String)
-    /// The case reference is taken (open) or unknown (change).
-    case reference(String)
+/// Why a write was refused: the recorder's one-line reason, and the field it concerns.
+struct WebWriteRefusal: Error, Sendable {
+    var field: DisputeCore.Field?
+    var message: String
 }
 
 extension WebApp {
-    /// The one place where the web app writes a dispute: the same checks as the command line
-    /// (`Runtime.opening`, `Runtime.apply` inside one write transaction: read, check, append), with
-    /// the signed-in person as the actor; every attempt goes to the audit trail.
+    /// The one place where the web app writes a dispute: DisputeService's `Recorder` (the same
+    /// checks as the command line and an import: `Runtime.opening`/`Runtime.apply` in one write
+    /// transaction), with the signed-in person as the actor, `now` of the request, and origin
+    /// `web`; every attempt goes to the audit trail.
     ///
     /// - Parameters:
     ///   - write: what to record.
     ///   - actor: the signed-in person in the role they act in.
+    ///   - naming: how the refusal names a field (the form's label for it).
     /// - Returns: the dispute with the change.
     /// - Throws: `WebWriteRefusal` (nothing written); `StoreError` for the store.
-    func record(_ write: WebWrite, actor: Actor, context: WebContext) throws -> Dispute {
-        let store = stores.next()
+    func record(_ write: WebWrite, actor: Actor, context: WebContext, naming: (DisputeCore.Field) -> String = { $0.label }) throws -> Dispute {
+        let recorder = Recorder(runtime: runtime, store: stores.next(), origin: .web)
         let action: String, ref: String
         switch write {
         case .open(let f): action = "open"; ref = f.ref
@@ -42,32 +42,16 @@ extension WebApp {
             case .open(var fields):
                 fields.raisedBy = actor
                 fields.at = context.now
-                let new = try runtime.opening(fields)
-                try store.write { tx in
-                    if try tx.existingRefs(among: [new.ref]).contains(new.ref) {
-                        throw WebWriteRefusal.reference("\(new.ref) is already recorded; check the case reference, or find the dispute in My work")
-                    }
-                    try tx.insert(new)
-                }
-                dispute = new
+                dispute = try recorder.open(fields).0
             case .change(let ref, let change):
-                dispute = try store.write { tx -> Dispute in
-                    guard let stored = try tx.dispute(ref: ref) else { throw WebWriteRefusal.reference("no dispute \(ref) is recorded") }
-                    let event = DisputeEvent(at: context.now, by: actor, change: change)
-                    let updated = try runtime.apply(event, to: stored)
-                    try tx.append(event, toRef: ref)
-                    return updated
-                }
+                dispute = try recorder.record(change, ref: ref, by: actor, at: context.now).0
             }
             audit(context, action, ref: ref, outcome: "done", detail: "as \(actor.role)")
             logger.info("Recorded from the web", metadata: ["dispute.ref": "\(ref)", "change": "\(action)", "role": "\(actor.role)"])
             return dispute
         } catch let e as DomainError {
             audit(context, action, ref: ref, outcome: "refused", detail: e.description)
-            throw WebWriteRefusal.refused(e.description)
-        } catch let e as WebWriteRefusal {
-            audit(context, action, ref: ref, outcome: "refused", detail: "\(e)")
-            throw e
+            throw WebWriteRefusal(field: e.field, message: e.message(naming: naming))
         }
     }
 }

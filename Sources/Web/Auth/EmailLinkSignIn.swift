@@ -59,7 +59,7 @@ struct EmailLinkSignIn: SignInMethod {
         body += "<form method=\"post\" action=\"/sign-in\" novalidate>"
         body += Layout.csrfField(csrf)
         if let next = WebApp.safeNext(next) { body += "<input type=\"hidden\" name=\"next\" value=\"\(esc(next))\">" }
-        body += Field.text(id: "email", label: "Work email address", value: email, hint: "For example, jo.bloggs@council.example",
+        body += FormField.text(id: "email", label: "Work email address", value: email, hint: "For example, jo.bloggs@council.example",
                            error: error, type: "email", autocomplete: "email")
         body += "<button type=\"submit\" class=\"button\">Send me a sign-in link</button></form>"
         return Page(title: "Sign in", body: body, errors: error.map { [FieldError(field: "email", message: $0)] } ?? [], notice: notice)

@@ -94,13 +94,35 @@ struct DisputeRoutes {
         }
         if errors.isEmpty, let change {
             do {
-                _ = try app.record(.change(ref: d.ref, change), actor: a, context: context)
+                _ = try app.record(.change(ref: d.ref, change), actor: a, context: context, naming: Self.label)
                 return WebApp.redirect("/disputes/\(id)?done=\(kind.rawValue)")
-            } catch WebWriteRefusal.refused(let why), WebWriteRefusal.reference(let why) {
-                errors.append(FieldError(field: Self.firstField(kind), message: why))
+            } catch let refusal as WebWriteRefusal {
+                errors.append(FieldError(field: Self.field(refusal.field, kind), message: refusal.message))
             }
         }
         return try page(id: id, d, context: context, failed: (kind, f, errors), status: .unprocessableContent)
+    }
+
+    /// How a refusal names a field of these forms.
+    static func label(_ f: DisputeCore.Field) -> String {
+        switch f {
+        case .stage: "the stage"
+        case .reason: "the reason"
+        case .workingDays: "the number of working days"
+        case .outcome: "the outcome"
+        case .note: "the note"
+        case .approvedBy, .agreedBy, .by: "your role"
+        default: f.label
+        }
+    }
+
+    /// The id of the field of form `kind` that a refusal about `field` links to.
+    static func field(_ field: DisputeCore.Field?, _ kind: OfferedAction.Kind) -> String {
+        switch (field, kind) {
+        case (.reason?, .escalate): "escalate-reason"
+        case (.stage?, .escalate): "escalate-to-stage"
+        default: firstField(kind)
+        }
     }
 
     /// The id an error of this form links to.
@@ -215,29 +237,29 @@ struct DisputeRoutes {
         switch a.kind {
         case .escalate:
             let stages = (kp?.stages ?? []).filter { $0.number > e.stage }
-            h += Field.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "Stage \($0.number): \($0.name) (\(roleName($0.owner)))") },
+            h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "Stage \($0.number): \($0.name) (\(roleName($0.owner)))") },
                               selected: form?["to-stage"] ?? stages.first.map { "\($0.number)" }, error: err("to-stage")).replacingOccurrences(of: "name=\"\(k)-to-stage\"", with: "name=\"to-stage\"")
-            h += Field.textarea(id: "\(k)-reason", label: "Reason (optional)", value: form?["reason"],
+            h += FormField.textarea(id: "\(k)-reason", label: "Reason (optional)", value: form?["reason"],
                                 hint: "Needed when you skip a stage: the policy asks why.", error: err("reason")).replacingOccurrences(of: "name=\"\(k)-reason\"", with: "name=\"reason\"")
             button = "Escalate"
         case .pause:
-            h += named(Field.textarea(id: "\(k)-reason", label: "Why is the clock paused?", value: form?["reason"],
+            h += named(FormField.textarea(id: "\(k)-reason", label: "Why is the clock paused?", value: form?["reason"],
                                       hint: "You record that you agree to the pause, as \(roleName(a.actor.role)).", error: err("reason")), k, "reason")
             button = "Pause the clock"
         case .resume: button = "Restart the clock"
         case .extend:
-            h += named(Field.text(id: "\(k)-working-days", label: "How many working days?", value: form?["working-days"],
+            h += named(FormField.text(id: "\(k)-working-days", label: "How many working days?", value: form?["working-days"],
                                   hint: "Never past the statutory total.", error: err("working-days"), type: "text", width: "narrow"), k, "working-days")
             button = "Agree the extension"
         case .cafcass: button = "Record the referral"
         case .note:
-            h += named(Field.textarea(id: "\(k)-text", label: "Note", value: form?["text"], hint: "Use case references only, never a child's name.", error: err("text")), k, "text")
+            h += named(FormField.textarea(id: "\(k)-text", label: "Note", value: form?["text"], hint: "Use case references only, never a child's name.", error: err("text")), k, "text")
             button = "Add the note"
         case .resolve:
-            h += named(Field.text(id: "\(k)-outcome", label: "Outcome", value: form?["outcome"], hint: "For example, care plan amended.", error: err("outcome")), k, "outcome")
+            h += named(FormField.text(id: "\(k)-outcome", label: "Outcome", value: form?["outcome"], hint: "For example, care plan amended.", error: err("outcome")), k, "outcome")
             button = "Record as resolved"
         case .withdraw:
-            h += named(Field.text(id: "\(k)-reason", label: "Why is it withdrawn?", value: form?["reason"], error: err("reason")), k, "reason")
+            h += named(FormField.text(id: "\(k)-reason", label: "Why is it withdrawn?", value: form?["reason"], error: err("reason")), k, "reason")
             button = "Withdraw"
         }
         if let e = err("submit") { h += "<p id=\"\(k)-submit-error\" class=\"error-message\"><span class=\"visually-hidden\">Error:</span> \(esc(e))</p>" }

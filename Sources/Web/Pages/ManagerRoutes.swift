@@ -55,13 +55,13 @@ struct ManagerRoutes {
         b += "<p class=\"lead\">\(rows.count) open dispute\(rows.count == 1 ? "" : "s")\(records.count >= Self.limit ? " (the first \(Self.limit) read)" : ""); \(atRisk) with the statutory total at risk or breached.</p>"
         b += "<form method=\"get\" action=\"/overview\" class=\"filters\">"
         let teams = try store.openTeams()
-        b += Field.select(id: "team", label: "Team", options: [("", "All teams")] + teams.map { ($0, $0) }, selected: team ?? "")
-        b += Field.select(id: "policy", label: "Procedure", options: [("", "All")] + app.runtime.policyNames.map { ($0, app.runtime.policies[$0]!.policy.title) }, selected: policy ?? "")
+        b += FormField.select(id: "team", label: "Team", options: [("", "All teams")] + teams.map { ($0, $0) }, selected: team ?? "")
+        b += FormField.select(id: "policy", label: "Procedure", options: [("", "All")] + app.runtime.policyNames.map { ($0, app.runtime.policies[$0]!.policy.title) }, selected: policy ?? "")
         let states: [DisputeState] = [.statutoryBreached, .statutoryAtRisk, .overdue, .dueToday, .dueSoon, .onTrack, .paused]
-        b += Field.select(id: "state", label: "State", options: [("", "All")] + states.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
+        b += FormField.select(id: "state", label: "State", options: [("", "All")] + states.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
                           selected: state?.rawValue ?? "")
         let owners = Set(app.runtime.policies.values.flatMap { $0.policy.kinds.values.flatMap { $0.stages.map(\.owner) } }).sorted()
-        b += Field.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.map { ($0, roleName($0)) }, selected: owner ?? "")
+        b += FormField.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.map { ($0, roleName($0)) }, selected: owner ?? "")
         b += "<div class=\"form-group\"><button type=\"submit\" class=\"button\">Apply filters</button></div></form>"
         let shown = rows.prefix(Self.shown).map { r -> [String] in
             let d = r.record.dispute, e = r.evaluation
@@ -105,10 +105,10 @@ struct ManagerRoutes {
         let thisQuarter = "\(today.year)Q\((today.civil.month - 1) / 3 + 1)"
         var b = "<h1>Reports</h1><p>Quarterly and annual reports of dispute activity, as <code>drwatch report</code> makes them. Counts from 1 to \(app.runtime.config.reports.suppressionThreshold - 1) are shown as ‘&lt;\(app.runtime.config.reports.suppressionThreshold)’.</p>"
         b += "<form method=\"get\" action=\"/reports\" novalidate><h2>A quarter</h2>"
-        b += Field.text(id: "quarter", label: "Quarter", value: quarterText ?? thisQuarter, hint: "For example, 2026Q3 (July to September 2026).", error: errors.first { $0.field == "quarter" }?.message, width: "narrow")
+        b += FormField.text(id: "quarter", label: "Quarter", value: quarterText ?? thisQuarter, hint: "For example, 2026Q3 (July to September 2026).", error: errors.first { $0.field == "quarter" }?.message, width: "narrow")
         b += "<button type=\"submit\" class=\"button\">Show the quarterly report</button></form>"
         b += "<form method=\"get\" action=\"/reports\" novalidate><h2>A year</h2>"
-        b += Field.text(id: "year", label: "Year", value: yearText ?? "\(today.year)", error: errors.first { $0.field == "year" }?.message, width: "narrow")
+        b += FormField.text(id: "year", label: "Year", value: yearText ?? "\(today.year)", error: errors.first { $0.field == "year" }?.message, width: "narrow")
         b += "<button type=\"submit\" class=\"button\">Show the annual report</button></form>"
         return app.html(Page(title: "Reports", body: b, nav: .reports, errors: errors), context: context, status: errors.isEmpty ? .ok : .badRequest)
     }

@@ -61,25 +61,38 @@ struct RaiseRoutes {
                                        team: f["team"], childRef: f["child"] ?? ref, subject: f["subject"], concernsOwner: f["about-owner"] == "yes",
                                        reason: f["reason"], people: people)
             do {
-                _ = try app.record(.open(fields), actor: Actor(role: role, email: person.email), context: context)
+                _ = try app.record(.open(fields), actor: Actor(role: role, email: person.email), context: context, naming: Self.label)
                 guard let id = try app.stores.next().disputeID(ref: ref) else { throw HTTPError(.internalServerError) }
                 return WebApp.redirect("/disputes/\(id)?done=raised")
-            } catch WebWriteRefusal.refused(let why), WebWriteRefusal.reference(let why) {
-                errors.append(FieldError(field: Self.field(for: why), message: why))
+            } catch let refusal as WebWriteRefusal {
+                errors.append(FieldError(field: Self.id(of: refusal.field), message: refusal.message))
             }
         }
         return try page(context, form: f, errors: errors, status: .unprocessableContent)
     }
 
-    /// The field an engine refusal is about (its message names it).
-    static func field(for message: String) -> String {
-        let m = message.lowercased()
-        let table: [(String, String)] = [
-            ("child", "child"), ("case reference", "ref"), ("already recorded", "ref"), ("subject", "subject"), ("kind", "kind"),
-            ("category", "category"), ("type", "type"), ("policy", "policy"), ("reason", "reason"), ("stage", "stage"),
-            ("may not raise", "raised-as"), ("role", "raised-as"),
-        ]
-        return table.first { m.contains($0.0) }?.1 ?? "ref"
+    /// The id of the form field a refusal concerns (`DomainError.field`).
+    static func id(of field: DisputeCore.Field?) -> String {
+        switch field {
+        case .childRef?: "child"
+        case .raisedBy?, .by?: "raised-as"
+        case .aboutOwner?: "about-owner"
+        case .people?: "person-team-manager"
+        case let f?: ["ref", "policy", "kind", "stage", "category", "type", "team", "subject", "reason"].contains(f.rawValue) ? f.rawValue : "ref"
+        case nil: "ref"
+        }
+    }
+
+    /// How a refusal names a field: the form's label for it.
+    static func label(_ f: DisputeCore.Field) -> String {
+        switch f {
+        case .ref: "the case reference"
+        case .childRef: "the child's case reference"
+        case .policy: "the procedure"
+        case .kind: "what you are raising"
+        case .raisedBy, .by: "your role"
+        default: "the \(f.label)"
+        }
     }
 
     func page(_ context: WebContext, form f: Form?, errors: [FieldError], status: HTTPResponse.Status = .ok) throws -> Response {
@@ -99,31 +112,31 @@ struct RaiseRoutes {
         var b = "<h1>Raise a dispute</h1>"
         b += "<p>Use case references only. Never write a child's name.</p>"
         b += "<form method=\"post\" action=\"/raise\" novalidate>\(Layout.csrfField(context.csrf))"
-        b += Field.text(id: "ref", label: "Case reference of the dispute", value: f?["ref"], hint: "For example, DR-2026-0412. It must not be recorded already.", error: err("ref"))
-        b += Field.text(id: "child", label: "Child's case reference (if different)", value: f?["child"], hint: "The case reference only, never a name.", error: err("child"))
-        b += Field.select(id: "policy", label: "Procedure", options: policies.map { ($0.name, $0.title) }, selected: f?["policy"], error: err("policy"))
-        b += Field.select(id: "kind", label: "What you are raising", options: kinds, selected: f?["kind"] ?? "formal", error: err("kind"))
-        b += Field.select(id: "category", label: "Issue category", options: IssueCategory.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
+        b += FormField.text(id: "ref", label: "Case reference of the dispute", value: f?["ref"], hint: "For example, DR-2026-0412. It must not be recorded already.", error: err("ref"))
+        b += FormField.text(id: "child", label: "Child's case reference (if different)", value: f?["child"], hint: "The case reference only, never a name.", error: err("child"))
+        b += FormField.select(id: "policy", label: "Procedure", options: policies.map { ($0.name, $0.title) }, selected: f?["policy"], error: err("policy"))
+        b += FormField.select(id: "kind", label: "What you are raising", options: kinds, selected: f?["kind"] ?? "formal", error: err("kind"))
+        b += FormField.select(id: "category", label: "Issue category", options: IssueCategory.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
                           selected: f?["category"], error: err("category"))
-        b += Field.select(id: "type", label: "Type", options: [("P", "Practice"), ("R", "Resources"), ("D", "Delay or drift")], selected: f?["type"], error: err("type"))
+        b += FormField.select(id: "type", label: "Type", options: [("P", "Practice"), ("R", "Resources"), ("D", "Delay or drift")], selected: f?["type"], error: err("type"))
         if subjects.count > 1 {
-            b += Field.select(id: "subject", label: "Subject (timescale table)", options: subjects, selected: f?["subject"],
+            b += FormField.select(id: "subject", label: "Subject (timescale table)", options: subjects, selected: f?["subject"],
                               hint: "Only for procedures with timescales by type of dispute.", error: err("subject"))
         }
-        b += Field.text(id: "stage", label: "Stage to raise it at", value: f?["stage"] ?? "1", hint: "Usually 1. Skipping stages may need a reason.", error: err("stage"), width: "narrow")
-        b += Field.textarea(id: "reason", label: "Reason for raising above stage 1 (if any)", value: f?["reason"], error: err("reason"))
-        b += Field.text(id: "team", label: "Social work team (optional)", value: f?["team"], hint: "For the reports, for example North.", error: err("team"))
+        b += FormField.text(id: "stage", label: "Stage to raise it at", value: f?["stage"] ?? "1", hint: "Usually 1. Skipping stages may need a reason.", error: err("stage"), width: "narrow")
+        b += FormField.textarea(id: "reason", label: "Reason for raising above stage 1 (if any)", value: f?["reason"], error: err("reason"))
+        b += FormField.text(id: "team", label: "Social work team (optional)", value: f?["team"], hint: "For the reports, for example North.", error: err("team"))
         if person.raiseRoles.count > 1 {
-            b += Field.select(id: "raised-as", label: "You raise it as", options: person.raiseRoles.map { ($0, roleName($0)) }, selected: f?["raised-as"], error: err("raised-as"))
+            b += FormField.select(id: "raised-as", label: "You raise it as", options: person.raiseRoles.map { ($0, roleName($0)) }, selected: f?["raised-as"], error: err("raised-as"))
         } else {
             b += "<input type=\"hidden\" name=\"raised-as\" value=\"\(esc(person.raiseRoles[0]))\">"
             if let e = err("raised-as") { b += "<p id=\"raised-as\" class=\"error-message\">\(esc(e))</p>" }
         }
         b += "<h2>People</h2><p class=\"hint\">Give the people for this case. Roles left empty are told at the addresses in the service's settings.</p>"
         for r in ownerRoles {
-            b += Field.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email", autocomplete: "off")
+            b += FormField.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
         }
-        b += Field.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
+        b += FormField.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
                             hint: "The stage then goes to the next manager up, as the procedure says.")
         b += "<button type=\"submit\" class=\"button\">Raise the dispute</button></form>"
         return app.html(Page(title: "Raise a dispute", body: b, nav: .raise, errors: errors), context: context, status: status)

@@ -72,6 +72,8 @@ def body():
 def mails(to):
     """The text parts of the emails to `to` in the outbox, oldest first."""
     out = []
+    if not os.path.isdir(outbox):
+        return out
     for name in sorted(os.listdir(outbox), key=lambda n: os.path.getmtime(os.path.join(outbox, n))):
         if not name.endswith(".eml"):
             continue
@@ -140,7 +142,7 @@ try:
     expect(tick.returncode == 0, f"drwatch tick failed: {tick.stderr.strip()}")
     notices = [t for s, t in mails("tm.smith@council.example") if "WEB-1" in (s or "") + t]
     expect(len(notices) >= 1, "the Team Manager is emailed about WEB-1")
-    links = re.findall(r"https?://\S+/disputes/\d+\S*", notices[-1][1]) if notices else []
+    links = re.findall(r"https?://\S+/disputes/\d+\S*", notices[-1]) if notices else []
     expect(len(links) >= 1, "the Team Manager's email links to the dispute's page")
     expect(all("WEB-1" not in l and "token" not in l for l in links), "the link carries no case reference and no sign-in")
     d.delete_all_cookies()
