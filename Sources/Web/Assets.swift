@@ -30,7 +30,7 @@ enum Assets {
     .inline{display:inline;margin:0}
     .button-link{background:none;border:0;padding:0;color:#fff;text-decoration:underline;font:inherit;cursor:pointer}
     .button-link:focus{color:#0b0c0c;background:#ffdd00}
-    main{display:block;padding:30px 15px 45px}
+    main.width{display:block;padding-top:30px;padding-bottom:45px}
     h1{font-size:2.25rem;margin:0 0 20px;line-height:1.1}
     h2{font-size:1.5rem;margin:35px 0 15px}
     h3{font-size:1.2rem;margin:25px 0 10px}

@@ -54,3 +54,9 @@ func roleName(_ role: String) -> String {
     return words.joined(separator: " ").replacingOccurrences(of: "Iro", with: "IRO").replacingOccurrences(of: "Cpp", with: "CPP")
         .replacingOccurrences(of: "Of", with: "of").replacingOccurrences(of: "Childrens", with: "Children's")
 }
+
+/// "Stage 2: Meeting", or the name alone when it already says "Stage 2...".
+func stageLabel(_ number: Int, _ name: String?) -> String {
+    guard let name else { return "Stage \(number)" }
+    return name.lowercased().hasPrefix("stage \(number)") ? name : "Stage \(number): \(name)"
+}

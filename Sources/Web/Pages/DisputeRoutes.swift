@@ -150,7 +150,7 @@ struct DisputeRoutes {
         b += "<p>\(stateTag(e.state))</p>"
         var rows: [(String, String)] = []
         if e.stage > 0 {
-            rows.append(("Current stage", "Stage \(e.stage)\(e.stageName.map { ": \($0)" } ?? "")"))
+            rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
             if let owner = e.owner { rows.append(("Waiting for", roleName(owner))) }
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
         }
@@ -191,7 +191,7 @@ struct DisputeRoutes {
                 let owner = d.concernsOwner ? (st.ownerIfAboutOwner ?? st.owner) : st.owner
                 let due = st.number == e.stage && e.state != .resolved && e.state != .withdrawn ? app.when(e.stageDeadline) : "–"
                 let note = e.derivedEscalations.contains(st.number) ? " (escalated when the stage before ran out of time)" : ""
-                srows.append([esc("\(st.number). \(st.name)\(note)"), esc(roleName(owner)), esc(app.when(entered[st.number])),
+                srows.append([esc(stageLabel(st.number, st.name) + note), esc(roleName(owner)), esc(app.when(entered[st.number])),
                               esc(due), esc(left[st.number].map(app.when) ?? (st.number == e.stage ? "Open" : "–"))])
             }
             b += "<h2>Stages</h2>" + table(caption: "Stage by stage", captionHidden: true,
@@ -237,7 +237,7 @@ struct DisputeRoutes {
         switch a.kind {
         case .escalate:
             let stages = (kp?.stages ?? []).filter { $0.number > e.stage }
-            h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "Stage \($0.number): \($0.name) (\(roleName($0.owner)))") },
+            h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "\(stageLabel($0.number, $0.name)) (\(roleName($0.owner)))") },
                               selected: form?["to-stage"] ?? stages.first.map { "\($0.number)" }, error: err("to-stage")).replacingOccurrences(of: "name=\"\(k)-to-stage\"", with: "name=\"to-stage\"")
             h += FormField.textarea(id: "\(k)-reason", label: "Reason (optional)", value: form?["reason"],
                                 hint: "Needed when you skip a stage: the policy asks why.", error: err("reason")).replacingOccurrences(of: "name=\"\(k)-reason\"", with: "name=\"reason\"")

@@ -27,7 +27,8 @@ struct RaiseRoutes {
     private var ownerRoles: [String] {
         var out: [String] = []
         for name in app.runtime.policyNames {
-            for kp in app.runtime.policies[name]!.policy.kinds.values.sorted(by: { $0.kind.rawValue < $1.kind.rawValue }) {
+            // Formal disputes first: their stage owners (Team Manager, Service Manager...) in order.
+            for kp in app.runtime.policies[name]!.policy.kinds.values.sorted(by: { ($0.kind != .formal ? 1 : 0, $0.kind.rawValue) < ($1.kind != .formal ? 1 : 0, $1.kind.rawValue) }) {
                 for s in kp.stages where !out.contains(s.owner) { out.append(s.owner) }
             }
         }

@@ -32,7 +32,7 @@ struct WorkRoutes {
             let roles = person.roles(on: d)
             guard !roles.isEmpty else { continue }
             if let owner = e.owner, roles.contains(owner), e.state != .paused {
-                let asked = "Respond to stage \(e.stage)\(e.stageName.map { ": \($0)" } ?? "") as \(roleName(owner))"
+                let asked = "Respond to \(stageLabel(e.stage, e.stageName)) as \(roleName(owner))"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
             } else {
                 let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map(roleName).joined(separator: ", "))"

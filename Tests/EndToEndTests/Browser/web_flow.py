@@ -26,6 +26,8 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, outbox, shots, drwatch, config = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
@@ -65,6 +67,13 @@ def expect(cond, what):
         problems.append(f"{what} (at {d.current_url.replace(base, '')})")
 
 
+def go(element):
+    """Clicks a link or button and waits (at most 15 s) until the next page has replaced this one."""
+    page = d.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(d, 15).until(expected_conditions.staleness_of(page))
+
+
 def body():
     return d.find_element(By.TAG_NAME, "body").text
 
@@ -91,7 +100,7 @@ def sign_in(address, name):
     expect("/sign-in" in d.current_url, f"{name}: expected the sign-in page")
     before = len(mails(address))
     d.find_element(By.ID, "email").send_keys(address)
-    d.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    go(d.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button"))
     expect("Check your email" in body(), f"{name}: expected 'Check your email'")
     check(f"{name}-check-email")
     sent = mails(address)
@@ -99,7 +108,7 @@ def sign_in(address, name):
     link = re.search(r"https?://\S+/sign-in/link\?token=[A-Za-z0-9_-]+", sent[-1][1]).group(0)
     d.get(link)
     check(f"{name}-sign-in-link")
-    d.find_element(By.CSS_SELECTOR, "form[action='/sign-in/link'] button").click()
+    go(d.find_element(By.CSS_SELECTOR, "form[action='/sign-in/link'] button"))
 
 
 def fill(field_id, text):
@@ -119,20 +128,20 @@ try:
     sign_in("iro@council.example", "iro")
     expect(d.current_url.rstrip("/") == base, "iro: expected My work after signing in")
     check("iro-my-work")
-    d.find_element(By.LINK_TEXT, "Raise a dispute").click()
+    go(d.find_element(By.LINK_TEXT, "Raise a dispute"))
     check("raise-form")
     select("category", "care-plan-implementation")
     select("type", "D")
     fill("team", "North")
     fill("person-team-manager", "tm.smith@council.example")
-    d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]").click()
+    go(d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]"))
     expect("There is a problem" in body(), "raise without a reference: expected the error summary")
     expect(d.find_element(By.ID, "team").get_attribute("value") == "North", "raise refused: what was typed is kept")
     check("raise-refused")
     d.find_element(By.CSS_SELECTOR, ".error-summary a[href='#ref']").click()
     expect(d.switch_to.active_element.get_attribute("id") == "ref", "the error summary links to the field")
     fill("ref", "WEB-1")
-    d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]").click()
+    go(d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]"))
     expect("The dispute is raised" in body(), "raise: expected the dispute page")
     dispute_path = d.current_url.replace(base, "").split("?")[0]
     check("iro-dispute-raised")
@@ -152,10 +161,10 @@ try:
     check("team-manager-dispute")
     if d.find_elements(By.ID, "respond-title"):
         fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
-        d.find_element(By.ID, "respond-submit").click()
+        go(d.find_element(By.ID, "respond-submit"))
     else:
         fill("note-text", "Meeting booked for Thursday; care plan review on the 10th")
-        d.find_element(By.ID, "note-submit").click()
+        go(d.find_element(By.ID, "note-submit"))
     expect("Meeting booked for Thursday" in body(), "team manager: the response is in the history")
     expect(not d.find_elements(By.ID, "resolve-title"), "team manager: is not offered to resolve")
     check("team-manager-responded")
@@ -168,7 +177,7 @@ try:
     expect("WEB-1" in body(), "manager: sees WEB-1 on the overview")
     check("manager-overview")
     select("team", "North")
-    d.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    go(d.find_element(By.CSS_SELECTOR, "form.filters button"))
     expect("WEB-1" in body(), "manager: WEB-1 under team North")
     d.get(base + "/reports")
     check("manager-reports")
@@ -177,10 +186,10 @@ try:
     d.delete_all_cookies()
     d.get(base + "/")
     sign_in("iro@council.example", "iro-again")
-    d.find_element(By.LINK_TEXT, "WEB-1").click()
+    go(d.find_element(By.LINK_TEXT, "WEB-1"))
     expect("Meeting booked for Thursday" in body(), "iro: sees the team manager's response")
     fill("resolve-outcome", "Care plan amended")
-    d.find_element(By.ID, "resolve-submit").click()
+    go(d.find_element(By.ID, "resolve-submit"))
     expect("The dispute is recorded as resolved" in body(), "iro: resolved")
     check("iro-resolved")
 
