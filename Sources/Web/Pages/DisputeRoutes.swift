@@ -149,12 +149,16 @@ struct DisputeRoutes {
         b += "<h1>\(esc(d.ref))</h1>"
         b += "<p>\(stateTag(e.state))</p>"
         var rows: [(String, String)] = []
-        if e.stage > 0 {
+        let closed = e.state == .resolved || e.state == .withdrawn
+        if closed, let last = d.events.last(where: { if case .resolved = $0.change { true } else if case .withdrawn = $0.change { true } else { false } }) {
+            rows.append(("Closed", "\(app.when(last.at)): \(Self.describe(last.change))"))
+            if e.stage > 0 { rows.append(("Last stage", stageLabel(e.stage, e.stageName))) }
+        } else if e.stage > 0 {
             rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
             if let owner = e.owner { rows.append(("Waiting for", roleName(owner))) }
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
         }
-        if let st = e.statutoryDeadline {
+        if !closed, let st = e.statutoryDeadline {
             rows.append(("Statutory total due", "\(app.when(st)) (\(daysLeft(e.statutoryWorkingDaysLeft)))"))
         }
         rows.append(("Raised", "\(app.when(d.events.first?.at)) by \(d.raisedBy.email) (\(roleName(d.raisedBy.role)))"))
