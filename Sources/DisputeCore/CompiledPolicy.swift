@@ -17,6 +17,8 @@ final class KindPlan: Sendable {
         /// An escalating stage at the raiser's initiator limit alerts instead: its owner and the breach roles.
         var breachAlertAtLimit: RoleList
         var choices: Range<Int>                  // the owners it may have, into `choices`
+        /// Remind the raiser to decide this many working days after a response (0: never).
+        var decisionWorkingDays: Int
     }
     struct Choice {
         var owner: UInt16
@@ -43,6 +45,7 @@ final class KindPlan: Sendable {
     let recipients: RoleList
     let repeatAlert: RoleList
     let cafcassAlert: RoleList
+    let cafcassIntendedAlert: RoleList
     let extensionNotify: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
@@ -91,7 +94,7 @@ final class KindPlan: Sendable {
                                 breachAlert: list(sp.breachAlert, copy: sp.copy),
                                 breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
                                                          copy: sp.copy),
-                                choices: first..<choices.count))
+                                choices: first..<choices.count, decisionWorkingDays: sp.decisionWorkingDays ?? 0))
         }
         self.stages = stages
         self.stageNames = kp.stages.map(\.name)
@@ -104,6 +107,7 @@ final class KindPlan: Sendable {
         self.recipients = list(kp.recipients, copy: kp.copy)
         self.repeatAlert = list(kp.repeatAlert, copy: [])
         self.cafcassAlert = list(policy.cafcassAlert, copy: [])
+        self.cafcassIntendedAlert = list(policy.cafcassIntendedAlert, copy: [])
         self.extensionNotify = list(policy.extensionNotify, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
@@ -114,6 +118,10 @@ final class KindPlan: Sendable {
         self.statWarnDays = numbers(statutory?.warnWorkingDaysLeft ?? [])
         self.statWarn = list(statutory?.warn ?? [], copy: [])
         self.statBreachAlert = list(statutory?.breachAlert ?? [], copy: [])
+        // One-role lists for every role of the policy (the raiser of a record, told of a response).
+        var singles: [UInt16: RoleList] = [:]
+        for role in policy.roles where singles[interned.code(role)] == nil { singles[interned.code(role)] = list([role], copy: []) }
+        self.singles = singles
         self.roles = roles
         self.ints = ints
         // Stage names are interned too, for batch results.
@@ -123,6 +131,14 @@ final class KindPlan: Sendable {
     }
 
     let stageNameCodes: [UInt16]
+
+    /// `[role]` for each role of the policy, by interned code.
+    let singles: [UInt16: RoleList]
+
+    /// The list `[role]` (empty when the policy does not know the role).
+    func single(_ role: String) -> RoleList {
+        singles[Interned.shared.code(role)] ?? RoleList(start: 0, count: 0, firstCopy: 0)
+    }
 
     /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
     let limits: [(role: String, maxStage: Int)]

@@ -88,6 +88,11 @@ public struct Engine: Sendable {
             ev.statutoryWorkingDaysLeft = o.statutoryWorkingDaysLeft
         }
         if o.wake != .max { ev.nextWakeUp = Date(timeIntervalSince1970: TimeInterval(o.wake)) }
+        if let t = o.respondedAt {
+            ev.respondedAt = Date(timeIntervalSince1970: TimeInterval(t))
+            ev.responseWorkingDays = o.responseWorkingDays
+            ev.respondedWithinTimescale = o.respondedInTime
+        }
         return ev
     }
 
@@ -111,6 +116,20 @@ public struct Engine: Sendable {
         return days
     }
 
+    /// Every stage response recorded up to `moment` (events after it are ignored), in order: the
+    /// stage, when, its working days from the stage's start day, and whether within the timescale.
+    ///
+    /// - Throws: `DomainError` when the record's kind is not in the policy; `CalendarError` for
+    ///   dates outside the calendar's range.
+    public func responses(_ dispute: Dispute, upTo moment: Date) throws -> [StageResponse] {
+        guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
+        let r = try replay(dispute, plan: plan, until: Int(moment.timeIntervalSince1970.rounded(.down)))
+        return try r.responses.map {
+            StageResponse(stage: $0.stage, at: Date(timeIntervalSince1970: TimeInterval($0.at)),
+                          workingDays: try calendar.workingDaysBetween($0.startDay, day($0.at)), withinTimescale: $0.inTime)
+        }
+    }
+
     func unknownKind(_ d: Dispute) -> DomainError {
         DomainError("policy \(policy.name) has no kind \(d.kind.rawValue); record \(d.ref) cannot be evaluated")
     }
@@ -129,5 +148,9 @@ public struct Engine: Sendable {
         var statutoryWorkingDaysLeft: Int?
         var derived = SmallInts()
         var wake = Int.max
+        /// The current stage's response (epoch s), its working days and whether in time.
+        var respondedAt: Int?
+        var responseWorkingDays: Int?
+        var respondedInTime: Bool?
     }
 }

@@ -55,6 +55,12 @@ public enum NotificationEvent: Hashable, Sendable {
     case statutoryBreach
     /// The Nth extension recorded on the record (1-based), told to `[extension] notify`.
     case extended(Int)
+    /// The Nth intention to refer to CAFCASS recorded (1-based), told to `[cafcass] intended_alert`.
+    case cafcassIntended(Int)
+    /// The stage's owner responded: the raiser is told at once, to decide.
+    case response
+    /// The raiser is reminded to decide, `decision_working_days` after the response.
+    case decisionReminder
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
     /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`,
@@ -72,6 +78,9 @@ public enum NotificationEvent: Hashable, Sendable {
         case .statutoryWarning(let n): "statutory-warning-\(n)wd"
         case .statutoryBreach: "statutory-breach"
         case .extended(let n): n == 1 ? "extended" : "extended-\(n)"
+        case .response: "response"
+        case .cafcassIntended(let n): n == 1 ? "cafcass-intended" : "cafcass-intended-\(n)"
+        case .decisionReminder: "decision-reminder"
         }
     }
 }
@@ -149,6 +158,11 @@ public struct NotificationIntent: Hashable, Sendable {
         case .statutoryWarning: what = "statutory total at risk: warning to \(role)"
         case .statutoryBreach: what = "statutory total breached: alert to \(role)"
         case .extended: what = "extension agreed: notice to \(role)"
+        case .cafcassIntended: what = "CAFCASS referral intended: alert to \(role) before the referral"
+        case .response, .decisionReminder:
+            // `workingDaysLeft` carries the working days the response took.
+            let took = workingDaysLeft.map { ", \($0) working day\($0 == 1 ? "" : "s") into the stage" } ?? ""
+            return "Stage \(stage) answered\(took): \(event == .response ? "notice" : "reminder") to \(role) to decide (resolve or escalate)"
         }
         let subject = stage == 0 ? (deadlineDay == nil ? "Record" : "Statutory total") : "Stage \(stage)"
         guard let day = deadlineDay else { return "\(subject) \(what)" }
@@ -181,7 +195,7 @@ struct IntentRecord: Hashable, Sendable {
 
     enum Code: UInt8 {
         case opened, reminderWorkingDays, reminderHours, breach, bypass, repeatAlert, goodPractice, cafcassReferral,
-             statutoryWarning, statutoryBreach, extended
+             statutoryWarning, statutoryBreach, extended, response, decisionReminder, cafcassIntended
     }
 
     var event: NotificationEvent {
@@ -199,6 +213,9 @@ struct IntentRecord: Hashable, Sendable {
             case .statutoryWarning: return .statutoryWarning(n)
             case .statutoryBreach: return .statutoryBreach
             case .extended: return .extended(n)
+            case .response: return .response
+            case .cafcassIntended: return .cafcassIntended(n)
+            case .decisionReminder: return .decisionReminder
             }
         }
         set {
@@ -220,6 +237,9 @@ struct IntentRecord: Hashable, Sendable {
         case .statutoryWarning(let n): (.statutoryWarning, Int32(n))
         case .statutoryBreach: (.statutoryBreach, 0)
         case .extended(let n): (.extended, Int32(n))
+        case .response: (.response, 0)
+        case .cafcassIntended(let n): (.cafcassIntended, Int32(n))
+        case .decisionReminder: (.decisionReminder, 0)
         }
     }
 }
@@ -255,6 +275,22 @@ public struct Evaluation: Sendable {
     public var notSent: [Decision]
     /// The earliest future trigger (or derived change), so the daemon can sleep until then.
     public var nextWakeUp: Date?
+    /// When the current stage's owner responded (`responded` event); nil: no response yet.
+    public var respondedAt: Date? = nil
+    /// Working days from the stage's start day to the response day (d with start < d <= response).
+    public var responseWorkingDays: Int? = nil
+    /// Whether the response came at or before the stage deadline.
+    public var respondedWithinTimescale: Bool? = nil
+}
+
+/// One stage's response, as the reports count it.
+public struct StageResponse: Hashable, Sendable {
+    public var stage: Int
+    public var at: Date
+    /// Working days d with stage start day < d <= response day.
+    public var workingDays: Int
+    /// At or before the stage deadline.
+    public var withinTimescale: Bool
 }
 
 extension IntentRecord {

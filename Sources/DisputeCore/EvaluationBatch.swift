@@ -28,6 +28,9 @@ public struct EvaluationBatch: Sendable {
         var intentCount: Int32
         var derivedStart: Int32
         var derivedCount: Int32
+        var respondedAt: Int = Int.min
+        var responseDays: Int32 = IntentRecord.absent
+        var respondedInTime = false
 
         static let absentInstant = Int.min
 
@@ -82,7 +85,9 @@ public struct EvaluationBatch: Sendable {
                           stageWorkingDaysLeft: e.stageWorkingDaysLeft, statutoryDeadline: e.statutoryDeadline,
                           statutoryDeadlineDay: e.statutoryDeadlineDay, statutoryWorkingDaysLeft: e.statutoryWorkingDaysLeft,
                           derivedEscalations: derived[lo..<lo + Int(e.derivedCount)].map { Int($0) },
-                          intents: intents(i), notSent: [], nextWakeUp: e.nextWakeUp)
+                          intents: intents(i), notSent: [], nextWakeUp: e.nextWakeUp,
+                          respondedAt: EvaluationBatch.Entry.date(e.respondedAt), responseWorkingDays: EvaluationBatch.Entry.int(e.responseDays),
+                          respondedWithinTimescale: e.respondedAt == Int.min ? nil : e.respondedInTime)
     }
 }
 
@@ -133,7 +138,9 @@ extension Engine {
                 statDay: o.statutoryDeadlineDay.map { Int32($0.dayNumber) } ?? IntentRecord.absent,
                 statLeft: o.statutoryWorkingDaysLeft.map { Int32($0) } ?? IntentRecord.absent,
                 intentStart: Int32(start), intentCount: Int32(sink.records.count - start),
-                derivedStart: Int32(derivedStart), derivedCount: Int32(o.derived.count)))
+                derivedStart: Int32(derivedStart), derivedCount: Int32(o.derived.count),
+                respondedAt: o.respondedAt ?? Int.min, responseDays: o.responseWorkingDays.map { Int32($0) } ?? IntentRecord.absent,
+                respondedInTime: o.respondedInTime ?? false))
         }
         }
     }

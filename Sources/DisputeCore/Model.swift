@@ -61,6 +61,9 @@ public struct DisputeEvent: Hashable, Codable, Sendable {
 
     public init(at: Date, by: Actor? = nil, change: Change) { self.at = at; self.by = by; self.change = change }
 
+    /// The longest free text an event may carry (a response, ...): more belongs in the case record.
+    public static let maxTextLength = 4000
+
     public enum Change: Hashable, Codable, Sendable {
         /// The record was raised, at the given stage (1-based).
         case opened(stage: Int)
@@ -76,6 +79,10 @@ public struct DisputeEvent: Hashable, Codable, Sendable {
         case note(String)
         /// A referral to CAFCASS was made.
         case cafcassReferral
+        /// The current stage's owner responded (what they will do, and by when); the raiser decides next.
+        case responded(text: String)
+        /// The intention to refer to CAFCASS, alerted (or consulted on) before the referral.
+        case cafcassIntended(reason: String?)
         /// Closed with an outcome.
         case resolved(outcome: String)
         /// Closed without an outcome.
@@ -91,6 +98,8 @@ public struct DisputeEvent: Hashable, Codable, Sendable {
             case .extended: "extended"
             case .note: "note"
             case .cafcassReferral: "cafcass-referral"
+            case .responded: "responded"
+            case .cafcassIntended: "cafcass-intended"
             case .resolved: "resolved"
             case .withdrawn: "withdrawn"
             }

@@ -60,6 +60,13 @@ extension Engine {
             o.statutoryWorkingDaysLeft = try calendar.workingDaysBetween(today, sd)
         }
 
+        // The current stage's response.
+        if let seg = r.seg, seg.responded {
+            o.respondedAt = seg.respondedAt
+            o.respondedInTime = seg.respondedInTime
+            o.responseWorkingDays = try calendar.workingDaysBetween(seg.startDay, day(seg.respondedAt))
+        }
+
         // State.
         if let term = r.terminal {
             o.state = term
@@ -70,10 +77,12 @@ extension Engine {
             o.state = .paused
         } else if statDay != nil && now >= statInstant {
             o.state = .statutoryBreached
-        } else if let dl = stageDL, now >= dl.instant {
+        } else if let dl = stageDL, now >= dl.instant, !(r.seg?.responded ?? false) {
             o.state = .overdue
         } else if let left = o.statutoryWorkingDaysLeft, plan.hasStatutoryRule, let most = plan.statWarnFirst, left <= most {
             o.state = .statutoryAtRisk
+        } else if r.seg?.responded ?? false {
+            // Answered: the stage's clock no longer drives the state; the raiser decides.
         } else if let left = o.stageWorkingDaysLeft, left <= 0 {
             o.state = .dueToday
         } else if let left = o.stageWorkingDaysLeft, left <= policy.dueSoonWorkingDays {
@@ -92,6 +101,11 @@ extension Engine {
                 emit(&wake, &sink, c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
             }
         }
+        if plan.cafcassIntendedAlert.count > 0 {
+            for (n, c) in r.cafcassIntended.enumerated() {
+                emit(&wake, &sink, c.stage, .cafcassIntended, n + 1, to: plan.cafcassIntendedAlert, urgent: true, trigger: c.at, day: nil, left: nil)
+            }
+        }
         if plan.extensionNotify.count > 0 {
             for (n, e) in r.extensions.enumerated() {
                 emit(&wake, &sink, e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
@@ -104,7 +118,7 @@ extension Engine {
         }
         let sp = plan.stages[seg.stage - 1]
         let breachAlert = plan.breachAlert(seg.stage, limit: r.limit)
-        let escalates = sp.escalates && seg.stage < r.limit
+        let escalates = sp.escalates && seg.stage < r.limit && !seg.responded
         let choice = plan.choices[seg.choice]
         let urgentStage = seg.timescale.isUrgent
 
@@ -129,11 +143,30 @@ extension Engine {
                  day: nil, left: nil)
         }
 
+        // The owner's response: the raiser is told at once, and reminded to decide after decision_working_days.
+        if seg.responded {
+            let raiser = plan.single(d.pointee.raisedBy.role)
+            if raiser.count > 0 {
+                let took = o.responseWorkingDays
+                emit(&wake, &sink, seg.stage, .response, 0, to: raiser, urgent: false, trigger: seg.respondedAt, day: nil, left: took)
+                if sp.decisionWorkingDays > 0 {
+                    let t = instant(try calendar.addWorkingDays(sp.decisionWorkingDays, to: day(seg.respondedAt)), minutes: sendMinutes)
+                    emit(&wake, &sink, seg.stage, .decisionReminder, 0, to: raiser, urgent: false, trigger: t, day: nil, left: took)
+                }
+            }
+        }
+
         if r.pausedAt != nil {
             if explain {
                 skip(&notSent, seg.stage, .breach, breachAlert, "paused since \(day(r.pausedAt!).longDescription): the clock is stopped, reminders wait for the resume")
             }
         } else {
+            if seg.respondedInTime {
+                // Answered in time: the stage's reminders, breach and escalation on breach do not happen.
+                if explain {
+                    skip(&notSent, seg.stage, .breach, breachAlert, "answered in time on \(day(seg.respondedAt).longDescription): no reminders, breach or escalation")
+                }
+            } else {
             // Scheduled notices of the current stage. Routine ones: only the latest due one is relevant.
             var latest: Routine?
             var superseded: [Routine] = []
@@ -187,6 +220,7 @@ extension Engine {
             }
             // A derived escalation is a change too: wake for it.
             if escalates, dl.instant > now, dl.instant < wake { wake = dl.instant }
+            }
 
             // The statutory total: urgent warnings at the start of the day, breach at the deadline.
             if plan.hasStatutoryRule, let sd = statDay, let start = r.statStartDay {

@@ -11,6 +11,17 @@ public let commonRoles: [String] = [
     "director-of-childrens-services", "chief-executive",
 ]
 
+/// How messages name the common roles ("Service Director", not `service-director`); a policy's
+/// `[role_titles]` table names its own roles and may rename these (six-stage: "Head of Adolescents
+/// and Safeguarding").
+public let commonRoleTitles: [String: String] = [
+    "social-worker": "Social Worker", "team-manager": "Team Manager", "service-manager": "Service Manager",
+    "iro": "Independent Reviewing Officer (IRO)", "iro-service-manager": "IRO Service Manager",
+    "head-of-service-safeguarding": "Head of Service - Safeguarding", "head-of-service": "Head of Service",
+    "service-director": "Service Director", "director-of-childrens-services": "Director of Children's Services",
+    "chief-executive": "Chief Executive",
+]
+
 /// How long a stage lasts.
 public enum Timescale: Hashable, Sendable, CustomStringConvertible {
     /// Due at close of business on the Nth working day strictly after the stage began.
@@ -59,14 +70,18 @@ public struct StagePolicy: Hashable, Sendable {
     /// Roles alerted when the stage's deadline passes (`owner` and `next-owner` already resolved).
     public var breachAlert: [String]
     public var onBreach: BreachAction
+    /// Remind the raiser to decide (resolve or escalate) this many working days after the owner's
+    /// response, at the send time (event `decision-reminder`); `nil`: no such reminder.
+    public var decisionWorkingDays: Int?
 
     public init(number: Int, name: String, owner: String, ownerIfAboutOwner: String? = nil, timescale: Timescale,
                 copy: [String] = [], remindOnOpening: Bool = true, remindWorkingDaysLeft: [Int] = [],
-                remindHoursLeft: [Int] = [], breachAlert: [String] = [], onBreach: BreachAction = .alert) {
+                remindHoursLeft: [Int] = [], breachAlert: [String] = [], onBreach: BreachAction = .alert,
+                decisionWorkingDays: Int? = nil) {
         self.number = number; self.name = name; self.owner = owner; self.ownerIfAboutOwner = ownerIfAboutOwner
         self.timescale = timescale; self.copy = copy; self.remindOnOpening = remindOnOpening
         self.remindWorkingDaysLeft = remindWorkingDaysLeft; self.remindHoursLeft = remindHoursLeft
-        self.breachAlert = breachAlert; self.onBreach = onBreach
+        self.breachAlert = breachAlert; self.onBreach = onBreach; self.decisionWorkingDays = decisionWorkingDays
     }
 }
 
@@ -199,6 +214,21 @@ public struct Policy: Hashable, Sendable {
     public var cafcassAlert: [String]
     /// A stage is `due-soon` when this many working days or fewer are left.
     public var dueSoonWorkingDays: Int
+    /// Roles alerted (urgent) when the intention to refer to CAFCASS is recorded (`cafcass-intended`):
+    /// "must alert the Head of Service - Safeguarding before making a referral".
+    public var cafcassIntendedAlert: [String] = []
+    /// A referral is refused unless the intention was recorded first.
+    public var cafcassNeedsIntention = false
+    /// How messages name roles (`[role_titles]`), over `commonRoleTitles`.
+    public var roleTitles: [String: String] = [:]
+
+    /// The title of a role for people to read: the policy's, the common one, else the slug in words
+    /// (`lac-health-nurse` -> "Lac health nurse").
+    public func title(of role: String) -> String {
+        if let t = roleTitles[role] ?? commonRoleTitles[role] { return t }
+        let words = role.split(separator: "-").joined(separator: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
+    }
 
     public init(name: String, title: String, source: String? = nil, roles: [String] = commonRoles,
                 kinds: [RecordKind: KindPolicy], statutory: StatutoryRule? = nil, pauseApprovers: [String] = [],
@@ -213,6 +243,13 @@ public struct Policy: Hashable, Sendable {
     }
 
     public func kind(_ k: RecordKind) -> KindPolicy? { kinds[k] }
+
+    /// The stage a record is raised at when the user gives none: its subject row's level ("the IRO
+    /// should address matters at the level of management appropriate"), else stage 1.
+    public func openingStage(kind k: RecordKind, subject: String?) -> Int {
+        guard let id = subject, let row = kinds[k]?.subject(id) else { return 1 }
+        return row.stage
+    }
 
     /// The statutory rule when it applies to this kind.
     public func statutory(for k: RecordKind) -> StatutoryRule? {

@@ -22,7 +22,7 @@ extension Policy {
 }
 
 private let pseudoRoles: Set<String> = ["owner", "next-owner"]
-private let stageKeys = ["remind_on_opening", "remind_working_days_left", "remind_hours_left", "on_breach", "breach_alert", "copy"]
+private let stageKeys = ["remind_on_opening", "remind_working_days_left", "remind_hours_left", "on_breach", "breach_alert", "copy", "decision_working_days"]
 
 private struct PolicyLoader {
     let root: TOMLReader
@@ -48,6 +48,20 @@ private struct PolicyLoader {
             if roles.insert(role).inserted { declaredRoles.append(role) }
         }
         let dueSoon = try root.optionalInt("due_soon_working_days", in: 0...100) ?? 2
+        // How messages name roles: `[role_titles] service-director = "Service Director"`.
+        var roleTitles: [String: String] = [:]
+        if let t = try root.optionalTable("role_titles") {
+            for role in t.keys {
+                guard roles.contains(role) else {
+                    throw t.error("[role_titles] names \"\(role)\", which is not a role of this policy; declare it in roles = [...] or remove it", at: role)
+                }
+                let title = try t.requiredString(role)
+                guard !title.isEmpty, title.count <= 100, !title.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                    throw t.error("the title of \(role) must be 1 to 100 characters on one line", at: role)
+                }
+                roleTitles[role] = title
+            }
+        }
         let defaults = try root.optionalTable("defaults")
         if let defaults {
             // Validate the defaults' types now; their roles are checked per stage.
@@ -57,6 +71,7 @@ private struct PolicyLoader {
             _ = try defaults.optionalEnum("on_breach", BreachAction.self)
             _ = try defaults.optionalStringList("breach_alert")
             _ = try defaults.optionalStringList("copy")
+            _ = try defaults.optionalInt("decision_working_days", in: 1...50)
         }
 
         // Kinds first: other sections refer to them.
@@ -125,8 +140,15 @@ private struct PolicyLoader {
             bypass.notify = try roleList(b, "notify")
         }
         var cafcass: [String] = []
+        var cafcassIntended: [String] = []
+        var cafcassNeedsIntention = false
         if let c = try root.optionalTable("cafcass") {
             cafcass = try roleList(c, "alert")
+            cafcassIntended = try roleList(c, "intended_alert")
+            cafcassNeedsIntention = try c.optionalBool("intention_first") ?? false
+            if cafcassNeedsIntention && cafcassIntended.isEmpty {
+                throw c.error("\"intention_first\" needs someone to alert of the intention; add intended_alert = [\"head-of-service-safeguarding\"]", at: "intention_first")
+            }
             if cafcass.isEmpty {
                 throw c.error("[cafcass] needs the role to alert before a referral; add alert = [\"head-of-service-safeguarding\"]")
             }
@@ -144,10 +166,14 @@ private struct PolicyLoader {
             initiators.append(InitiatorLimit(role: role, maxStage: maxStage, kinds: ik))
         }
 
-        return Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,
+        var policy = Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,
                       pauseApprovers: pauseApprovers, extensionAgreers: agreers, maxExtensionWorkingDays: maxExt,
                       bypass: bypass, initiators: initiators, cafcassAlert: cafcass, dueSoonWorkingDays: dueSoon,
                       extensionNotify: extensionNotify)
+        policy.roleTitles = roleTitles
+        policy.cafcassIntendedAlert = cafcassIntended
+        policy.cafcassNeedsIntention = cafcassNeedsIntention
+        return policy
     }
 
     func loadKind(_ kind: RecordKind, _ t: TOMLReader, defaults: TOMLReader?) throws(ConfigFileError) -> KindPolicy {
@@ -235,13 +261,14 @@ private struct PolicyLoader {
                 }
                 if !alert.contains(resolved) { alert.append(resolved) }
             }
+            let decision = try pick("decision_working_days")?.optionalInt("decision_working_days", in: 1...50)
             let copyReader = pick("copy")
             let stageCopy = try copyReader.map { r throws(ConfigFileError) in try roleList(r, "copy") } ?? []
             stages.append(StagePolicy(number: number, name: name, owner: owners[index], ownerIfAboutOwner: ownerIf,
                                       timescale: timescale, copy: stageCopy.filter { $0 != owners[index] },
                                       remindOnOpening: remindOpen, remindWorkingDaysLeft: Array(Set(wdLeft)).sorted(by: >),
                                       remindHoursLeft: Array(Set(hLeft)).sorted(by: >), breachAlert: alert,
-                                      onBreach: isLast ? .alert : onBreach))
+                                      onBreach: isLast ? .alert : onBreach, decisionWorkingDays: decision))
         }
 
         var subjects: [SubjectRule] = []

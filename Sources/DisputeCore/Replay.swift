@@ -19,6 +19,11 @@ extension Engine {
         var pausedDays = 0             // completed pauses within the stage
         var pausedSeconds = 0
         var extensionDays = 0
+        /// When its owner responded (epoch s); `Int.min`: not yet.
+        var respondedAt = Int.min
+        /// The response came at or before the stage deadline: no reminders, breach or derived escalation.
+        var respondedInTime = false
+        @inline(__always) var responded: Bool { respondedAt != Int.min }
     }
 
     /// The replayed history at `t`.
@@ -35,6 +40,7 @@ extension Engine {
         var pausedDay: LocalDate?
         var terminal: DisputeState?
         var cafcass: [(at: Int, stage: Int)] = []
+        var cafcassIntended: [(at: Int, stage: Int)] = []
         /// Extensions recorded, when the policy tells anyone of them.
         var extensions: [(at: Int, stage: Int)] = []
         var openedAt = 0
@@ -42,6 +48,8 @@ extension Engine {
         var subjectIndex = -1
         /// The highest stage a derived escalation may reach: the raiser's initiator limit.
         var limit = Int.max
+        /// Every response recorded, in order (stage, instant, stage start day, in time).
+        var responses: [(stage: Int, at: Int, startDay: LocalDate, inTime: Bool)] = []
 
         @inline(__always) var clock: Clock { Clock(statStartDay: statStartDay, statPausedDays: statPausedDays, pausedDay: pausedDay, pausedAt: pausedAt) }
     }
@@ -80,7 +88,7 @@ extension Engine {
     /// Applies derived escalations up to instant `t`.
     func advance(_ r: inout Replay, to t: Int, plan: KindPlan, concernsOwner: Bool) throws {
         while r.terminal == nil, r.pausedAt == nil, let seg = r.seg, plan.stages[seg.stage - 1].escalates,
-              seg.stage < r.limit, let next = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: seg.stage + 1) {
+              seg.stage < r.limit, !seg.responded, let next = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: seg.stage + 1) {
             let dl = try deadline(plan, seg, r.clock, asOf: t)
             guard dl.instant <= t else { return }
             let trigger = seg.timescale.isUrgent ? dl.instant : try nextSendTime(atOrAfter: dl.instant)
@@ -117,12 +125,15 @@ extension Engine {
                 r.openedAt = t
                 r.openingStage = stage
                 if let s = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: stage) {
+                    // Raised at its subject row's own level: where the document puts it, not a bypass.
+                    let rowLevel = r.subjectIndex >= 0 && plan.subjects[r.subjectIndex].stage == stage
                     r.seg = Segment(stage: stage, choice: s.choice, timescale: s.timescale, start: t, startDay: day(t),
-                                    startTrigger: t, derived: false, fromStage: 0)
+                                    startTrigger: t, derived: false, fromStage: rowLevel ? stage - 1 : 0)
                     if plan.statTotal > 0, stage >= plan.statFrom { r.statStartDay = day(t) }
                 }
             case .escalated(let to, _):
-                if let s = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: to), let cur = r.seg {
+                // An escalation to a stage already reached confirms a derived one: it moves nothing.
+                if let s = segment(plan, concernsOwner: concernsOwner, subjectIndex: r.subjectIndex, stage: to), let cur = r.seg, to > cur.stage {
                     // Left after its deadline passed: the stage's breach stays due (docs/policies.md).
                     if plan.breachAlert(cur.stage, limit: r.limit).count > 0 {
                         let dl = try deadline(plan, cur, r.clock, asOf: t)
@@ -152,6 +163,15 @@ extension Engine {
                 if plan.extensionNotify.count > 0 { r.extensions.append((t, r.seg?.stage ?? 0)) }
             case .cafcassReferral:
                 r.cafcass.append((t, r.seg?.stage ?? 0))
+            case .cafcassIntended:
+                r.cafcassIntended.append((t, r.seg?.stage ?? 0))
+            case .responded:
+                if var s = r.seg, !s.responded {
+                    s.respondedAt = t
+                    s.respondedInTime = t <= (try deadline(plan, s, r.clock, asOf: t)).instant
+                    r.seg = s
+                    r.responses.append((s.stage, t, s.startDay, s.respondedInTime))
+                }
             case .note:
                 break
             case .resolved:

@@ -31,7 +31,9 @@ extension Engine {
                 throw DomainError(field: .stage, "stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
             }
             try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, raising: true)
-            try checkBypass(from: 0, to: stage, reason: d.openingReason)
+            // Raising at the level of the record's subject row is where the document puts it: no bypass.
+            let rowStage = d.subject.flatMap { kp.subject($0)?.stage }
+            try checkBypass(from: rowStage == stage ? stage - 1 : 0, to: stage, reason: d.openingReason)
         }
         if !kp.categories.isEmpty && !kp.categories.contains(d.category) {
             throw DomainError(field: .category, "category \(d.category.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
@@ -79,14 +81,28 @@ extension Engine {
             throw DomainError("\(d.ref) is already open; use escalate to move it to another stage")
         case .escalated(let to, let reason):
             guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to escalate through") }
+            // Every escalation is made by somebody, whose limit (and the record's) is checked.
+            guard let by = event.by else {
+                throw DomainError("every escalation is made by somebody; give --by ROLE:EMAIL, e.g. --by iro:jo.bloggs@council.example")
+            }
+            // The escalation the engine already derived on breach, recorded late: its confirmation.
+            if to <= seg.stage, confirmsDerived(r, stage: to) { break }
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is paused; resume it before escalating") }
+            let last = kp.stages.count
+            if seg.stage == last && to >= seg.stage {
+                throw DomainError("\(d.ref) is already at stage \(last), the last stage of a \(d.kind.rawValue) under \(policy.name)\(seg.derived ? " (escalated on breach)" : ""); it cannot go higher: resolve it, withdraw it or refer it to CAFCASS")
+            }
             guard kp.stage(to) != nil else {
-                throw DomainError(field: .stage, "stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(kp.stages.count)")
+                throw DomainError(field: .stage, "stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(last)")
             }
             guard to > seg.stage else {
-                throw DomainError(field: .stage, "\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(kp.stages.count))")
+                throw DomainError(field: .stage, "\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(last))")
             }
-            if let by = event.by { try checkInitiator(role: by.role, stage: to, kind: d.kind, raising: false) }
+            try checkInitiator(role: by.role, stage: to, kind: d.kind, raising: false)
+            // The record's own initiator bounds it too, whoever moves it (six-stage: a LADO's DRP goes to stage 5 only).
+            if r.limit < to {
+                throw DomainError(field: .stage, "\(d.ref) was raised by \(d.raisedBy.role), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
+            }
             try checkBypass(from: seg.stage, to: to, reason: reason)
         case .paused(let approver, _):
             guard r.seg != nil else { throw DomainError("a \(d.kind.rawValue) has no deadline to pause") }
@@ -121,12 +137,55 @@ extension Engine {
             if let sd = try statutoryDay(plan, r, asOf: at), proposed > sd {
                 throw DomainError(field: .workingDays, "extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
             }
-        case .cafcassReferral, .note, .resolved, .withdrawn:
+        case .responded(let text):
+            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to respond to") }
+            // The owner of the current (effective) stage, or someone the record lists in that role.
+            let owner = plan.choiceOwnerNames[seg.choice]
+            guard let by = event.by else {
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(owner); give --by \(owner):EMAIL")
+            }
+            guard by.role == owner || (d.people[owner]?.contains(by.email) ?? false) else {
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(owner), not \(by.role); give --by \(owner):EMAIL")
+            }
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw DomainError("a response needs its text; give --text \"...\" (what the owner will do and by when)")
+            }
+            guard text.count <= DisputeEvent.maxTextLength else {
+                throw DomainError("the response is \(text.count) characters long; keep it to \(DisputeEvent.maxTextLength) and put the rest in the case record")
+            }
+            guard !seg.responded else {
+                throw DomainError("stage \(seg.stage) of \(d.ref) already has a response (\(day(seg.respondedAt).longDescription)); add a note instead (drwatch dispute note)")
+            }
+        case .cafcassReferral:
+            // "must alert the Head of Service - Safeguarding before making a referral" (four-stage);
+            // "will always consult ... before making a referral to CAFCASS" (six-stage).
+            if policy.cafcassNeedsIntention, !d.events.contains(where: { if case .cafcassIntended = $0.change { true } else { false } }) {
+                let who = policy.cafcassIntendedAlert.map { policy.title(of: $0) }
+                throw DomainError("under \(policy.name) the \(who.joined(separator: " and ")) must be alerted before a CAFCASS referral; record the intention first (drwatch dispute intend-cafcass \(d.ref) --by ROLE:EMAIL --reason \"...\"), then the referral")
+            }
+        case .cafcassIntended, .note, .resolved, .withdrawn:
             break
         }
         var out = d
         out.events.append(event)
         return out
+    }
+
+    /// Whether stage `stage` was entered by a derived escalation (so an `escalated` event to it,
+    /// recorded after the fact, confirms it).
+    func confirmsDerived(_ r: Replay, stage: Int) -> Bool {
+        var found = false
+        r.derived.forEach { if $0 == stage { found = true } }
+        return found
+    }
+
+    /// Whether `event` is the late record of an escalation the engine had already derived on breach
+    /// (accepted as its confirmation; it moves nothing). The CLI and the import say so.
+    public func confirmsDerivedEscalation(_ event: DisputeEvent, of d: Dispute) -> Bool {
+        guard case .escalated(let to, _) = event.change, let plan = plan(d.kind),
+              let r = try? replay(d, plan: plan, until: Int(event.at.timeIntervalSince1970.rounded(.down))),
+              let seg = r.seg, to <= seg.stage else { return false }
+        return confirmsDerived(r, stage: to)
     }
 
     func checkInitiator(role: String, stage: Int, kind: RecordKind, raising: Bool) throws {

@@ -79,11 +79,11 @@ extension DisputeSummary {
     mutating func applyRecorded(_ event: DisputeEvent) {
         switch event.change {
         case .opened(let stage): self.stage = stage
-        case .escalated(let toStage, _): stage = toStage
+        case .escalated(let toStage, _): stage = max(stage, toStage)   // a late record confirming a derived escalation may name a lower stage
         case .paused: paused = true
         case .resumed: paused = false
         case .resolved, .withdrawn: closedAt = event.at; paused = false
-        case .extended, .note, .cafcassReferral: break
+        case .extended, .note, .cafcassReferral, .responded, .cafcassIntended: break
         }
     }
 }
@@ -102,7 +102,8 @@ enum EventsTable {
         case .paused(let a, let r): approver = a; reason = r
         case .resumed, .cafcassReferral: break
         case .extended(let days, let a): workingDays = days; approver = a
-        case .note(let text): note = text
+        case .note(let text), .responded(let text): note = text
+        case .cafcassIntended(let r): reason = r
         case .resolved(let o): outcome = o
         case .withdrawn(let r): reason = r
         }
@@ -144,6 +145,8 @@ enum EventsTable {
         case "extended": guard let d = row.optionalInt(9), let a = approver else { throw bad() }; change = .extended(workingDays: d, agreedBy: a)
         case "note": guard let n = row.optionalString(8) else { throw bad() }; change = .note(n)
         case "cafcass-referral": change = .cafcassReferral
+        case "responded": guard let n = row.optionalString(8) else { throw bad() }; change = .responded(text: n)
+        case "cafcass-intended": change = .cafcassIntended(reason: interner.optionalString(row, 6))
         case "resolved": guard let o = row.optionalString(7) else { throw bad() }; change = .resolved(outcome: o)
         case "withdrawn": guard let r = row.optionalString(6) else { throw bad() }; change = .withdrawn(reason: r)
         default: throw bad()

@@ -13,8 +13,8 @@ struct DisputeCommand: ParsableCommand {
             ROLE:EMAIL names a person in a role, e.g. iro:jo.bloggs@council.example.
             """,
         subcommands: [
-            DisputeOpen.self, DisputeEscalate.self, DisputePause.self, DisputeResume.self, DisputeExtend.self,
-            DisputeReferCafcass.self, DisputeNote.self, DisputeResolve.self, DisputeWithdraw.self,
+            DisputeOpen.self, DisputeRespond.self, DisputeEscalate.self, DisputePause.self, DisputeResume.self, DisputeExtend.self,
+            DisputeIntendCafcass.self, DisputeReferCafcass.self, DisputeNote.self, DisputeResolve.self, DisputeWithdraw.self,
             DisputeShow.self, DisputeList.self,
         ]
     )

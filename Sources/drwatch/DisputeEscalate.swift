@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `drwatch dispute escalate REF [--to-stage N] [--reason TEXT] [--at TIME] [--by ROLE:EMAIL]`
+/// `drwatch dispute escalate REF --by ROLE:EMAIL [--to-stage N] [--reason TEXT] [--at TIME]`
 struct DisputeEscalate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "escalate", abstract: "Move a dispute to a higher stage (default: the next one).")
@@ -14,6 +14,8 @@ struct DisputeEscalate: ParsableCommand {
 
     func validate() throws {
         if let toStage, toStage < 1 { throw ValidationError("--to-stage must be 1 or more, not \(toStage)") }
+        // Every escalation is made by somebody: their initiator limit, and the record's, are checked.
+        if change.by == nil { throw ValidationError("--by is required: say who escalates, e.g. --by iro:jo.bloggs@council.example") }
     }
 
     func run() throws {

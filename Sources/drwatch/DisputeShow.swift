@@ -36,6 +36,13 @@ struct DisputeShow: ParsableCommand {
         if let st = e.statutoryDeadline {
             lines.append("statutory total due: \(iso(st))" + (e.statutoryWorkingDaysLeft.map { ", \($0) working day\(abs($0) == 1 ? "" : "s") left" } ?? ""))
         }
+        if let at = e.respondedAt {
+            let by = d.events.last { if case .responded = $0.change { $0.at == at } else { false } }?.by
+            let days = e.responseWorkingDays ?? 0
+            lines.append("response: \(iso(at))" + (by.map { " by \($0)" } ?? "")
+                         + ", \(days) working day\(days == 1 ? "" : "s") into stage \(e.stage), "
+                         + (e.respondedWithinTimescale == true ? "within its timescale" : "after its deadline"))
+        }
         if !d.people.isEmpty {
             lines.append("people: " + d.people.keys.sorted().map { "\($0)=\(d.people[$0]!.joined(separator: ","))" }.joined(separator: " "))
         }
@@ -57,7 +64,8 @@ func eventJSON(_ ev: DisputeEvent) -> JSON {
     case .paused(let a, let r): pairs += [("approver_role", .string(a.role)), ("approver_email", .string(a.email)), ("reason", .string(r))]
     case .resumed, .cafcassReferral: break
     case .extended(let n, let a): pairs += [("working_days", .int(n)), ("approver_role", .string(a.role)), ("approver_email", .string(a.email))]
-    case .note(let t): pairs.append(("text", .string(t)))
+    case .note(let t), .responded(let t): pairs.append(("text", .string(t)))
+    case .cafcassIntended(let r): pairs.append(("reason", .string(r)))
     case .resolved(let o): pairs.append(("outcome", .string(o)))
     case .withdrawn(let r): pairs.append(("reason", .string(r)))
     }

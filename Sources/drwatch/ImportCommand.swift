@@ -38,7 +38,9 @@ struct ImportCommand: ParsableCommand {
             if dryRun {
                 print("\(file): \(plan.disputes.count) disputes with \(plan.eventCount) events are valid; nothing written (--dry-run)")
             } else {
-                print("\(file): imported \(plan.disputes.count) disputes with \(plan.eventCount) events")
+                let n = plan.confirmations
+                let confirmed = n == 0 ? "" : "; \(n) escalation record\(n == 1 ? "" : "s") confirm\(n == 1 ? "s" : "") an escalation drwatch had already made on breach (kept with \(n == 1 ? "its" : "their") own time and actor; nothing moves)"
+                print("\(file): imported \(plan.disputes.count) disputes with \(plan.eventCount) events\(confirmed)")
             }
         }
     }

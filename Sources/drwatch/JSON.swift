@@ -76,4 +76,8 @@ func writeDueFields(_ d: Dispute, _ e: Evaluation, into out: inout String) {
     string("team", d.team)
     string("child_ref", d.childRef)
     string("subject", d.subject)
+    // The current stage's response (null when it has none).
+    string("responded_at", e.respondedAt.map(iso))
+    int("response_working_days", e.responseWorkingDays)
+    key("responded_within_timescale"); out += e.respondedWithinTimescale.map { $0 ? "true" : "false" } ?? "null"
 }

@@ -14,6 +14,8 @@ func describe(_ change: DisputeEvent.Change) -> String {
     case .extended(let n, let a): "extended by \(n) working day\(n == 1 ? "" : "s"), agreed by \(a)"
     case .note(let t): "note: \(t)"
     case .cafcassReferral: "referred to CAFCASS"
+    case .cafcassIntended(let r): "CAFCASS referral intended" + (r.map { " (\($0))" } ?? "")
+    case .responded(let t): "responded (\(t))"
     case .resolved(let o): "resolved (\(o))"
     case .withdrawn(let r): "withdrawn (\(r))"
     }

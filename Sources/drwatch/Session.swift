@@ -44,7 +44,12 @@ func recordChange(at: String?, global: GlobalOptions, _ write: (Recorder, Date) 
     let session = try Session(global)
     let when = try parseAt(at)
     let (dispute, evaluation) = try write(session.recorder, when)
-    print("\(dispute.ref): \(describe(dispute.events.last!.change)) at \(iso(when)); \(summary(evaluation))")
+    // A late record of an escalation the engine already made on breach is its confirmation: say so.
+    var before = dispute
+    let last = before.events.removeLast()
+    let confirms = (try? session.runtime.engine(for: before).confirmsDerivedEscalation(last, of: before)) ?? false
+    let note = confirms ? " (confirms the escalation drwatch made on breach; nothing moves)" : ""
+    print("\(dispute.ref): \(describe(last.change)) at \(iso(when))\(note); \(summary(evaluation))")
 }
 
 /// The reference given does not match a recorded dispute (exit 65, EX_DATAERR: "no such dispute").

@@ -169,8 +169,13 @@ import WorkingDays
     }
 
     @Test func iroMayGoStraightToTheHeadOfServiceAndTheIROManagerIsTold() throws {
-        let d = try world.raise(at: "2026-11-02 10:00", stage: 3, type: .resources, subject: "education-provision")
-        #expect(try world.due(d, at: "2026-11-02 10:00").contains("DR-1/s3/bypass/iro-service-manager"))
+        // Above the level of the dispute's subject row (education provision is a Head of Service matter,
+        // level 3), going straight to the DCS (level 4) is a bypass the IRO Manager is told of; raising
+        // at the row's own level is where the document puts the matter, not a bypass (issue 11).
+        let d = try world.raise(at: "2026-11-02 10:00", stage: 4, type: .resources, subject: "education-provision")
+        #expect(try world.due(d, at: "2026-11-02 10:00").contains("DR-1/s4/bypass/iro-service-manager"))
+        let atRow = try world.raise(at: "2026-11-02 10:00", stage: 3, type: .resources, subject: "education-provision")
+        #expect(!(try world.due(atRow, at: "2026-11-02 10:00")).contains("DR-1/s3/bypass/iro-service-manager"))
     }
 
     @Test func cafcassReferralAlertsTheIROManagerAndTheChiefExecutive() throws {

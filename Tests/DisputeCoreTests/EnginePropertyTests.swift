@@ -35,11 +35,15 @@ struct EnginePropertyTests {
             case 2, 3: change = pauses ? .resumed : .note("no resume")
             case 4: change = .extended(workingDays: Int.random(in: 1...4, using: &rng), agreedBy: actor("iro"))
             case 5: change = .escalated(toStage: Int.random(in: 2...4, using: &rng), reason: "risk")
-            case 6: change = .cafcassReferral
+            case 6: change = Bool.random(using: &rng) ? .cafcassIntended(reason: "rights") : .cafcassReferral
             case 7 where Bool.random(using: &rng): change = .resolved(outcome: "done")
+            case 8: change = .responded(text: "answered")
             default: change = .note("progress")
             }
-            if let next = try? engine.apply(DisputeEvent(at: t, by: actor("iro"), change: change), to: d) { d = next }
+            // A response is recorded by the current stage's owner; everything else by the IRO.
+            var by = actor("iro")
+            if case .responded = change, let owner = try? engine.evaluate(d, now: t).owner { by = actor(owner) }
+            if let next = try? engine.apply(DisputeEvent(at: t, by: by, change: change), to: d) { d = next }
         }
         return (d, dayN.adding(days: 45))
     }

@@ -160,9 +160,9 @@ struct FourStageScenarioTests {
         // Escalating 1 -> 4 without a reason is refused; 1 -> 2 is fine
         let s1 = record(opened: "2026-11-02 10:00")
         #expect(throws: DomainError.self) {
-            try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), change: .escalated(toStage: 4, reason: nil)), to: s1)
+            try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), by: actor("iro"), change: .escalated(toStage: 4, reason: nil)), to: s1)
         }
-        _ = try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), change: .escalated(toStage: 2, reason: nil)), to: s1)
+        _ = try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), by: actor("iro"), change: .escalated(toStage: 2, reason: nil)), to: s1)
     }
 
     @Test func repeatQualityOfPracticeAlertForTheSameChildNotifiesTheServiceManager() throws {
@@ -184,7 +184,9 @@ struct FourStageScenarioTests {
     }
 
     @Test func cafcassReferralAlertsTheHeadOfServiceSafeguardingAtOnce() throws {
-        let d = try engine.applying(record(opened: "2026-11-02 10:00"), [("2026-11-04 15:00", .cafcassReferral, "iro")])
+        // "must alert the Head of Service - Safeguarding before making a referral": the intention first.
+        let d = try engine.applying(record(opened: "2026-11-02 10:00"), [("2026-11-04 14:00", .cafcassIntended(reason: "risk of harm"), "iro"),
+                                                                         ("2026-11-04 15:00", .cafcassReferral, "iro")])
         let ev = try engine.evaluate(d, now: at("2026-11-04 15:00"))
         let alert = ev.intents.first { $0.event == .cafcassReferral(1) }
         #expect(alert?.identity == "DR-1/s1/cafcass-referral/head-of-service-safeguarding")
@@ -218,7 +220,7 @@ struct FourStageScenarioTests {
     @Test(arguments: refusals)
     func refusesChangesThePolicyDoesNotAllow(time: String, change: DisputeEvent.Change, message: String) throws {
         let d = record(opened: "2026-11-02 10:00")
-        #expect { try engine.apply(DisputeEvent(at: at(time), change: change), to: d) } throws: { "\($0)".contains(message) }
+        #expect { try engine.apply(DisputeEvent(at: at(time), by: actor("iro"), change: change), to: d) } throws: { "\($0)".contains(message) }
     }
 
     @Test func escalatingAResolvedDisputeIsRefused() throws {

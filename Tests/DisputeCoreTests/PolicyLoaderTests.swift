@@ -53,6 +53,8 @@ struct PolicyLoaderTests {
         ("syntax error", base + "\nname = ", 15, "missing value"),
         ("unknown role told of extensions", base + "\n[extension]\nagreed_by = [\"iro\"]\nnotify = [\"head-of-adolescents\"]", 17, "unknown role \"head-of-adolescents\""),
         ("hour reminders on a working-day subject row", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nworking_days = 3\nremind_hours_left = [2]", 19, "rows timed in hours"),
+        ("decision reminder of zero working days", base + "\ndecision_working_days = 0", 15, "decision_working_days"),
+        ("a title for a role the policy does not know", base + "\n[role_titles]\nduty-manager = \"Duty Manager\"", 16, "not a role of this policy"),
         ("hour reminder before the row starts", base + "\n[[kind.formal.subject]]\nid = \"x\"\ntitle = \"X\"\nhours = 24\nremind_hours_left = [24]", 19, "use a number below 24"),
     ]
 

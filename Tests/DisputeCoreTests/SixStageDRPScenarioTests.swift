@@ -227,10 +227,12 @@ import WorkingDays
     @Test func initiatorCannotEscalateBeyondTheirLimitEither() throws {
         // Given a LADO's DRP at stage 5
         let d = try world.raise(at: "2026-11-02 10:00", stage: 5, by: "lado", reason: "allegation against a professional, child at risk")
-        // When the LADO takes it to stage 6, Then it is refused; the IRO may
+        // When the LADO takes it to stage 6, Then it is refused; and so it is for an IRO: the DRP's own
+        // initiator (the LADO) bounds it, whoever escalates (issue 11: limits cannot be got round)
         let refusal = world.refusal(.escalated(toStage: 6, reason: nil), at: "2026-11-03 10:00", by: "lado", on: d)
         #expect(refusal?.contains("lado may escalate up to stage 5 only") == true)
-        #expect(world.refusal(.escalated(toStage: 6, reason: nil), at: "2026-11-03 10:00", by: "iro", on: d) == nil)
+        #expect(world.refusal(.escalated(toStage: 6, reason: nil), at: "2026-11-03 10:00", by: "iro", on: d)
+            == "DR-1 was raised by lado, who may take a formal up to stage 5 only under six-stage-drp; it cannot be escalated to stage 6")
     }
 
     static let limitedInitiators: [(role: String, limit: Int)] = [
@@ -320,6 +322,8 @@ import WorkingDays
 
     @Test func cafcassReferralAlertsTheServiceManagerForReviewingAndInsightsAndTheHeadOfAdolescentsAndSafeguarding() throws {
         var d = try world.raise(at: "2026-11-02 10:00")
+        // "will always consult ... before making a referral to CAFCASS": the intention is recorded first.
+        d = try world.record(.cafcassIntended(reason: "urgent: plan to move the child"), at: "2026-11-03 13:00", by: "iro", on: d)
         d = try world.record(.cafcassReferral, at: "2026-11-03 14:00", by: "iro", on: d)
         let ev = try world.look(d, at: "2026-11-03 14:00")
         let alerts = ev.intents.filter { $0.event.name == "cafcass-referral" }

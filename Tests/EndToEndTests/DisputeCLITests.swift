@@ -95,18 +95,19 @@ struct DisputeCLITests {
         #expect(r.stdout.contains("stage 2 (owner service-manager) due 2026-12-07T17:00:00+00:00"))
 
         #expect(try w.run(["dispute", "note", "DR-1", "Meeting booked, see case notes", "--at", "2026-11-27T11:00"]).status == 0)
+        #expect(try w.run(["dispute", "intend-cafcass", "DR-1", "--reason", "rights at risk", "--at", "2026-11-27T11:30", "--by", "iro:iro@council.example"]).status == 0)
         #expect(try w.run(["dispute", "refer-cafcass", "DR-1", "--at", "2026-11-27T12:00", "--by", "iro:iro@council.example"]).status == 0)
 
         r = try w.run(["dispute", "resolve", "DR-1", "--outcome", "care plan amended", "--at", "2026-11-30T15:00"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "DR-1: resolved (care plan amended) at 2026-11-30T15:00:00+00:00; state resolved\n")
 
-        #expect(w.eventCount == 8)
+        #expect(w.eventCount == 9)
         #expect(try w.scalar("SELECT is_closed FROM disputes WHERE ref = 'DR-1'") == "1")
         let shown = try json(try w.run(["dispute", "show", "DR-1", "--json", "--at", "2026-12-01"]).stdout) as! [String: Any]
         #expect(shown["state"] as? String == "resolved")
         let events = shown["events"] as! [[String: Any]]
-        #expect(events.map { $0["event"] as! String } == ["opened", "escalated", "paused", "resumed", "extended", "note", "cafcass-referral", "resolved"])
+        #expect(events.map { $0["event"] as! String } == ["opened", "escalated", "paused", "resumed", "extended", "note", "cafcass-intended", "cafcass-referral", "resolved"])
         #expect(events[2]["approver_role"] as? String == "head-of-service-safeguarding")
         #expect(events[4]["working_days"] as? Int == 2)
 
@@ -120,7 +121,7 @@ struct DisputeCLITests {
         let w = try Workspace()
         try w.openFormal("DR-1")
         // Stage 1 was due Mon 30 Nov and escalates on breach: on Wed 2 Dec the effective stage is 2.
-        let r = try w.run(["dispute", "escalate", "DR-1", "--at", "2026-12-02T10:00"])
+        let r = try w.run(["dispute", "escalate", "DR-1", "--at", "2026-12-02T10:00", "--by", "iro:iro@council.example"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("DR-1: escalated to stage 3 at"))
     }
@@ -131,11 +132,11 @@ struct DisputeCLITests {
         (["dispute", "pause", "DR-1", "--approved-by", "iro:iro@council.example", "--reason", "x", "--at", "2026-11-24"], "agreement of head-of-service-safeguarding"),
         (["dispute", "extend", "DR-1", "--working-days", "30", "--agreed-by", "iro:iro@council.example", "--at", "2026-11-24"], "past the statutory total"),
         (["dispute", "extend", "DR-1", "--working-days", "1", "--agreed-by", "team-manager:tm@council.example", "--at", "2026-11-24"], "must be agreed by iro"),
-        (["dispute", "escalate", "DR-1", "--to-stage", "4", "--at", "2026-11-24"], "needs a reason"),
-        (["dispute", "escalate", "DR-1", "--to-stage", "9", "--at", "2026-11-24"], "stage 9 does not exist"),
-        (["dispute", "escalate", "DR-1", "--to-stage", "2", "--at", "2026-11-20"], "before the record's last event"),
+        (["dispute", "escalate", "DR-1", "--to-stage", "4", "--at", "2026-11-24", "--by", "iro:iro@council.example"], "needs a reason"),
+        (["dispute", "escalate", "DR-1", "--to-stage", "9", "--at", "2026-11-24", "--by", "iro:iro@council.example"], "stage 9 does not exist"),
+        (["dispute", "escalate", "DR-1", "--to-stage", "2", "--at", "2026-11-20", "--by", "iro:iro@council.example"], "before the record's last event"),
         (["dispute", "escalate", "DR-1", "--to-stage", "2", "--at", "2026-11-24", "--by", "auditor:a@council.example"], "role auditor is not known"),
-        (["dispute", "escalate", "NO-SUCH", "--at", "2026-11-24"], "no dispute NO-SUCH is recorded"),
+        (["dispute", "escalate", "NO-SUCH", "--at", "2026-11-24", "--by", "iro:iro@council.example"], "no dispute NO-SUCH is recorded"),
         (["dispute", "note", "DR-1", "x", "--at", "2026-02-30"], "is not a time"),
         (["dispute", "open", "--ref", "DR-1", "--policy", "four-stage", "--kind", "formal", "--category", "general", "--type", "P", "--raised-by", "iro:iro@council.example"], "already recorded"),
         (["dispute", "open", "--ref", "DR-2", "--policy", "nine-stage", "--kind", "formal", "--category", "general", "--type", "P", "--raised-by", "iro:iro@council.example"], "unknown policy nine-stage"),
@@ -161,7 +162,7 @@ struct DisputeCLITests {
         let w = try Workspace()
         try w.openFormal("DR-1")
         #expect(try w.run(["dispute", "withdraw", "DR-1", "--reason", "raised in error", "--at", "2026-11-23T11:00"]).status == 0)
-        let r = try w.run(["dispute", "escalate", "DR-1", "--at", "2026-11-24"])
+        let r = try w.run(["dispute", "escalate", "DR-1", "--at", "2026-11-24", "--by", "iro:iro@council.example"])
         #expect(r.status == 65)
         #expect(r.stderr == "drwatch: DR-1 is withdrawn; a withdrawn record cannot be escalated (raise a new one)\n")
         #expect(w.eventCount == 2)

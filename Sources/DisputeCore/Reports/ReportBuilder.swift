@@ -131,6 +131,13 @@ public struct ReportBuilder: Sendable {
             assessments[i] = try assess(disputes[i], engine: try engine(disputes[i]))
         }
 
+        // Stage owners' responses, from the engine (assessable records that have one).
+        var responses = [[StageResponse]](repeating: [], count: disputes.count)
+        for (i, f) in facts.enumerated() where f.hasStages && f.assessable {
+            guard disputes[i].events.contains(where: { if case .responded = $0.change { true } else { false } }) else { continue }
+            responses[i] = try engine(disputes[i]).responses(disputes[i], upTo: asOf)
+        }
+
         // Highest stage reached by `cutoff` (or by closure, when earlier).
         func highestStage(_ i: Int, cutoff: Int) throws -> Int {
             let d = disputes[i]
@@ -183,6 +190,10 @@ public struct ReportBuilder: Sendable {
                     repeatChildren.insert(d.childRef)
                 }
                 if openedIn && d.kind == .goodPractice { out.goodPracticeByTeam[f.team, default: 0] += 1 }
+                for r in responses[i] where p.contains(civil.localDate(of: r.at)) {
+                    out.responsesByStage[r.stage, default: ResponseCounts()].add(r)
+                    out.responsesByTeam[f.team, default: ResponseCounts()].add(r)
+                }
                 var paused = false
                 for e in d.events {
                     switch e.change {
@@ -263,7 +274,9 @@ public struct ReportBuilder: Sendable {
                 before.events = Array(d.events[..<i])
                 ev = try engine.evaluate(before, now: e.at)
             }
-            if !ev.derivedEscalations.isEmpty || (ev.stageDeadline.map { e.at >= $0 } ?? false) { within = false }
+            // A stage its owner answered in time was finished in time, whenever the raiser then decided.
+            let answeredInTime = ev.respondedWithinTimescale == true && ev.derivedEscalations.isEmpty
+            if !answeredInTime && (!ev.derivedEscalations.isEmpty || (ev.stageDeadline.map { e.at >= $0 } ?? false)) { within = false }
             if i == closeIndex { statutory = ev.statutoryDeadline.map { e.at < $0 }; stage = ev.stage }
         }
         // Working days from raising to resolution, less those the clock was paused (the engine's count).

@@ -76,6 +76,15 @@ public struct ProcessActivity: Hashable, Sendable {
     }
 }
 
+/// Stage owners' responses (`responded`) dated in a period.
+public struct ResponseCounts: Hashable, Sendable {
+    public var responses = 0
+    /// Of `responses`: at or before the stage deadline.
+    public var withinTimescale = 0
+    public init(responses: Int = 0, withinTimescale: Int = 0) { self.responses = responses; self.withinTimescale = withinTimescale }
+    mutating func add(_ r: StageResponse) { responses += 1; if r.withinTimescale { withinTimescale += 1 } }
+}
+
 /// Every figure of one period.
 public struct PeriodFigures: Hashable, Sendable {
     public var period: ReportPeriod
@@ -103,6 +112,9 @@ public struct PeriodFigures: Hashable, Sendable {
     /// Good Practice notifications raised in the period, by team.
     public var goodPracticeByTeam: [String: Int] = [:]
     public var goodPractice: Int { goodPracticeByTeam.values.reduce(0, +) }
+    /// Stage owners' responses dated in the period, by stage number and by team.
+    public var responsesByStage: [Int: ResponseCounts] = [:]
+    public var responsesByTeam: [String: ResponseCounts] = [:]
     /// Records resolved in the period whose policy is not loaded: counted, but not in timeliness.
     public var resolvedUnassessed = 0
 

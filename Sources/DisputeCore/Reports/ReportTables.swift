@@ -276,6 +276,32 @@ extension Report {
             comparesPeriods: true, rowsAreMeasures: false, rows: dRows,
             note: "Working days from raising to resolution, paused working days excluded."))
 
+        // Stage owners' responses: how many, and the share within the stage timescale.
+        func responseRows(_ keys: [(key: String, label: String)], _ cur: [ResponseCounts], _ pre: [ResponseCounts]) -> [ReportRow] {
+            var rows = s.additiveRows(keys: keys, values: zip(cur, pre).map { [($0.responses, $1.responses)] })
+            for i in rows.indices {
+                rows[i].values.append(s.compare(s.share(cur[i].withinTimescale, of: cur[i].responses),
+                                                s.share(pre[i].withinTimescale, of: pre[i].responses)))
+            }
+            return rows
+        }
+        let responseMeasures = [Measure("responses", "Responses"), Measure("within_timescale", "Within the stage timescale")]
+        let responseNote = "Responses recorded by the stage's owner in the period (drwatch dispute respond); within the timescale: at or before the stage deadline."
+        let rStages = Set(c.responsesByStage.keys).union(p.responsesByStage.keys).sorted()
+        sections.append(ReportSection(
+            id: "responses-by-stage", title: "Responses by stage", rowHeading: "Stage", measures: responseMeasures,
+            comparesPeriods: true, rowsAreMeasures: false,
+            rows: responseRows(rStages.map { ("\($0)", "Stage \($0)") }, rStages.map { c.responsesByStage[$0] ?? ResponseCounts() },
+                               rStages.map { p.responsesByStage[$0] ?? ResponseCounts() }),
+            note: responseNote))
+        let rTeams = Set(c.responsesByTeam.keys).union(p.responsesByTeam.keys).sorted()
+        sections.append(ReportSection(
+            id: "responses-by-team", title: "Responses by team", rowHeading: "Team", measures: responseMeasures,
+            comparesPeriods: true, rowsAreMeasures: false,
+            rows: responseRows(rTeams.map { ($0, $0) }, rTeams.map { c.responsesByTeam[$0] ?? ResponseCounts() },
+                               rTeams.map { p.responsesByTeam[$0] ?? ResponseCounts() }),
+            note: responseNote))
+
         // Good Practice notifications by team.
         let gpTeams = Set(c.goodPracticeByTeam.keys).union(p.goodPracticeByTeam.keys).sorted()
         sections.append(ReportSection(

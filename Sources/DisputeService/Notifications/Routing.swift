@@ -59,9 +59,12 @@ public struct Route: Equatable, Sendable {
     public var envelope: [String] { unique(to + cc) }
 }
 
-/// The addresses of `role` for `dispute`: its own people first, else the `[roles]` directory.
+/// The addresses of `role` for `dispute`: its own people first, then the person who raised it when
+/// the role is theirs (the IRO told of a response is the IRO who raised the dispute), else the
+/// `[roles]` directory.
 public func addresses(of role: String, dispute: Dispute?, config: DrwatchConfig) -> [String] {
     if let own = dispute?.people[role], !own.isEmpty { return own }
+    if let d = dispute, d.raisedBy.role == role { return [d.raisedBy.email] }
     return config.roles[role] ?? []
 }
 
@@ -110,6 +113,7 @@ public func notifiableRoles(_ policy: Policy) -> Set<String> {
     if let st = policy.statutory { roles.formUnion(st.warn); roles.formUnion(st.breachAlert) }
     roles.formUnion(policy.bypass.notify)
     roles.formUnion(policy.cafcassAlert)
+    roles.formUnion(policy.cafcassIntendedAlert)
     return roles
 }
 

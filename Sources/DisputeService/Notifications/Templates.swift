@@ -22,7 +22,7 @@ public struct TemplateSet: Sendable {
     /// The template names a complete set has (`NAME.txt`), plus `message.html`.
     public static let names = [
         "opened", "escalation", "reminder", "due-today", "reminder-hours", "breach", "bypass", "repeat-alert",
-        "good-practice", "cafcass", "statutory-warning", "statutory-breach", "extended", "admin-parked", "test",
+        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "admin-parked", "test",
     ]
 
     private let text: [String: MustacheTemplate]
@@ -132,6 +132,9 @@ public func templateName(for intent: NotificationIntent) -> String {
     case .repeatAlert: "repeat-alert"
     case .goodPractice: "good-practice"
     case .cafcassReferral: "cafcass"
+    case .cafcassIntended: "cafcass-intended"
+    case .response: "response"
+    case .decisionReminder: "decision-reminder"
     case .statutoryWarning: "statutory-warning"
     case .statutoryBreach: "statutory-breach"
     case .extended: "extended"
@@ -204,6 +207,7 @@ public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluatio
             f["due"] = formatDue(d, civil: civil); f["dueInstant"] = d
         }
     }
+    f.merge(stepFacts(intent: intent, dispute: dispute, evaluation: evaluation, policy: policy, civil: civil)) { _, new in new }
     if let s = evaluation?.statutoryDeadline { f["statutoryDue"] = formatDue(s, civil: civil) }
     if let st = policy?.statutory(for: dispute.kind) { f["statutoryDays"] = st.workingDays }
 
@@ -248,4 +252,28 @@ func list(_ items: [String]) -> String {
     case 1: items[0]
     default: items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
+}
+
+/// Facts of the response and CAFCASS-intention notices: the text recorded with the event the
+/// notice is about (the latest such event at or before the notice's trigger).
+func stepFacts(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?, civil: CivilTime) -> [String: Any] {
+    var f: [String: Any] = [:]
+    switch intent.event {
+    case .response, .decisionReminder:
+        guard let e = dispute.events.last(where: { if case .responded = $0.change { $0.at <= intent.trigger } else { false } }),
+              case .responded(let text) = e.change else { return f }
+        f["responseText"] = text
+        if let by = e.by { f["respondedBy"] = "\(policy?.title(of: by.role) ?? by.role) (\(by.email))" }
+        f["respondedOn"] = formatDue(e.at, civil: civil)
+        if let n = intent.workingDaysLeft { f["responseDays"] = "\(n) working day\(n == 1 ? "" : "s")" }
+        if evaluation?.respondedWithinTimescale == false { f["lateResponse"] = true }
+    case .cafcassIntended(let n):
+        let reasons = dispute.events.compactMap { e -> String?? in
+            if case .cafcassIntended(let r) = e.change { return .some(r) } else { return nil }
+        }
+        if n >= 1, n <= reasons.count, let r = reasons[n - 1] { f["intentionReason"] = r }
+        if intent.role == "service-director" { f["isServiceDirector"] = true }
+    default: break
+    }
+    return f
 }

@@ -28,6 +28,9 @@ public struct ImportPlan: Sendable {
     /// store refuses it.
     public var lines: [Int]
     public var eventCount: Int { disputes.reduce(0) { $0 + $1.events.count } }
+    /// Escalation rows that record an escalation the engine had already made on breach (accepted as
+    /// its confirmation: nothing moves).
+    public var confirmations = 0
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula (`=HYPERLINK(...)`).
@@ -46,6 +49,7 @@ extension Runtime {
     /// - Returns: the plan, or every problem found (one per bad line, in line order).
     public func planImport(_ bytes: [UInt8], existingRefs: (Set<String>) throws -> Set<String>) rethrows
         -> Result<ImportPlan, ImportFailure> {
+        var confirmations = 0
         var problems: [ImportProblem] = []
         var records = parseCSV(bytes)
         guard !records.isEmpty else {
@@ -211,6 +215,11 @@ extension Runtime {
                 change = .note(t)
             case "cafcass-referral":
                 change = .cafcassReferral
+            case "cafcass-intended":
+                change = .cafcassIntended(reason: optional(.text))
+            case "responded":
+                guard let t = optional(.text) else { problem("a responded row needs the response in text"); continue }
+                change = .responded(text: t)
             case "resolved":
                 guard let t = optional(.text) else { problem("a resolved row needs the outcome in text"); continue }
                 change = .resolved(outcome: t)
@@ -218,11 +227,13 @@ extension Runtime {
                 guard let t = optional(.text) else { problem("a withdrawn row needs the reason in text"); continue }
                 change = .withdrawn(reason: t)
             default:
-                problem("unknown event \"\(eventName)\"; use opened, escalated, paused, resumed, extended, note, cafcass-referral, resolved or withdrawn")
+                problem("unknown event \"\(eventName)\"; use opened, escalated, responded, paused, resumed, extended, note, cafcass-intended, cafcass-referral, resolved or withdrawn")
                 continue
             }
             do {
-                disputes[p] = try apply(DisputeEvent(at: at, by: by, change: change), to: disputes[p])
+                let event = DisputeEvent(at: at, by: by, change: change)
+                if case .escalated = change, try engine(for: disputes[p]).confirmsDerivedEscalation(event, of: disputes[p]) { confirmations += 1 }
+                disputes[p] = try apply(event, to: disputes[p])
             } catch {
                 problem(Self.importMessage(error))
             }
@@ -241,7 +252,7 @@ extension Runtime {
             problems.sort { $0.line < $1.line }
             return .failure(ImportFailure(problems: problems))
         }
-        return .success(ImportPlan(disputes: disputes, lines: lines))
+        return .success(ImportPlan(disputes: disputes, lines: lines, confirmations: confirmations))
     }
 }
 

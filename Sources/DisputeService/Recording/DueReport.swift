@@ -16,7 +16,8 @@ public struct DueReport: Sendable {
     public var disputes: [Dispute]
     /// `nil` for a skipped dispute.
     public var evaluations: [Evaluation?]
-    /// Indices into `disputes`, most urgent first; skipped disputes are not in it.
+    /// Indices into `disputes`, most urgent first; skipped disputes and records without stages
+    /// (Good Practice notifications, closed once sent) are not in it.
     public var order: [Int]
     public var skipped: [SkippedDispute]
 }
@@ -51,6 +52,9 @@ extension Runtime {
         order.reserveCapacity(n)
         for i in 0..<n {
             guard let e = evaluations[i] else { keys.append((3, 0, 0)); continue }
+            // A record without stages (a Good Practice notification) needs no answer: it is closed
+            // once its notice is sent, so it is not listed (the reports do not count it as open either).
+            if e.stage == 0 { keys.append((3, 0, 0)); continue }
             let group = e.stageDeadline == nil ? 2 : (e.state == .paused ? 1 : 0)
             keys.append((group, e.stageDeadline?.timeIntervalSince1970 ?? .infinity, e.statutoryDeadline?.timeIntervalSince1970 ?? .infinity))
             order.append(i)

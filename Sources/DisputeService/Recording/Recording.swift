@@ -116,7 +116,8 @@ extension Runtime {
         let reason = f.reason.flatMap { $0.isEmpty ? nil : $0 }
         let dispute = Dispute(ref: f.ref, policy: f.policy, kind: kind, category: category, type: type, division: division,
                               childRef: f.childRef, team: f.team.flatMap { $0.isEmpty ? nil : $0 }, raisedBy: f.raisedBy,
-                              people: people, events: [DisputeEvent(at: f.at, by: f.raisedBy, change: .opened(stage: f.stage ?? 1))],
+                              people: people, events: [DisputeEvent(at: f.at, by: f.raisedBy,
+                                                                     change: .opened(stage: f.stage ?? engine.policy.openingStage(kind: kind, subject: f.subject)))],
                               subject: f.subject.flatMap { $0.isEmpty ? nil : $0 }, concernsOwner: f.concernsOwner,
                               openingReason: reason)
         try checkRoles(of: dispute, policy: engine.policy)

@@ -286,6 +286,8 @@ struct DisputeRoutes {
         case .extended(let n, let a): "Extended by \(n) working day\(n == 1 ? "" : "s"), agreed by \(a.email)"
         case .note(let t): "Note: \(t)"
         case .cafcassReferral: "Referred to CAFCASS"
+        case .cafcassIntended(let r): "CAFCASS referral intended" + (r.map { ": \($0)" } ?? "")
+        case .responded(let t): "Responded: \(t)"
         case .resolved(let o): "Resolved: \(o)"
         case .withdrawn(let r): "Withdrawn: \(r)"
         }
