@@ -78,7 +78,8 @@ public final class OIDCRelyingParty: Sendable {
     public convenience init?(config: DrwatchConfig, store: any OIDCSignInStore, logger: Logger) {
         guard let oidc = config.sso.oidc else { return nil }
         self.init(config: oidc, readSecret: { () throws -> String? in
-            try oidc.clientSecretFile.map { secret throws -> String in try config.readSecret(secret) }
+            guard let secret = oidc.clientSecretFile else { return nil }
+            return try config.readSecret(secret)
         }, store: store, logger: logger)
     }
 

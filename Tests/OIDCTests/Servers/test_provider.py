@@ -38,6 +38,8 @@ p.add_argument("--client-secret-file")
 p.add_argument("--issuer-path", default="")
 p.add_argument("--auth-methods", default="client_secret_basic,client_secret_post")
 p.add_argument("--no-end-session", action="store_true")
+p.add_argument("--claims", help="JSON merged into the default claims (e.g. the person's groups)")
+p.add_argument("--behaviour", help="JSON merged into the default behaviour (e.g. {\"alg\": \"none\"})")
 a = p.parse_args()
 client_secret = open(a.client_secret_file).read().rstrip("\r\n") if a.client_secret_file else None
 
@@ -67,6 +69,10 @@ DEFAULT = {
     "exp_in": 300, "nonce": "match", "published": ["rsa-1", "ec-1"], "deny": None,
     "claims": {"sub": "user-1", "email": "jo.iro@council.example"},
 }
+if a.claims:
+    DEFAULT["claims"].update(json.loads(a.claims))
+if a.behaviour:
+    DEFAULT.update(json.loads(a.behaviour))
 lock = threading.Lock()
 behaviour = json.loads(json.dumps(DEFAULT))
 codes = {}
