@@ -20,6 +20,10 @@ let package = Package(
         // swift-configuration); no HummingbirdTLS or HummingbirdTesting (they pull swift-nio-ssl and
         // async-http-client): plain HTTP on loopback behind the council's reverse proxy (README "Web app").
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        // ID token verification for single sign-on (Sources/OIDC): JWS signatures (RS256, ES256)
+        // against the provider's JWKS. Pulls swift-crypto (BoringSSL), swift-certificates and
+        // swift-asn1: about 2 min more of a clean debug build (shared/PITFALLS.md).
+        .package(url: "https://github.com/vapor/jwt-kit", exact: "5.7.1"),
     ],
     targets: [
         // System libraries from Debian (see scripts/setup).
@@ -47,14 +51,21 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // OpenID Connect relying party (single sign-on for the web app): discovery, JWKS,
+        // authorization code flow with PKCE, ID token checks. HTTP through Delivery's libcurl.
+        .target(name: "OIDC", dependencies: [
+            "DisputeService", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays", "CCrypto",
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The staff web app: routes, sessions, sign-in seam, pages. Writes go through DisputeService.
         .target(name: "Web", dependencies: [
-            "DisputeService", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            "OIDC", "DisputeService", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "Web", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery", "CProcess",
+            "Web", "OIDC", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -74,10 +85,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "DisputeService", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            "Web", "OIDC", "DisputeService", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "OIDCTests", dependencies: [
+            "OIDC", "DisputeService", "DisputeStore",
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["Servers"]),
         .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),
     ]
 )

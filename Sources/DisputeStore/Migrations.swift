@@ -208,6 +208,25 @@ enum Migrations {
             CREATE INDEX people_address ON people(address, dispute_id);
             CREATE INDEX disputes_raised_by_email ON disputes(raised_by_email);
             """),
+        // Single sign-on (Sources/OIDC): one row per sign-in started with the identity provider,
+        // kept server-side so the callback can check state, nonce and PKCE verifier and use them
+        // once. The state and the browser binding are stored as hex SHA-256 only. A session
+        // started by single sign-on keeps the roles the person's directory groups give
+        // (`[web.oidc.groups]`), comma-separated, read at sign-in.
+        Migration(name: "006-oidc-sign-ins", sql: """
+            ALTER TABLE web_sessions ADD COLUMN directory_roles TEXT;
+            CREATE TABLE oidc_sign_ins (
+                state_hash    TEXT PRIMARY KEY,      -- hex SHA-256 of the state sent to the provider
+                browser_hash  TEXT NOT NULL,         -- hex SHA-256 of the browser's binding cookie
+                nonce         TEXT NOT NULL,
+                code_verifier TEXT NOT NULL,         -- PKCE; emptied once used
+                next_path     TEXT,                  -- a site-internal path to go to after signing in
+                created_at    INTEGER NOT NULL,
+                expires_at    INTEGER NOT NULL,
+                used_at       INTEGER
+            ) WITHOUT ROWID;
+            CREATE INDEX oidc_sign_ins_expiry ON oidc_sign_ins(expires_at);
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

@@ -12,6 +12,9 @@ public struct WebSessionRow: Sendable, Equatable {
     public var csrf: String
     public var createdAt: Date
     public var expiresAt: Date
+    /// Roles from the person's directory groups when single sign-on started the session
+    /// (`[web.oidc.groups]`, migration 006); empty otherwise.
+    public var directoryRoles: [String] = []
 }
 
 /// One line of the audit trail.
@@ -39,7 +42,8 @@ public protocol WebSessionStore: Sendable {
     /// Marks the link used and returns its email and next path, or `nil` when it is unknown,
     /// used or expired. Atomic: two redemptions of one link never both succeed.
     func redeemSignInLink(tokenHash: String, now: Date) throws -> (email: String, nextPath: String?)?
-    func addSession(tokenHash: String, email: String, csrf: String, createdAt: Date, expiresAt: Date) throws
+    /// - Parameter directoryRoles: roles from single sign-on's directory groups, kept for the session.
+    func addSession(tokenHash: String, email: String, csrf: String, createdAt: Date, expiresAt: Date, directoryRoles: [String]) throws
     /// The live session (not ended, not expired), or `nil`.
     func session(tokenHash: String, now: Date) throws -> WebSessionRow?
     func endSession(tokenHash: String, now: Date) throws
@@ -79,14 +83,16 @@ extension SQLiteStore: WebSessionStore {
         }
     }
 
-    public func addSession(tokenHash: String, email: String, csrf: String, createdAt: Date, expiresAt: Date) throws {
+    public func addSession(tokenHash: String, email: String, csrf: String, createdAt: Date, expiresAt: Date,
+                           directoryRoles: [String] = []) throws {
         try withDatabase { db in
             try db.transaction(.immediate) {
                 _ = try db.execute("DELETE FROM web_sessions WHERE expires_at < ?", createdAt.addingTimeInterval(-86_400),
                                    operation: "expire sessions")
                 _ = try db.execute("""
-                    INSERT INTO web_sessions (token_hash, email, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
-                    """, tokenHash, email, csrf, createdAt, expiresAt, operation: "add a session")
+                    INSERT INTO web_sessions (token_hash, email, csrf, created_at, expires_at, directory_roles) VALUES (?, ?, ?, ?, ?, ?)
+                    """, tokenHash, email, csrf, createdAt, expiresAt,
+                    directoryRoles.isEmpty ? nil : directoryRoles.joined(separator: ","), operation: "add a session")
             }
         }
     }
@@ -94,10 +100,11 @@ extension SQLiteStore: WebSessionStore {
     public func session(tokenHash: String, now: Date) throws -> WebSessionRow? {
         try withDatabase { db in
             try db.first("""
-                SELECT email, csrf, created_at, expires_at FROM web_sessions
+                SELECT email, csrf, created_at, expires_at, directory_roles FROM web_sessions
                 WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?
                 """, tokenHash, now, operation: "read a session") {
-                WebSessionRow(email: $0.string(0), csrf: $0.string(1), createdAt: $0.date(2), expiresAt: $0.date(3))
+                WebSessionRow(email: $0.string(0), csrf: $0.string(1), createdAt: $0.date(2), expiresAt: $0.date(3),
+                              directoryRoles: ($0.optionalString(4) ?? "").split(separator: ",").map(String.init))
             }
         }
     }

@@ -10,7 +10,8 @@ import Foundation
 /// The signed-in person.
 public struct Person: Sendable, Equatable {
     public var email: String
-    /// The roles `[roles]` gives this address.
+    /// The roles `[roles]` gives this address, plus those its directory groups give when it
+    /// signed in by single sign-on (`[web.oidc.groups]`).
     public var configRoles: Set<String>
     /// May see the overview and reports (`[web] manager_roles`).
     public var isManager: Bool
@@ -20,9 +21,9 @@ public struct Person: Sendable, Equatable {
     public var raiseRoles: [String]
     public var mayRaise: Bool { !raiseRoles.isEmpty }
 
-    init(email: String, runtime: Runtime, web: WebConfig) {
+    init(email: String, runtime: Runtime, web: WebConfig, directoryRoles: [String] = []) {
         self.email = email
-        let roles = Set(runtime.config.roles.compactMap { $0.value.contains(email) ? $0.key : nil })
+        let roles = Set(runtime.config.roles.compactMap { $0.value.contains(email) ? $0.key : nil }).union(directoryRoles)
         configRoles = roles
         isManager = !roles.isDisjoint(with: web.managerRoles)
         isAdmin = !roles.isDisjoint(with: web.adminRoles)

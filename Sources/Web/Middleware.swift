@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import OIDC
 
 // The middleware chain, outermost first: security headers and error pages; the session; the
 // form token of every POST. Handlers then only check what a page or action needs.
@@ -48,7 +50,7 @@ struct SessionMiddleware: RouterMiddleware {
     let app: WebApp
 
     static func isPublic(_ path: String) -> Bool {
-        path == "/sign-in" || path.hasPrefix("/sign-in/") || path.hasPrefix("/assets/") || path == "/healthz"
+        path == "/sign-in" || path.hasPrefix("/sign-in/") || path.hasPrefix("/assets/") || path == "/healthz" || path == "/signed-out"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -57,9 +59,30 @@ struct SessionMiddleware: RouterMiddleware {
         if let cookie = request.cookies[WebApp.sessionCookie]?.value, Secrets.looksLikeToken(cookie) {
             let hash = Secrets.hash(cookie)
             if let row = try app.stores.next().session(tokenHash: hash, now: context.now) {
-                context.person = app.person(email: row.email)
+                context.person = app.person(email: row.email, directoryRoles: row.directoryRoles)
                 context.sessionHash = hash
                 context.csrf = row.csrf
+            }
+        }
+        // A reverse proxy that has signed the person in names them in a header (off by default;
+        // honoured only from `[web] trusted_proxies`): a session for them, replacing another's.
+        var newSessionToken: String?
+        if let proxy = app.web.sso.proxyHeader, let name = HTTPField.Name(proxy.header) {
+            switch proxyIdentity(config: proxy, peerAddress: context.peerAddress, headerValues: request.headers[values: name]) {
+            case .none: break
+            case .untrustedPeer(let peer):
+                context.logger.warning("Ignored the trusted proxy header: the connection is not from [web] trusted_proxies",
+                                       metadata: ["peer": "\(peer)"])
+            case .malformed:
+                context.logger.warning("Ignored the trusted proxy header: not one email address")
+            case .email(let email) where context.person?.email != email:
+                if let old = context.sessionHash { try app.stores.next().endSession(tokenHash: old, now: context.now) }
+                let (token, csrf) = try app.createSession(email: email, method: "trusted proxy header", context: context)
+                context.person = app.person(email: email)
+                context.sessionHash = Secrets.hash(token)
+                context.csrf = csrf
+                newSessionToken = token
+            case .email: break
             }
         }
         if context.person == nil {
@@ -79,6 +102,9 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
         var response = try await next(request, context)
+        if let newSessionToken {
+            response.setCookie(app.cookie(WebApp.sessionCookie, newSessionToken, maxAge: app.web.sessionHours * 3600))
+        }
         if context.setCSRFCookie, let token = context.csrf {
             response.setCookie(app.cookie(WebApp.csrfCookie, token, maxAge: nil))
         }

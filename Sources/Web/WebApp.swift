@@ -5,6 +5,7 @@ import DisputeStore
 import Foundation
 import Hummingbird
 import Logging
+import OIDC
 
 /// The staff web app: served by `drwatch serve` from the same store as the daemon.
 ///
@@ -18,8 +19,11 @@ public final class WebApp: Sendable {
     let logger: Logger
     /// The clock, read once per request.
     let now: @Sendable () -> Date
-    /// How a person proves their address (the seam where single sign-on goes: issue 14).
-    let signIn: any SignInMethod
+    /// How a person proves their address: the emailed link, and single sign-on when
+    /// `[web.oidc]` is configured (docs/sso.md).
+    let signInMethods: [any SignInMethod]
+    /// The OpenID Connect relying party, when `[web.oidc]` is configured.
+    let oidc: OIDCRelyingParty?
 
     static let sessionCookie = "drwatch_session"
     static let csrfCookie = "drwatch_csrf"
@@ -37,11 +41,21 @@ public final class WebApp: Sendable {
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.runtime = runtime
         self.web = web
-        self.stores = try StorePool(path: databasePath, count: connections)
+        let stores = try StorePool(path: databasePath, count: connections)
+        self.stores = stores
         self.channels = try DeliveryChannels(config: runtime.config, logger: logger)
         self.logger = logger
         self.now = now
-        self.signIn = EmailLinkSignIn()
+        var oidc: OIDCRelyingParty? = nil
+        if let settings = web.sso.oidc {
+            let config = runtime.config
+            oidc = OIDCRelyingParty(config: settings, readSecret: { () throws -> String? in
+                guard let secret = settings.clientSecretFile else { return nil }
+                return try config.readSecret(secret)
+            }, store: stores.next(), logger: logger)
+        }
+        self.oidc = oidc
+        self.signInMethods = [EmailLinkSignIn()] + (oidc.map { [OIDCSignIn(rp: $0)] } ?? [])
     }
 
     /// The router with every route and middleware.
@@ -57,8 +71,9 @@ public final class WebApp: Sendable {
             return r
         }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
-        signIn.addRoutes(to: router, app: self)
+        for method in signInMethods { method.addRoutes(to: router, app: self) }
         router.post("/sign-out") { _, context in try self.signOut(context) }
+        router.get("/signed-out") { _, context in await self.signedOut(context) }
         WorkRoutes(app: self).add(to: router)
         DisputeRoutes(app: self).add(to: router)
         RaiseRoutes(app: self).add(to: router)
@@ -82,17 +97,28 @@ public final class WebApp: Sendable {
     // MARK: Sessions (every sign-in method ends here)
 
     /// Starts a session for `email` (already proven by a sign-in method) and goes to `next`.
-    func startSession(email: String, next: String?, method: String, context: WebContext) throws -> Response {
-        let token = Secrets.token(), csrf = Secrets.token()
-        let expires = context.now.addingTimeInterval(TimeInterval(web.sessionHours) * 3600)
-        let store = stores.next()
-        try store.addSession(tokenHash: Secrets.hash(token), email: email, csrf: csrf, createdAt: context.now, expiresAt: expires)
-        try store.appendAudit(AuditEntry(at: context.now, actor: email, action: "signed-in", ref: nil, outcome: "done", detail: method))
-        logger.info("Signed in", metadata: ["method": "\(method)"])
+    ///
+    /// - Parameter directoryRoles: roles from single sign-on's directory groups, for this session.
+    func startSession(email: String, next: String?, method: String, directoryRoles: [String] = [],
+                      context: WebContext) throws -> Response {
+        let (token, _) = try createSession(email: email, method: method, directoryRoles: directoryRoles, context: context)
         var response = Self.redirect(Self.safeNext(next) ?? "/")
         response.setCookie(cookie(Self.sessionCookie, token, maxAge: web.sessionHours * 3600))
         response.setCookie(cookie(Self.csrfCookie, "", maxAge: 0))
         return response
+    }
+
+    /// Records a new session (and the sign-in in the audit trail); returns the cookie's token
+    /// and the session's form token.
+    func createSession(email: String, method: String, directoryRoles: [String] = [], context: WebContext) throws -> (token: String, csrf: String) {
+        let token = Secrets.token(), csrf = Secrets.token()
+        let expires = context.now.addingTimeInterval(TimeInterval(web.sessionHours) * 3600)
+        let store = stores.next()
+        try store.addSession(tokenHash: Secrets.hash(token), email: email, csrf: csrf, createdAt: context.now, expiresAt: expires,
+                             directoryRoles: directoryRoles)
+        try store.appendAudit(AuditEntry(at: context.now, actor: email, action: "signed-in", ref: nil, outcome: "done", detail: method))
+        logger.info("Signed in", metadata: ["method": "\(method)"])
+        return (token, csrf)
     }
 
     func signOut(_ context: WebContext) throws -> Response {
@@ -101,12 +127,27 @@ public final class WebApp: Sendable {
             try store.endSession(tokenHash: hash, now: context.now)
             try store.appendAudit(AuditEntry(at: context.now, actor: context.person?.email, action: "signed-out", ref: nil, outcome: "done", detail: nil))
         }
-        var response = Self.redirect("/sign-in?signed-out=1")
+        // With single sign-on, a page that also offers signing out of the provider.
+        var response = Self.redirect(oidc == nil ? "/sign-in?signed-out=1" : "/signed-out")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
         return response
     }
 
-    func person(email: String) -> Person { Person(email: email, runtime: runtime, web: web) }
+    /// After signing out when single sign-on is on: the drwatch session has ended; the
+    /// provider's end-session address is offered when its discovery document has one.
+    func signedOut(_ context: WebContext) async -> Response {
+        var body = "<h1>You have signed out of drwatch</h1>"
+        if let oidc, let url = await oidc.endSessionURL(postLogoutRedirect: web.baseURL + "/signed-out", now: context.now) {
+            body += "<p>You may still be signed in to your organisation account on this computer.</p>"
+            body += "<p><a class=\"button\" data-end-session href=\"\(esc(url))\">Sign out of your organisation account too</a></p>"
+        }
+        body += "<p><a href=\"/sign-in\">Sign in again</a></p>"
+        return html(Page(title: "Signed out", body: body), context: context)
+    }
+
+    func person(email: String, directoryRoles: [String] = []) -> Person {
+        Person(email: email, runtime: runtime, web: web, directoryRoles: directoryRoles)
+    }
 
     /// Writes one line to the audit trail; a failure is logged, never shown.
     func audit(_ context: WebContext, _ action: String, ref: String?, outcome: String, detail: String? = nil) {

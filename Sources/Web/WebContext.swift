@@ -19,9 +19,13 @@ public struct WebContext: RequestContext {
     var form: Form = Form()
     /// The request's `now`.
     var now: Date = Date()
+    /// The connection's remote IP address (the reverse proxy's, behind one): the only address
+    /// `[web] trusted_proxies` is compared with.
+    var peerAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var maxUploadSize: Int { 64 * 1024 }

@@ -130,9 +130,11 @@ final class WebHarness: @unchecked Sendable {
 
     // MARK: HTTP
 
-    func request(_ method: String, _ path: String, cookies: [String: String] = [:], form: [(String, String)]? = nil) async throws -> HTTPReply {
-        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    func request(_ method: String, _ path: String, cookies: [String: String] = [:], form: [(String, String)]? = nil,
+                 headers extra: [String: String] = [:]) async throws -> HTTPReply {
+        var r = URLRequest(url: URL(string: path.hasPrefix("http") ? path : "http://127.0.0.1:\(port)\(path)")!)
         r.httpMethod = method
+        for (k, v) in extra { r.setValue(v, forHTTPHeaderField: k) }
         if !cookies.isEmpty { r.setValue(cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "), forHTTPHeaderField: "Cookie") }
         if let form {
             r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")

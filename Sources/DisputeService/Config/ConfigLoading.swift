@@ -97,7 +97,7 @@ extension DrwatchConfig {
         let reports = try ReportsConfig.read(root)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
-        let web = try WebConfig.read(root)
+        let web = try WebConfig.read(root, resolve: resolve)
         try root.finish()
 
         let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
@@ -152,6 +152,10 @@ extension DrwatchConfig {
         if let t = templatesDir, !fileExists(t) {
             throw ConfigFileError(file: file, line: keyLines["templates_dir"] ?? 0,
                                   message: "templates_dir \(t) not found; create the folder (copy files from the shipped templates to change them), or remove the key")
+        }
+        if let ca = sso.oidc?.caFile, !fileExists(ca) {
+            throw ConfigFileError(file: file, line: sso.oidc?.line ?? 0,
+                                  message: "[web.oidc] ca_file \(ca) not found; give the PEM file of the CA that signed the provider's certificate, or remove the key")
         }
         if let ca = email?.caFile, !fileExists(ca) {
             throw ConfigFileError(file: file, line: email?.line ?? 0,

@@ -61,6 +61,6 @@ extension DrwatchConfig {
 
     /// Every secret file the config names.
     public var secretFiles: [SecretFile] {
-        [email?.passwordFile, email?.oauth2TokenFile].compactMap { $0 } + webhooks.compactMap(\.secretFile)
+        [email?.passwordFile, email?.oauth2TokenFile, sso.oidc?.clientSecretFile].compactMap { $0 } + webhooks.compactMap(\.secretFile)
     }
 }

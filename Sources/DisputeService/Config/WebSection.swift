@@ -28,6 +28,8 @@ public struct WebConfig: Equatable, Sendable {
     public var raiserRoles: [String]
     /// The config line of `[web]`.
     public var line: Int
+    /// `[web.oidc]` and `trusted_proxy_header`: single sign-on (WebSSOConfig.swift, docs/sso.md).
+    public var sso = WebSSOConfig()
 
     /// True when the cookie must be `Secure` (the site is reached over https).
     public var secureCookies: Bool { baseURL.lowercased().hasPrefix("https://") }
@@ -44,7 +46,7 @@ public struct WebConfig: Equatable, Sendable {
         "director-of-childrens-services", "admin",
     ]
 
-    static func read(_ root: TOMLReader) throws(ConfigFileError) -> WebConfig? {
+    static func read(_ root: TOMLReader, resolve: (String) -> String) throws(ConfigFileError) -> WebConfig? {
         guard let w = try root.optionalTable("web") else { return nil }
         var web = WebConfig(line: w.line)
         if let listen = try w.optionalString("listen") {
@@ -82,6 +84,10 @@ public struct WebConfig: Equatable, Sendable {
         web.managerRoles = try roles("manager_roles") ?? web.managerRoles
         web.adminRoles = try roles("admin_roles") ?? web.adminRoles
         web.raiserRoles = try roles("raiser_roles") ?? web.raiserRoles
+        web.sso = try WebSSOConfig.read(web: w, resolve: resolve)
+        if let oidc = web.sso.oidc, !oidc.redirectURL.hasPrefix(web.baseURL + "/") {
+            throw w.error("\"redirect_url\" in [web.oidc] is not an address of this site (\(web.baseURL)); write redirect_url = \"\(web.baseURL)/sign-in/oidc/callback\"", line: oidc.line)
+        }
         return web
     }
 }

@@ -20,7 +20,8 @@ struct EmailLinkSignIn: SignInMethod {
             if context.person != nil { return WebApp.redirect("/") }
             let next = request.uri.queryParameters["next"].map(String.init)
             let signedOut = request.uri.queryParameters["signed-out"] != nil
-            return app.html(Self.form(email: nil, next: next, error: nil, notice: signedOut ? "You have signed out." : nil, csrf: context.csrf), context: context)
+            return app.html(Self.form(email: nil, next: next, error: nil, notice: signedOut ? "You have signed out." : nil, csrf: context.csrf,
+                                      singleSignOn: app.oidc?.config.label), context: context)
         }
         router.post("/sign-in") { _, context in try await self.request(context, app: app) }
         router.get("/sign-in/link") { request, context in
@@ -53,8 +54,15 @@ struct EmailLinkSignIn: SignInMethod {
         return app.html(Page(title: "Sign-in link does not work", body: body), context: context, status: .badRequest)
     }
 
-    static func form(email: String?, next: String?, error: String?, notice: String? = nil, csrf: String?) -> Page {
+    /// - Parameter singleSignOn: the single sign-on button's text when `[web.oidc]` is on (docs/sso.md).
+    static func form(email: String?, next: String?, error: String?, notice: String? = nil, csrf: String?,
+                     singleSignOn: String? = nil) -> Page {
         var body = "<h1>Sign in to drwatch</h1>"
+        if let singleSignOn {
+            let query = WebApp.safeNext(next).map { "?next=" + WebApp.percentEncode($0) } ?? ""
+            body += "<p><a class=\"button\" href=\"/sign-in/oidc\(esc(query))\">\(esc(singleSignOn))</a></p>"
+            body += "<h2>Or sign in with a link by email</h2>"
+        }
         body += "<p>We will email you a link to sign in. Use your work email address.</p>"
         body += "<form method=\"post\" action=\"/sign-in\" novalidate>"
         body += Layout.csrfField(csrf)
@@ -70,7 +78,8 @@ struct EmailLinkSignIn: SignInMethod {
         let next = WebApp.safeNext(context.form["next"])
         guard email.count <= 254, isPlausibleEmail(email) else {
             let error = email.isEmpty ? "Enter your work email address" : "Enter an email address in the right format, like jo.bloggs@council.example"
-            return app.html(Self.form(email: context.form["email"], next: next, error: error, csrf: context.csrf), context: context)
+            return app.html(Self.form(email: context.form["email"], next: next, error: error, csrf: context.csrf,
+                                          singleSignOn: app.oidc?.config.label), context: context)
         }
         let store = app.stores.next()
         let since = context.now.addingTimeInterval(-WebApp.linkLifetime)
