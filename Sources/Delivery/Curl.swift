@@ -127,8 +127,11 @@ func curlFailure(_ code: CURLcode, _ text: String, what: String) -> DeliveryErro
     return DeliveryError(kind, "\(what): \(text) (curl \(c))\(hint)", curlCode: c)
 }
 
-/// True for 127.0.0.0/8, ::1 and localhost.
-func isLoopback(host: String) -> Bool {
-    let h = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-    return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+/// True for 127.0.0.0/8 (four decimal parts), ::1 and localhost: the hosts that plain SMTP and
+/// http:// webhooks may use. The one loopback rule (the config loader uses it too).
+public func isLoopbackHost(_ host: String) -> Bool {
+    let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+    let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
 }

@@ -78,11 +78,18 @@ public struct Mailbox: Hashable, Sendable {
     /// Parses `Name <address>`, `"Name" <address>` or `address`.
     ///
     /// - Throws: `DeliveryError` (`.invalidMessage`) when the address is not plausible.
+    /// The one mailbox parser: the config's `from` and every header use it. Control characters,
+    /// and `<` or `>` in the name, are refused.
     public init(parsing text: String) throws {
         let t = text.trimmingCharacters(in: .whitespaces)
-        if t.hasSuffix(">"), let open = t.lastIndex(of: "<") {
+        if t.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) {
+            throw DeliveryError(.invalidMessage, "not a valid mailbox: it contains control characters")
+        }
+        if let open = t.lastIndex(of: "<") {
+            guard t.hasSuffix(">") else { throw DeliveryError(.invalidMessage, "not a valid mailbox: \"<\" without a closing \">\"") }
             address = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
             var n = t[..<open].trimmingCharacters(in: .whitespaces)
+            if n.contains("<") || n.contains(">") { throw DeliveryError(.invalidMessage, "not a valid mailbox: \"<\" or \">\" in the name") }
             if n.count >= 2, n.hasPrefix("\""), n.hasSuffix("\"") { n = String(n.dropFirst().dropLast()) }
             name = n.isEmpty ? nil : n
         } else {

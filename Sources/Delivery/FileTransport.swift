@@ -3,10 +3,13 @@ import Foundation
 /// Writes each message as a file into a folder: `<safe-id>.eml` for email, `<safe-id>.json` for
 /// webhooks. The embedded default transport: drwatch runs with no mail server at all.
 ///
-/// Each file is written to a temporary name, flushed, and renamed into place, so a reader
-/// never sees half a message and a repeat of the same identity replaces, never duplicates.
+/// Each file is written to a new temporary name (`O_CREAT|O_EXCL|O_NOFOLLOW`, mode 0600: never
+/// through a planted file or symlink), flushed, and renamed into place, so a reader never sees
+/// half a message and a repeat of the same identity replaces, never duplicates. A symlink at
+/// the target name is refused, never followed or replaced.
 public struct FileTransport: Sendable {
     public var directory: URL
+    let executor = BlockingExecutor(label: "drwatch.files")
 
     public init(directory: URL) { self.directory = directory }
 
@@ -58,9 +61,19 @@ public struct FileTransport: Sendable {
             throw DeliveryError(.io, "cannot create outbox folder \(dir): check [files] directory and its permissions")
         }
         let final = directory.appendingPathComponent(name)
-        let temp = directory.appendingPathComponent(".\(name).\(getpid()).tmp")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        var st = stat()
+        if lstat(final.path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            throw DeliveryError(.io, "refusing to write \(final.path): it exists and is not a regular file (a symlink?); remove it")
+        }
+        var temp = directory.appendingPathComponent(".\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        var fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == EEXIST {
+            temp = directory.appendingPathComponent(".\(name).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+            fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw DeliveryError(.io, "cannot write in \(dir): \(String(cString: strerror(errno)))") }
+        // The umask may have removed bits, never added any; make it exactly 0600.
+        _ = fchmod(fd, 0o600)
         var ok = data.withUnsafeBytes { raw -> Bool in
             var off = 0
             while off < raw.count {

@@ -30,28 +30,50 @@ public struct SMTPConfig: Hashable, Sendable {
         self.password = password; self.oauth2Token = oauth2Token; self.connectTimeout = connectTimeout; self.timeout = timeout
     }
 
-    /// Checks the URL scheme, the TLS mode against the host, and the sender address.
-    ///
-    /// - Throws: `DeliveryError` (`.configuration`) saying what to change.
-    public func validate() throws {
-        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host, !host.isEmpty,
-              scheme == "smtp" || scheme == "smtps" else {
-            throw DeliveryError(.configuration, "[email] url must be smtp://HOST[:PORT] or smtps://HOST[:PORT]")
+    /// What is wrong with these settings, or `nil`: the `[email]` key it concerns and what to
+    /// change. The one set of rules for `[email]`: the config loader reports a problem at the
+    /// key's line, and the transport refuses to start with one.
+    public func problem() -> (key: String, message: String)? {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+              let host = parts.host, !host.isEmpty else {
+            return ("url", "\"url\" in [email] is not a URL; write url = \"smtp://mail.council.example:587\" (or smtps:// for implicit TLS)")
+        }
+        guard scheme == "smtp" || scheme == "smtps" else {
+            return ("url", "\"url\" in [email] has the scheme \"\(scheme)\"; use smtp:// (STARTTLS) or smtps:// (implicit TLS)")
+        }
+        if parts.user != nil || parts.password != nil {
+            return ("url", "\"url\" in [email] contains credentials; remove them and use username and password_file")
+        }
+        if (try? Mailbox(parsing: from)) == nil {
+            return ("from", "\"from\" in [email] is not a plausible address; write from = \"drwatch <drwatch@council.example>\" or a bare address")
         }
         if tls == .none {
-            guard scheme == "smtp", isLoopback(host: host) else {
-                throw DeliveryError(.configuration, "[email] tls = \"none\" is only allowed with smtp:// to 127.0.0.1 or ::1")
+            if scheme == "smtps" {
+                return ("tls", "tls = \"none\" contradicts smtps:// in [email]; use smtp:// or tls = \"required\"")
+            }
+            if !isLoopbackHost(host) {
+                return ("tls", "tls = \"none\" is only allowed for a mail server on 127.0.0.1 or localhost, not \(host); use tls = \"required\"")
             }
         }
-        do { _ = try Mailbox(parsing: from) } catch {
-            throw DeliveryError(.configuration, "[email] from is not a valid address: write \"Name <address@example.org>\"")
+        if let username, username.isEmpty || username.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) {
+            return ("username", "\"username\" in [email] is empty or has control characters; fix it or remove the key")
         }
         if password != nil && oauth2Token != nil {
-            throw DeliveryError(.configuration, "[email] set either password_file or oauth2_token_file, not both")
+            return ("oauth2_token_file", "[email] has both password_file and oauth2_token_file; keep one")
         }
-        if (password != nil || oauth2Token != nil) && (username ?? "").isEmpty {
-            throw DeliveryError(.configuration, "[email] username is required with a password or an OAuth2 token")
+        if username == nil, password != nil || oauth2Token != nil {
+            let key = password != nil ? "password_file" : "oauth2_token_file"
+            return (key, "[email] \(key) needs a username; add username = \"...\"")
         }
+        if username != nil && password == nil && oauth2Token == nil {
+            return ("username", "[email] username is set without password_file or oauth2_token_file; add one, or remove username")
+        }
+        return nil
+    }
+
+    /// - Throws: `DeliveryError` (`.configuration`) with `problem()`'s message.
+    public func validate() throws {
+        if let p = problem() { throw DeliveryError(.configuration, p.message) }
     }
 }
 

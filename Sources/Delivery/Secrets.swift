@@ -22,6 +22,7 @@ public enum SecretSource: Hashable, Sendable {
             }
             path = (dir as NSString).appendingPathComponent(name)
         }
+        if let problem = secretFilePermissionProblem(path: path) { throw DeliveryError(.configuration, "secret file \(problem)") }
         guard let data = FileManager.default.contents(atPath: path), var s = String(data: data, encoding: .utf8) else {
             throw DeliveryError(.configuration, "cannot read secret file \(path): check it exists and is readable by the drwatch user")
         }
@@ -41,4 +42,28 @@ public enum SecretSource: Hashable, Sendable {
         }
         return nil
     }
+}
+
+/// The shortest HMAC key a webhook accepts, in bytes: 32 (256 bits, SHA-256's output size,
+/// which RFC 2104 recommends as the least key length). Generate one with
+/// `head -c 32 /dev/urandom | base64 > webhook-secret`.
+public let minimumWebhookSecretBytes = 32
+
+/// What is wrong with a webhook's HMAC key, or `nil`; never shows the key.
+public func webhookSecretProblem(_ secret: String) -> String? {
+    let n = secret.utf8.count
+    guard n < minimumWebhookSecretBytes else { return nil }
+    return "holds a \(n)-byte key; a webhook secret needs at least \(minimumWebhookSecretBytes) bytes: generate one with head -c 32 /dev/urandom | base64 > FILE (and give the receiver the same)"
+}
+
+/// What is wrong with a secret file's permissions, or `nil`: a secret readable or writable by
+/// group or others is refused, as ssh refuses such a private key. A missing file is `nil` (its
+/// reader says so).
+public func secretFilePermissionProblem(path: String) -> String? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    let mode = Int(st.st_mode) & 0o777
+    guard mode & 0o077 != 0 else { return nil }
+    let octal = String(mode, radix: 8)
+    return "\(path) is accessible by group or others (mode 0\(octal)); a secret must be private to the drwatch user: run chmod 600 \(path) (and chown drwatch \(path)), or pass it with systemd LoadCredential="
 }

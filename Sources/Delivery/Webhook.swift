@@ -65,14 +65,34 @@ public struct WebhookEndpoint: Hashable, Sendable {
         self.connectTimeout = connectTimeout; self.timeout = timeout; self.caFile = caFile
     }
 
-    /// - Throws: `DeliveryError` (`.configuration`) for a URL that is not https (or http to loopback).
+    /// What is wrong with a webhook URL, or `nil`: it must be https (http only to 127.0.0.0/8,
+    /// ::1 or localhost) and carry no credentials. The one rule for `[[webhook]] url` and
+    /// `url_file`; the message shows the host at most (a Teams or Slack URL is a secret).
+    ///
+    /// - Parameter key: how the config names it (`"url"`, or `"the URL in url_file"`).
+    public static func urlProblem(_ url: String, name: String, key: String = "\"url\"") -> String? {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+              let host = parts.host, !host.isEmpty else {
+            return "\(key) of webhook \"\(name)\" is not a URL; write url = \"https://hooks.example/...\""
+        }
+        switch scheme {
+        case "https": break
+        case "http":
+            guard isLoopbackHost(host) else {
+                return "\(key) of webhook \"\(name)\" uses http:// to \(host); use https:// (http is only allowed for 127.0.0.1 or localhost)"
+            }
+        default:
+            return "\(key) of webhook \"\(name)\" has the scheme \"\(scheme)\"; use https://"
+        }
+        if parts.user != nil || parts.password != nil {
+            return "\(key) of webhook \"\(name)\" contains credentials; remove them and use secret_file"
+        }
+        return nil
+    }
+
+    /// - Throws: `DeliveryError` (`.configuration`) with `urlProblem`'s message.
     public func validate() throws {
-        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host, !host.isEmpty else {
-            throw DeliveryError(.configuration, "webhook \(name): url must be https://HOST/PATH")
-        }
-        guard scheme == "https" || (scheme == "http" && isLoopback(host: host)) else {
-            throw DeliveryError(.configuration, "webhook \(name): url must use https:// (http:// only to 127.0.0.1 or ::1)")
-        }
+        if let p = Self.urlProblem(url, name: name) { throw DeliveryError(.configuration, p) }
     }
 }
 
@@ -142,9 +162,11 @@ public enum WebhookRenderer {
             "version": "1.4",
             "msteams": .object(["width": "Full"]),
             "body": .array([
-                .object(["type": "TextBlock", "text": .string(m.title), "weight": "Bolder", "size": "Medium", "wrap": .bool(true)]),
-                .object(["type": "TextBlock", "text": .string(m.text), "wrap": .bool(true)]),
-                .object(["type": "FactSet", "facts": .array(facts(m).map { .object(["title": .string($0.0), "value": .string($0.1)]) })]),
+                .object(["type": "TextBlock", "text": .string(teamsEscape(m.title)), "weight": "Bolder", "size": "Medium", "wrap": .bool(true)]),
+                .object(["type": "TextBlock", "text": .string(teamsEscape(m.text)), "wrap": .bool(true)]),
+                .object(["type": "FactSet", "facts": .array(facts(m).map {
+                    .object(["title": .string(teamsEscape($0.0)), "value": .string(teamsEscape($0.1))])
+                })]),
             ]),
         ])
         return .object([
@@ -155,6 +177,28 @@ public enum WebhookRenderer {
                 "content": card,
             ])]),
         ])
+    }
+
+    /// Adaptive Card text is Markdown: every character that can start markup (emphasis, links,
+    /// images, code, headings, quotes, HTML; `-` and `+` at the start of a line: lists) is
+    /// backslash-escaped, per Unicode scalar, so a value from the store shows as written and
+    /// never becomes a link or formatting.
+    static func teamsEscape(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        var lineStart = true
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\", "*", "_", "`", "[", "]", "(", ")", "<", ">", "#", "~", "|", "!":
+                out.append("\\")
+            case "-" where lineStart, "+" where lineStart:
+                out.append("\\")
+            default:
+                break
+            }
+            out.append(u)
+            lineStart = u == "\n" || u == "\r" || (lineStart && (u == " " || u == "\t"))
+        }
+        return String(out)
     }
 
     static func slackEscape(_ s: String) -> String {
@@ -245,6 +289,9 @@ public final class WebhookTransport: Sendable {
         var secret: String?
         do { secret = try endpoint.secret?.read() } catch {
             return failAll((error as? DeliveryError) ?? DeliveryError(.configuration, "webhook \(endpoint.name): cannot read the secret"))
+        }
+        if let secret, let problem = webhookSecretProblem(secret) {
+            return failAll(DeliveryError(.configuration, "webhook \(endpoint.name): the secret file \(problem)"))
         }
         let path = URLComponents(string: endpoint.url)?.path
         let query = URLComponents(string: endpoint.url)?.query

@@ -39,9 +39,8 @@ struct RenderCommand: ParsableCommand {
         var out = ""
         for intent in matching {
             let r = route(intent, dispute: dispute, config: config)
-            let facts = messageFacts(intent: intent, dispute: dispute, evaluation: evaluation, policy: engine.policy,
-                                     settings: engine.settings, route: r, siblings: evaluation.intents)
-            let m = templates.render(templateName(for: intent), facts: facts)
+            let m = compose(intent, of: Evaluated(dispute: dispute, evaluation: evaluation, engine: engine), route: r,
+                            templates: templates).message
             out += "Identity: \(intent.identity)\n"
             out += "To: \(r.to.joined(separator: ", "))\n"
             if !r.cc.isEmpty { out += "Cc: \(r.cc.joined(separator: ", "))\n" }

@@ -70,6 +70,7 @@ func makeTempDir(_ tag: String) throws -> URL {
 func writeFile(_ dir: URL, _ name: String, _ text: String) throws -> String {
     let url = dir.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)
+    chmod(url.path, 0o600)   // secrets must be private (secretFilePermissionProblem)
     return url.path
 }
 

@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import Testing
 import TOML
@@ -24,6 +25,7 @@ private func tempDir() throws -> URL {
 private func write(_ text: String, to url: URL) throws {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Data(text.utf8).write(to: url)
+    chmod(url.path, 0o600)   // secrets must be private (checkSecretFiles)
 }
 
 @Suite("Config")

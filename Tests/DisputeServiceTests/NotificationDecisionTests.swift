@@ -151,11 +151,12 @@ struct NotificationDecisionTests {
         // Opened Mon 23 Nov 10:00: 5 working days, due Mon 30 Nov; the 2-days-left reminder is on Thu 26 Nov.
         let evaluation = try engine.evaluate(d, now: london("2026-11-26T09:00"))
         let intent = try #require(evaluation.intents.first { $0.event == .reminderWorkingDays(2) })
+        // The same reminder also addressed to the IRO (as a policy with two owners would do)
         var other = intent; other.role = "iro"
-        let facts = messageFacts(intent: intent, dispute: d, evaluation: evaluation, policy: policy, settings: EngineSettings(),
-                                 route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
-                                 siblings: [intent, other])
-        let m = templates.render("reminder", facts: facts)
+        var both = evaluation; both.intents = [intent, other]
+        let m = compose(intent, of: Evaluated(dispute: d, evaluation: both, engine: engine),
+                        route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
+                        templates: templates).message
         #expect(m.subject == "Reminder: DR-<b>&1 Stage 1 due Mon 30 Nov 2026, 17:00 (2 working days left)")
         #expect(m.text.contains("due by Mon 30 Nov 2026, 17:00"))
         #expect(m.text.contains("If it is not done by then, it escalates to Stage 2"))
@@ -180,12 +181,12 @@ struct NotificationDecisionTests {
             let evaluation = try engine.evaluate(d, now: london(row.now))
             let intent = try #require(evaluation.intents.first { $0.event == .opened })
             // When it is rendered at that poll
-            let facts = messageFacts(intent: intent, dispute: d, evaluation: evaluation, policy: policy, settings: EngineSettings(),
-                                     route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
-                                     siblings: [intent])
+            let composed = compose(intent, of: Evaluated(dispute: d, evaluation: evaluation, engine: engine),
+                                   route: Route(to: ["tm@x.example"], cc: [], webhooks: [], unroutable: [], redirectedToAdmin: false),
+                                   templates: templates)
             // Then the days left are counted from that poll
-            #expect(facts["left"] as? String == row.left, "at \(row.now)")
-            #expect(templates.render("opened", facts: facts).text.contains("(\(row.left))"), "at \(row.now)")
+            #expect(composed.facts.left == row.left, "at \(row.now)")
+            #expect(composed.message.text.contains("(\(row.left))"), "at \(row.now)")
         }
     }
 

@@ -12,6 +12,7 @@ import WorkingDays
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let shippedTemplates = packageRoot.appendingPathComponent("config/templates").path
 let fourStagePath = packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
+let sixStageDRPPath = packageRoot.appendingPathComponent("config/policies/six-stage-drp.toml").path
 
 struct PipelineFailure: Error, CustomStringConvertible {
     var description: String

@@ -109,7 +109,8 @@ struct PollerTests {
 
     @Test func webhookAnswering500Then200IsDeliveredOnceSignedWithTheIdentity() async throws {
         let dir = try tempFolder("hook")
-        try Data("whsec-very-secret-key".utf8).write(to: dir.appendingPathComponent("secret"))
+        try Data("whsec-very-secret-key-of-32-bytes-or-more".utf8).write(to: dir.appendingPathComponent("secret"))
+        chmod(dir.appendingPathComponent("secret").path, 0o600)
         let http = try TestServer("http_receiver.py", ["--statuses", "500,200", "--secret-file", dir.appendingPathComponent("secret").path])
         let p = try Pipeline(standardRoles + """
 
@@ -134,7 +135,7 @@ struct PollerTests {
         let body = try JSONSerialization.jsonObject(with: Data((requests[1]["body"] as? String ?? "").utf8)) as? [String: Any]
         #expect(body?["id"] as? String == "DR-1/s1/opened/team-manager@tm-channel")
         #expect(body?["ref"] as? String == "DR-1")
-        for line in p.logs.all { #expect(!line.contains("whsec-very-secret-key") && !line.contains("T0KEN-path-secret")) }
+        for line in p.logs.all { #expect(!line.contains("whsec-very-secret-key-of-32-bytes-or-more") && !line.contains("T0KEN-path-secret")) }
     }
 
     @Test func webhookAnswering400IsParkedNotRetriedAndTheAdminIsToldByMail() async throws {

@@ -33,6 +33,7 @@ extension DrwatchConfig {
         let config = try parse(text: text, path: path, directory: absolute.deletingLastPathComponent().standardizedFileURL.path,
                                environment: environment)
         try config.checkFilesExist()
+        try config.checkSecretFiles()
         return config
     }
 

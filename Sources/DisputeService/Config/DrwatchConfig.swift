@@ -23,11 +23,14 @@ import WorkingDays
 // [email], [[webhook]] or [files] section, messages go to the file transport in `outbox/`
 // next to the database. `policies` is required.
 //
-// Secrets: `password_file`, `oauth2_token_file` and `secret_file` are paths, never values.
-// They are read at use time with `readSecret(_:)`; a relative name that does not exist next
-// to the config is looked up in `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`).
+// Secrets: `password_file`, `oauth2_token_file`, `secret_file` and `url_file` are paths, never
+// values. They are read at use time with `readSecret(_:)`; a relative name that does not exist
+// next to the config is looked up in `$CREDENTIALS_DIRECTORY` (systemd `LoadCredential=`).
+// A secret file must be private (mode 0600 or 0400: group and others have no access) and a
+// webhook's HMAC key at least 32 bytes; `load` checks every file it finds (`checkSecretFiles`).
 // No secret value is ever kept in the config, an error or a description. Webhook URLs can
-// themselves be secrets (Slack, Teams): descriptions and errors show only scheme and host.
+// themselves be secrets (Slack, Teams): `url_file` keeps them out of the config, and
+// descriptions and errors show only scheme and host.
 
 /// The config file does not exist (the CLI exits 66, EX_NOINPUT).
 public struct ConfigFileMissing: Error, CustomStringConvertible, Equatable, Sendable {

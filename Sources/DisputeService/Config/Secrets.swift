@@ -1,3 +1,4 @@
+import Delivery
 import DisputeCore
 import Foundation
 import TOML
@@ -50,6 +51,7 @@ extension DrwatchConfig {
                 : "\(URL(fileURLWithPath: directory).appendingPathComponent(secret.name).path) or \(credentialsDirectory.map { "\($0)/\(secret.name)" } ?? "$CREDENTIALS_DIRECTORY (not set)")"
             throw fail("\(secret.key) \"\(secret.name)\" not found (looked in \(places)); create the file (mode 0600) or pass it with systemd LoadCredential=\(secret.name):PATH")
         }
+        if let problem = secretFilePermissionProblem(path: path) { throw fail("\(secret.key) \(problem)") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw fail("\(secret.key) \(path) cannot be read; let the drwatch user read it (mode 0600, owned by drwatch)")
         }
@@ -61,6 +63,28 @@ extension DrwatchConfig {
 
     /// Every secret file the config names.
     public var secretFiles: [SecretFile] {
-        [email?.passwordFile, email?.oauth2TokenFile, sso.oidc?.clientSecretFile].compactMap { $0 } + webhooks.compactMap(\.secretFile)
+        [email?.passwordFile, email?.oauth2TokenFile, sso.oidc?.clientSecretFile].compactMap { $0 } + webhooks.flatMap { [$0.urlFile, $0.secretFile].compactMap { $0 } }
+    }
+
+    /// Checks every secret file that can be found now: private to its owner (mode 0600 or
+    /// 0400, as ssh demands of a key), and a webhook's HMAC key at least
+    /// `minimumWebhookSecretBytes` long. `load` calls it, so `check-config`, the daemon's start
+    /// and a reload refuse such a file (exit 78) rather than the first delivery. A file not
+    /// found yet is left to `readSecret` at use time.
+    ///
+    /// - Throws: `ConfigFileError` at the line naming the file; never showing a secret.
+    public func checkSecretFiles() throws(ConfigFileError) {
+        for secret in secretFiles {
+            guard let path = locateSecret(secret) else { continue }
+            if let problem = secretFilePermissionProblem(path: path) {
+                throw ConfigFileError(file: secret.file, line: secret.line, message: "\(secret.key) \(problem)")
+            }
+        }
+        for hook in webhooks {
+            guard let secret = hook.secretFile, locateSecret(secret) != nil else { continue }
+            if let problem = webhookSecretProblem(try readSecret(secret)) {
+                throw ConfigFileError(file: secret.file, line: secret.line, message: "\(secret.key) \(secret.name) \(problem)")
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Delivery
 import DisputeCore
 import Foundation
 import TOML
@@ -5,17 +6,15 @@ import WorkingDays
 
 /// `[[webhook]]`: one JSON receiver.
 public struct WebhookConfig: Equatable, Sendable, CustomStringConvertible {
-    public enum Format: String, CaseIterable, Sendable {
-        /// drwatch's own JSON, signed with HMAC-SHA256.
-        case generic
-        /// A Microsoft Teams incoming webhook.
-        case teams
-        /// A Slack incoming webhook.
-        case slack
-    }
+    /// The payload shape: Delivery's own enum (`generic`, `teams`, `slack`).
+    public typealias Format = WebhookFormat
     public var name: String
-    /// The full URL. It may hold a token: never log or print it (use `description`).
-    public var url: String
+    /// The full URL when written inline (`url`). It may hold a token: never log or print it
+    /// (use `description`). `nil` when it is in a file (`url_file`).
+    public var url: String?
+    /// `url_file`: a file (or systemd credential) holding the URL, for Teams and Slack URLs that
+    /// carry a token. Read when the transports are built (start, reload, send-test).
+    public var urlFile: SecretFile?
     public var format: Format
     /// The HMAC key (required for `generic`).
     public var secretFile: SecretFile?
@@ -24,8 +23,14 @@ public struct WebhookConfig: Equatable, Sendable, CustomStringConvertible {
     /// The line of this `[[webhook]]`.
     public var line: Int
 
+    public init(name: String, url: String?, urlFile: SecretFile? = nil, format: Format, secretFile: SecretFile?,
+                roles: [String], line: Int) {
+        self.name = name; self.url = url; self.urlFile = urlFile; self.format = format; self.secretFile = secretFile
+        self.roles = roles; self.line = line
+    }
+
     public var description: String {
-        let shown = URLComponents(string: url).map(redactedURL) ?? "(url)"
+        let shown = url.map { URLComponents(string: $0).map(redactedURL) ?? "(url)" } ?? "(url in \(urlFile.map(\.description) ?? "?"))"
         var s = "webhook \(name) \(format.rawValue) \(shown) for \(roles.joined(separator: ", "))"
         if let secretFile { s += ", signed with \(secretFile)" }
         return s
@@ -36,22 +41,19 @@ public struct WebhookConfig: Equatable, Sendable, CustomStringConvertible {
         guard !name.isEmpty, name.unicodeScalars.allSatisfy(isRoleNameScalar) else {
             throw w.error("webhook name \"\(name)\" may use only letters, digits, - and _; rename it", at: "name")
         }
-        let url = try w.requiredString("url")
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
-              let host = parts.host, !host.isEmpty else {
-            throw w.error("\"url\" of webhook \"\(name)\" is not a URL; write url = \"https://hooks.example/...\"", at: "url")
-        }
-        switch scheme {
-        case "https": break
-        case "http":
-            guard isLoopbackHost(host) else {
-                throw w.error("\"url\" of webhook \"\(name)\" uses http:// to \(host); use https:// (http is only allowed for 127.0.0.1 or localhost)", at: "url")
+        let url = try w.optionalString("url")
+        var urlFile: SecretFile? = nil
+        if let f = try w.optionalString("url_file") {
+            if f.isEmpty { throw w.error("\"url_file\" of webhook \"\(name)\" is empty; give the name of the file holding the URL", at: "url_file") }
+            if url != nil {
+                throw w.error("webhook \"\(name)\" has both url and url_file; keep one (url_file for a URL that carries a token)", at: "url_file")
             }
-        default:
-            throw w.error("\"url\" of webhook \"\(name)\" has the scheme \"\(scheme)\"; use https://", at: "url")
+            urlFile = SecretFile(name: f, key: "[[webhook]] \(name) url_file", file: w.file, line: w.line(of: "url_file"))
         }
-        if parts.user != nil || parts.password != nil {
-            throw w.error("\"url\" of webhook \"\(name)\" contains credentials; remove them and use secret_file", at: "url")
+        if let url {
+            if let problem = WebhookEndpoint.urlProblem(url, name: name) { throw w.error(problem, at: "url") }
+        } else if urlFile == nil {
+            throw w.error("webhook \"\(name)\" has no url; add url = \"https://hooks.example/...\", or url_file = \"teams-url\" naming a file (mode 0600) that holds a URL with a token")
         }
         let format = try w.optionalEnum("format", Format.self) ?? .generic
         var secret: SecretFile? = nil
@@ -59,7 +61,7 @@ public struct WebhookConfig: Equatable, Sendable, CustomStringConvertible {
             if s.isEmpty { throw w.error("\"secret_file\" of webhook \"\(name)\" is empty; give the name of the file holding the HMAC key", at: "secret_file") }
             secret = SecretFile(name: s, key: "[[webhook]] \(name) secret_file", file: w.file, line: w.line(of: "secret_file"))
         } else if format == .generic {
-            throw w.error("webhook \"\(name)\" (format generic) has no secret_file; add secret_file = \"webhook-secret\" naming the file with its HMAC key")
+            throw w.error("webhook \"\(name)\" (format generic) has no secret_file; add secret_file = \"webhook-secret\" naming the file with its HMAC key (at least \(minimumWebhookSecretBytes) bytes)")
         }
         guard let roleList = try w.optionalStringList("roles") else {
             throw w.error("webhook \"\(name)\" has no roles; add roles = [\"admin\"] naming whose notifications go there")
@@ -70,7 +72,7 @@ public struct WebhookConfig: Equatable, Sendable, CustomStringConvertible {
         for (role, line) in roleList where role.isEmpty || !role.unicodeScalars.allSatisfy(isRoleNameScalar) {
             throw w.error("role \"\(role)\" of webhook \"\(name)\" may use only letters, digits, - and _", line: line)
         }
-        return WebhookConfig(name: name, url: url, format: format, secretFile: secret,
+        return WebhookConfig(name: name, url: url, urlFile: urlFile, format: format, secretFile: secret,
                              roles: roleList.map(\.value), line: w.line)
     }
 }
@@ -87,5 +89,35 @@ extension WebhookConfig {
             webhooks.append(w)
         }
         return webhooks
+    }
+}
+
+extension DrwatchConfig {
+    /// The webhooks that serve `role` (their `roles` list it), in config order: the one place
+    /// roles meet webhooks (routing, the poll's fast path and the planner use it).
+    public func webhooks(for role: String) -> [String] {
+        webhooks.filter { $0.roles.contains(role) }.map(\.name)
+    }
+
+    /// `webhooks(for:)` of every role some webhook serves, for a loop over many intents.
+    public var webhooksByRole: [String: [String]] {
+        let roles = Set(webhooks.flatMap(\.roles))
+        return Dictionary(uniqueKeysWithValues: roles.map { ($0, webhooks(for: $0)) })
+    }
+
+    /// A webhook's URL: inline, or read from its `url_file` now and checked like an inline one.
+    ///
+    /// - Throws: `ConfigFileError` at the `url_file` line when the file cannot be read or does
+    ///   not hold an acceptable URL (never showing it).
+    public func resolvedURL(of webhook: WebhookConfig) throws(ConfigFileError) -> String {
+        if let url = webhook.url { return url }
+        guard let secret = webhook.urlFile else {
+            throw ConfigFileError(file: file, line: webhook.line, message: "webhook \"\(webhook.name)\" has no url; add url or url_file")
+        }
+        let url = try readSecret(secret)
+        if let problem = WebhookEndpoint.urlProblem(url, name: webhook.name, key: "the URL in url_file") {
+            throw ConfigFileError(file: secret.file, line: secret.line, message: problem)
+        }
+        return url
     }
 }

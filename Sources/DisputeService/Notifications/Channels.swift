@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// The configured transports: SMTP (`[email]`), the file transport (`[files]`, or `outbox/` next
-/// to the database for admin notices), and each `[[webhook]]` by name.
+/// to the database for admin notices), and each `[[webhook]]` by name; each one a `Transport`.
 public struct DeliveryChannels: Sendable {
     public var smtp: SMTPTransport?
     public var files: FileTransport
@@ -14,9 +14,11 @@ public struct DeliveryChannels: Sendable {
     /// `[email] ics`.
     public var ics: Bool
 
-    /// Builds the transports of `config`; secrets are only located here, read at each batch.
+    /// Builds the transports of `config`; secrets are only located here, read at each batch
+    /// (a webhook's `url_file` is read here: the URL is needed to build its transport).
     ///
-    /// - Throws: `DeliveryError` (`.configuration`) for a transport the config cannot describe.
+    /// - Throws: `ConfigFileError` for a `url_file` that cannot be read or holds no acceptable
+    ///   URL; `DeliveryError` (`.configuration`) for a transport the config cannot describe.
     public init(config: DrwatchConfig, logger: Logger) throws {
         func secret(_ s: SecretFile?) -> SecretSource? {
             guard let s else { return nil }
@@ -37,8 +39,34 @@ public struct DeliveryChannels: Sendable {
         webhooks = [:]
         for w in config.webhooks {
             webhooks[w.name] = try WebhookTransport(endpoint: WebhookEndpoint(
-                name: w.name, url: w.url, format: WebhookFormat(rawValue: w.format.rawValue) ?? .generic,
-                secret: secret(w.secretFile)), logger: logger)
+                name: w.name, url: try config.resolvedURL(of: w), format: w.format, secret: secret(w.secretFile)), logger: logger)
+        }
+    }
+
+    /// The transport of a channel; one that fails every message (to be retried after the config
+    /// is fixed) when the channel is no longer configured.
+    public func transport(for channel: Channel) -> any Transport {
+        switch channel {
+        case .files:
+            return files
+        case .email:
+            if let smtp { return smtp }
+            return UnavailableTransport(messageKind: .email, error: DeliveryError(
+                .configuration, "[email] is no longer configured; requeue with drwatch outbox retry after fixing the config"))
+        case .webhook(let name):
+            if let hook = webhooks[name] { return hook }
+            return UnavailableTransport(messageKind: .webhook, error: DeliveryError(
+                .configuration, "webhook \(name) is no longer configured; requeue with drwatch outbox retry after fixing the config"))
+        }
+    }
+
+    /// The message a transport of `kind` sends for an outbox entry.
+    ///
+    /// - Throws: `DeliveryError` (`.invalidMessage`) when the stored payload is unreadable.
+    public func message(for entry: OutboxEntry, kind: MessageKind) throws -> OutgoingMessage {
+        switch kind {
+        case .email: .email(try email(for: entry))
+        case .webhook: .webhook(try Self.webhook(for: entry))
         }
     }
 

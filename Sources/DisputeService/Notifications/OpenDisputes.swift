@@ -180,7 +180,7 @@ struct KnownIdentities {
         return h.finalize()
     }
 
-    /// The hash of `IDENTITY@HOOK` (a webhook's outbox identity) without building it.
+    /// `hash(webhookIdentity(identity, hook: hook))` without building the string.
     static func hash(_ identity: String, hook: String) -> Int {
         var h = Hasher()
         add(identity, to: &h)

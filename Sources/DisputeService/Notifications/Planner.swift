@@ -30,10 +30,15 @@ public struct Candidate: Sendable {
 }
 
 /// The outbox identity of an intent on a channel: the intent's identity for mail,
-/// `IDENTITY@WEBHOOK` for a webhook.
+/// `IDENTITY@WEBHOOK` for a webhook (`webhookIdentity`).
 public func outboxIdentity(_ intent: NotificationIntent, channel: Channel, mail: Channel) -> String {
-    channel == mail ? intent.identity : "\(intent.identity)@\(channel)"
+    channel == mail ? intent.identity : webhookIdentity(intent.identity, hook: channel.description)
 }
+
+/// `IDENTITY@HOOK`: the outbox identity of a webhook's copy of a notification. The one place
+/// this format is written (`KnownIdentities.hash(_:hook:)` hashes the same bytes without
+/// building the string; a test holds them equal).
+public func webhookIdentity(_ identity: String, hook: String) -> String { "\(identity)@\(hook)" }
 
 /// Routes every intent of every evaluation.
 ///
@@ -41,13 +46,12 @@ public func outboxIdentity(_ intent: NotificationIntent, channel: Channel, mail:
 ///   identity is known is skipped before routing (the fast path of a poll with nothing new).
 public func candidates(_ evaluated: [Evaluated], config: DrwatchConfig, isKnown: (String) -> Bool = { _ in false }) -> [Candidate] {
     let mail = Channel.mail(config)
-    var hooksByRole: [String: [String]] = [:]
-    for w in config.webhooks { for r in w.roles { hooksByRole[r, default: []].append(w.name) } }
+    let hooksByRole = config.webhooksByRole
     var out: [Candidate] = []
     for (i, e) in evaluated.enumerated() {
         for intent in e.evaluation.intents {
             let id = intent.identity
-            if isKnown(id), (hooksByRole[intent.role] ?? []).allSatisfy({ isKnown("\(id)@\($0)") }) { continue }
+            if isKnown(id), (hooksByRole[intent.role] ?? []).allSatisfy({ isKnown(webhookIdentity(id, hook: $0)) }) { continue }
             let r = route(intent, dispute: e.dispute, config: config)
             var ids: [(Channel, String)] = []
             if !r.envelope.isEmpty { ids.append((mail, intent.identity)) }
@@ -104,16 +108,9 @@ public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<S
         let missing = c.identities.filter { !known.contains($0.identity) }
         if missing.isEmpty { continue }
         let e = evaluated[c.source]
-        var facts = messageFacts(intent: c.intent, dispute: e.dispute, evaluation: e.evaluation, policy: e.engine.policy,
-                                 settings: e.engine.settings, route: c.route, siblings: e.evaluation.intents)
-        // The dispute's page in the web app: an opaque number, never the case reference, and no
-        // sign-in (the page asks for one).
-        if let base = templates.webBaseURL, let id = e.storeID {
-            facts["link"] = "\(base)/disputes/\(id)"
-            facts["actionLink"] = "\(base)/disputes/\(id)#actions"
-        }
-        let message = templates.render(templateName(for: c.intent), facts: facts)
-        let due = facts["dueInstant"] as? Date
+        let composed = compose(c.intent, of: e, route: c.route, templates: templates)
+        let message = composed.message
+        let due = composed.facts.deadline?.due
         let urgency: OutboxUrgency = c.intent.urgency == .urgent ? .urgent : .normal
         for (channel, identity) in missing {
             var item = OutboxItem(identity: identity, ref: c.intent.ref, event: c.intent.event.name, urgency: urgency,
@@ -192,21 +189,31 @@ public func parkedNotice(for entry: OutboxEntry, reason: String, config: Drwatch
     guard let channel = adminChannel(failed: failed, config: config) else { return nil }
     let admin = config.roles[adminRole] ?? []
     if channel == .email && admin.isEmpty { return nil }
-    let facts: [String: Any] = [
-        "identity": entry.item.identity, "channel": entry.item.channel, "attempts": entry.attempts + 1, "error": reason,
-        "id": entry.id, "ref": entry.item.ref ?? "", "partial": entry.recipients.contains(where: \.isSent),
-    ]
-    let message = templates.render("admin-parked", facts: facts)
     let identity = "admin/parked/\(entry.id)/\(Int(now.timeIntervalSince1970))"
-    var item = OutboxItem(identity: identity, ref: entry.item.ref, event: "admin-parked", urgency: .urgent, recipients: [],
-                          channel: channel.description, subject: message.subject, body: message.text, createdAt: now)
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
+    var item: OutboxItem
     switch channel {
     case .webhook:
+        // A webhook may be a third-party cloud (Teams, Slack): the message identity, the channel
+        // and where to look only; the addresses and the server's reply stay on the server.
+        let note = "parked after \(entry.attempts + 1) attempt\(entry.attempts == 0 ? "" : "s"); see drwatch outbox on the server"
+        item = OutboxItem(identity: identity, ref: entry.item.ref, event: "admin-parked", urgency: .urgent, recipients: [],
+                          channel: channel.description,
+                          subject: "drwatch: message \(oneLine(entry.item.identity)) on \(entry.item.channel) was not delivered",
+                          body: "Message \(oneLine(entry.item.identity)) on channel \(entry.item.channel) was \(note) (drwatch outbox --failed, then drwatch outbox retry \(entry.id)).\n",
+                          createdAt: now)
         item.payload = try? encoder.encode(WebhookPayload(ref: entry.item.ref ?? "", event: "admin-parked", stage: nil, due: nil,
-                                                          reason: reason, roles: [adminRole]))
+                                                          reason: note, roles: [adminRole]))
     case .email, .files:
+        // Mail stays in-house: the full detail (the error, with the server's reply).
+        let facts: [String: Any] = [
+            "identity": entry.item.identity, "channel": entry.item.channel, "attempts": entry.attempts + 1, "error": reason,
+            "id": entry.id, "ref": entry.item.ref ?? "", "partial": entry.recipients.contains(where: \.isSent),
+        ]
+        let message = templates.render("admin-parked", facts: facts)
+        item = OutboxItem(identity: identity, ref: entry.item.ref, event: "admin-parked", urgency: .urgent, recipients: [],
+                          channel: channel.description, subject: message.subject, body: message.text, createdAt: now)
         let to = admin.isEmpty ? ["admin@drwatch.invalid"] : admin
         item.recipients = to
         item.html = message.html

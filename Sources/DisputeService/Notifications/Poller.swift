@@ -165,8 +165,7 @@ public final class Poller: Sendable {
             }
             summary.openDisputes = open.count
 
-            var hooksByRole: [String: [String]] = [:]
-            for w in config.webhooks { for r in w.roles { hooksByRole[r, default: []].append(w.name) } }
+            let hooksByRole = config.webhooksByRole
             /// Whether every outbox identity the intent can produce (mail, each webhook of its role) is known.
             func isKnown(_ intent: NotificationIntent) -> Bool {
                 let id = intent.identity

@@ -46,9 +46,6 @@ extension Poller {
         }
     }
 
-    /// One message's outcome: the recipients that accepted it, and the error that stopped the rest.
-    struct Outcome: Sendable { var delivered: [String]; var error: DeliveryError? }
-
     /// What the messages of one chunk were recorded as (written from the transport's thread),
     /// and the store error that stopped the chunk, if any.
     final class RecordedActions: @unchecked Sendable {
@@ -61,12 +58,12 @@ extension Poller {
         func fail(_ e: any Error) { lock.lock(); if _error == nil { _error = e }; lock.unlock() }
     }
 
-    /// Records one outcome now, on the calling thread; `false` (and the error kept) when the
+    /// Records one result now, on the calling thread; `false` (and the error kept) when the
     /// store refused it: the transport must stop before sending anything else.
-    private func recordNow(_ entry: OutboxEntry, _ outcome: Outcome, now: Date, into recorded: RecordedActions) -> Bool {
+    private func recordNow(_ entry: OutboxEntry, _ result: DeliveryResult, now: Date, into recorded: RecordedActions) -> Bool {
         guard recorded.error == nil else { return false }
         do {
-            recorded.add(try commit(entry, delivered: outcome.delivered, error: outcome.error, now: now))
+            recorded.add(try commit(entry, delivered: result.delivered, error: result.error, now: now))
             return true
         } catch {
             recorded.fail(error)
@@ -74,71 +71,28 @@ extension Poller {
         }
     }
 
-    /// Sends `entries` (one channel) and records each message as soon as its result is known.
+    /// Sends `entries` (one channel) through its transport and records each message as soon as
+    /// its result is known. The same for every transport (`Transport`).
     func send(_ entries: [OutboxEntry], channel: Channel, now: Date, recorded: RecordedActions) async {
-        switch channel {
-        case .email, .files:
-            // Messages that cannot be sent (nothing pending, cannot be built) are recorded first.
-            var batch: [OutgoingEmail] = []
-            var batchEntries: [OutboxEntry] = []
-            for e in entries {
-                if e.pendingRecipients.isEmpty {
-                    guard recordNow(e, Outcome(delivered: [], error: nil), now: now, into: recorded) else { return }
-                    continue
-                }
-                do { batch.append(try channels.email(for: e)); batchEntries.append(e) } catch {
-                    let err = error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)")
-                    guard recordNow(e, Outcome(delivered: [], error: err), now: now, into: recorded) else { return }
-                }
+        let transport = channels.transport(for: channel)
+        // Messages that cannot be sent (nothing pending, cannot be built) are recorded first.
+        var batch: [OutgoingMessage] = []
+        var batchEntries: [OutboxEntry] = []
+        for e in entries {
+            if transport.messageKind == .email && e.pendingRecipients.isEmpty {
+                guard recordNow(e, DeliveryResult(id: e.item.identity, delivered: [], error: nil), now: now, into: recorded) else { return }
+                continue
             }
-            if batch.isEmpty { return }
-            let (emails, sending) = (batch, batchEntries)
-            if channel == .files {
-                let files = channels.files
-                _ = try? await work.run { [self] in
-                    for (email, entry) in zip(emails, sending) {
-                        let outcome: Outcome
-                        do { try files.write(email); outcome = Outcome(delivered: email.envelopeRecipients, error: nil) } catch {
-                            outcome = Outcome(delivered: [], error: error as? DeliveryError ?? DeliveryError(.io, "cannot write the message file"))
-                        }
-                        if !recordNow(entry, outcome, now: now, into: recorded) { return }
-                    }
-                }
-            } else if let smtp = channels.smtp {
-                _ = await smtp.send(emails) { [self] i, result in
-                    recordNow(sending[i], Self.outcome(result), now: now, into: recorded)
-                }
-            } else {
-                let e = DeliveryError(.configuration, "[email] is no longer configured; requeue with drwatch outbox retry after fixing the config")
-                for entry in sending where !recordNow(entry, Outcome(delivered: [], error: e), now: now, into: recorded) { return }
-            }
-        case .webhook(let name):
-            guard let transport = channels.webhooks[name] else {
-                let e = DeliveryError(.configuration, "webhook \(name) is no longer configured; requeue with drwatch outbox retry after fixing the config")
-                for entry in entries where !recordNow(entry, Outcome(delivered: [], error: e), now: now, into: recorded) { return }
-                return
-            }
-            var batch: [OutgoingWebhook] = []
-            var batchEntries: [OutboxEntry] = []
-            for e in entries {
-                do { batch.append(try DeliveryChannels.webhook(for: e)); batchEntries.append(e) } catch {
-                    let err = error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)")
-                    guard recordNow(e, Outcome(delivered: [], error: err), now: now, into: recorded) else { return }
-                }
-            }
-            if batch.isEmpty { return }
-            let (hooks, sending) = (batch, batchEntries)
-            _ = await transport.send(hooks, at: now) { [self] i, r in
-                recordNow(sending[i], Outcome(delivered: [], error: r.error), now: now, into: recorded)
+            do { batch.append(try channels.message(for: e, kind: transport.messageKind)); batchEntries.append(e) } catch {
+                let err = error as? DeliveryError ?? DeliveryError(.invalidMessage, "\(error)")
+                guard recordNow(e, DeliveryResult(id: e.item.identity, delivered: [], error: err), now: now, into: recorded) else { return }
             }
         }
-    }
-
-    /// An SMTP result as an outcome: a permanent recipient error wins over a retryable one, so
-    /// a refused address is parked rather than hammered.
-    static func outcome(_ r: EmailResult) -> Outcome {
-        let errors = r.recipients.compactMap(\.error) + (r.error.map { [$0] } ?? [])
-        return Outcome(delivered: r.delivered, error: errors.first { !$0.isRetryable } ?? errors.first)
+        if batch.isEmpty { return }
+        let sending = batchEntries
+        await transport.deliver(batch, at: now) { [self] i, result in
+            recordNow(sending[i], result, now: now, into: recorded)
+        }
     }
 
     /// Writes one message's outcome in its own transaction and logs it. Blocking: runs on the

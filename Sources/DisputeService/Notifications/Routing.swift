@@ -76,7 +76,7 @@ public func addresses(of role: String, dispute: Dispute?, config: DrwatchConfig)
 ///   - config: `[roles]` and `[[webhook]] roles`.
 /// - Returns: the route; `to` holds the admin's addresses when the role is unroutable.
 public func route(_ intent: NotificationIntent, dispute: Dispute?, config: DrwatchConfig) -> Route {
-    let hooks = config.webhooks.filter { $0.roles.contains(intent.role) }.map(\.name)
+    let hooks = config.webhooks(for: intent.role)
     var to = addresses(of: intent.role, dispute: dispute, config: config)
     var unroutable: [String] = []
     var redirected = false

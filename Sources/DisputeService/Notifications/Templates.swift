@@ -91,7 +91,8 @@ public struct TemplateSet: Sendable {
         return set
     }
 
-    /// Renders template `name` with `facts`.
+    /// Renders template `name` with `facts` (a notification's are `MessageFacts.templateValues`:
+    /// use `compose`; admin notices and test messages pass their own few values).
     ///
     /// - Returns: the subject (one line, control characters removed), the text, and the HTML.
     public func render(_ name: String, facts: [String: Any]) -> RenderedMessage {
@@ -146,100 +147,6 @@ public func formatDue(_ instant: Date, civil: CivilTime) -> String {
     "\(civil.localDate(of: instant).longDescription), \(civil.localTime(of: instant))"
 }
 
-/// Everything a template may show about one notification (see config/templates/README.md).
-/// Only the case reference identifies the child.
-///
-/// - Parameters:
-///   - intent: the notification.
-///   - dispute: its dispute (for the kind and stage names).
-///   - evaluation: the dispute's evaluation at the poll (exact deadlines).
-///   - policy: the dispute's policy (what happens on a breach).
-///   - settings: close of business and the time zone.
-///   - route: the recipients, for "who else has been told" and redirect notes.
-///   - siblings: every intent of the same evaluation (the other roles told of the same event).
-public func messageFacts(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?,
-                         settings: EngineSettings, route: Route, siblings: [NotificationIntent]) -> [String: Any] {
-    let civil = settings.civil
-    let kp = policy?.kinds[dispute.kind]
-    let sp = intent.stage > 0 ? kp?.stage(intent.stage) : nil
-    var f: [String: Any] = [
-        "ref": oneLine(dispute.ref), "role": intent.role, "stage": intent.stage, "reason": intent.reason,
-        "kind": kp?.title ?? dispute.kind.rawValue, "policy": policy?.title ?? dispute.policy,
-        "urgent": intent.urgency == .urgent, "identity": oneLine(intent.identity),
-    ]
-    if let sp { f["stageName"] = sp.name; f["stageTitle"] = stageTitle(sp); f["hasStage"] = true }
-
-    // When: the exact deadline instant when the evaluation has it, else close of business.
-    var due: Date?
-    if let day = intent.deadlineDay {
-        if intent.stage == 0, let d = evaluation?.statutoryDeadline, evaluation?.statutoryDeadlineDay == day { due = d }
-        else if intent.stage == evaluation?.stage, let d = evaluation?.stageDeadline, evaluation?.stageDeadlineDay == day { due = d }
-        else { due = civil.instant(day, settings.closeOfBusiness) }
-    }
-    if let due { f["due"] = formatDue(due, civil: civil); f["dueInstant"] = due }
-    // Days left as of the poll that renders the message, not as of the trigger: a notice sent late
-    // (after downtime, or a record entered after the fact) must not say "5 working days left" on
-    // the due day. The trigger-time figure remains for deadlines no longer current (an earlier
-    // stage's breach).
-    var left = intent.workingDaysLeft
-    if let day = intent.deadlineDay, let e = evaluation {
-        if intent.stage == 0, e.statutoryDeadlineDay == day, let l = e.statutoryWorkingDaysLeft { left = l }
-        else if intent.stage > 0, intent.stage == e.stage, e.stageDeadlineDay == day, let l = e.stageWorkingDaysLeft { left = l }
-    }
-    if let left {
-        f["workingDaysLeft"] = left
-        f["left"] = left > 0 ? "\(left) working day\(left == 1 ? "" : "s") left"
-            : left == 0 ? "due today" : "\(-left) working day\(left == -1 ? "" : "s") overdue"
-    }
-    if case .reminderHours(let h) = intent.event { f["hours"] = h }
-    if case .extended(let n) = intent.event {
-        // The Nth extension recorded: by how many working days, who agreed; the stage's due date now.
-        let extensions = dispute.events.compactMap { e -> (days: Int, by: Actor)? in
-            if case .extended(let days, let by) = e.change { return (days, by) } else { return nil }
-        }
-        if n >= 1, n <= extensions.count {
-            let x = extensions[n - 1]
-            f["extensionDays"] = x.days
-            f["extendedBy"] = "\(x.days) working day\(x.days == 1 ? "" : "s")"
-            f["agreedBy"] = "\(x.by.role) (\(x.by.email))"
-        }
-        if intent.stage > 0, intent.stage == evaluation?.stage, let d = evaluation?.stageDeadline {
-            f["due"] = formatDue(d, civil: civil); f["dueInstant"] = d
-        }
-    }
-    f.merge(stepFacts(intent: intent, dispute: dispute, evaluation: evaluation, policy: policy, civil: civil)) { _, new in new }
-    if let s = evaluation?.statutoryDeadline { f["statutoryDue"] = formatDue(s, civil: civil) }
-    if let st = policy?.statutory(for: dispute.kind) { f["statutoryDays"] = st.workingDays }
-
-    // What happens if it is missed.
-    if let sp {
-        let next = kp?.stage(intent.stage + 1)
-        let alerted = sp.breachAlert.filter { $0 != intent.role }
-        var c = ""
-        if sp.onBreach == .escalate, let next {
-            c = "it escalates to \(stageTitle(next)), owned by \(next.owner)"
-            f["nextStage"] = next.number; f["nextOwner"] = next.owner; f["escalates"] = true
-        }
-        if !alerted.isEmpty { c += (c.isEmpty ? "" : ", and ") + "\(list(alerted)) \(alerted.count == 1 ? "is" : "are") alerted" }
-        if !c.isEmpty { f["consequence"] = c }
-    }
-    if let st = policy?.statutory(for: dispute.kind), !st.breachAlert.isEmpty {
-        f["statutoryConsequence"] = "\(list(st.breachAlert)) \(st.breachAlert.count == 1 ? "is" : "are") alerted that the statutory total of \(st.workingDays) working days is breached"
-    }
-
-    // Who else has been told about the same event.
-    var others = siblings.filter { $0.event == intent.event && $0.stage == intent.stage && $0.role != intent.role }.map(\.role)
-    for s in siblings where s.event == intent.event && s.stage == intent.stage { others += s.copy }
-    others = unique(others.filter { $0 != intent.role })
-    if !others.isEmpty { f["alsoTold"] = list(others) }
-    if !intent.copy.isEmpty { f["copied"] = list(intent.copy) }
-    if !route.unroutable.isEmpty {
-        let roles = list(route.unroutable)
-        f["unroutable"] = "drwatch has no address for \(roles) (neither this dispute's people nor [roles] in the config), so the admin role receives this message in \(route.unroutable.count == 1 ? "its" : "their") place. Add the address\(route.unroutable.count == 1 ? "" : "es") to [roles]."
-    }
-    return f
-}
-
 /// `Stage 2 (Meeting)`, or the name alone when it already says `Stage 2: ...`.
 func stageTitle(_ sp: StagePolicy) -> String {
     sp.name.lowercased().hasPrefix("stage \(sp.number)") ? sp.name : "Stage \(sp.number) (\(sp.name))"
@@ -256,24 +163,50 @@ func list(_ items: [String]) -> String {
 
 /// Facts of the response and CAFCASS-intention notices: the text recorded with the event the
 /// notice is about (the latest such event at or before the notice's trigger).
-func stepFacts(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?, civil: CivilTime) -> [String: Any] {
-    var f: [String: Any] = [:]
-    switch intent.event {
-    case .response, .decisionReminder:
-        guard let e = dispute.events.last(where: { if case .responded = $0.change { $0.at <= intent.trigger } else { false } }),
-              case .responded(let text) = e.change else { return f }
-        f["responseText"] = text
-        if let by = e.by { f["respondedBy"] = "\(policy?.title(of: by.role) ?? by.role) (\(by.email))" }
-        f["respondedOn"] = formatDue(e.at, civil: civil)
-        if let n = intent.workingDaysLeft { f["responseDays"] = "\(n) working day\(n == 1 ? "" : "s")" }
-        if evaluation?.respondedWithinTimescale == false { f["lateResponse"] = true }
-    case .cafcassIntended(let n):
-        let reasons = dispute.events.compactMap { e -> String?? in
-            if case .cafcassIntended(let r) = e.change { return .some(r) } else { return nil }
+public struct StepFacts: Equatable, Sendable {
+    /// The response recorded (`response`, `decision-reminder`): its text, who and when.
+    public var responseText: String?
+    public var respondedBy: String?
+    public var respondedOn: String?
+    /// `3 working days` from the stage's start to the response.
+    public var responseDays: String?
+    /// The response came after the stage's timescale.
+    public var lateResponse = false
+    /// The reason recorded with an intended CAFCASS referral.
+    public var intentionReason: String?
+    /// The notice goes to the Service Director, who tells the Chief Executive.
+    public var isServiceDirector = false
+
+    init(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?, civil: CivilTime) {
+        switch intent.event {
+        case .response, .decisionReminder:
+            guard let e = dispute.events.last(where: { if case .responded = $0.change { $0.at <= intent.trigger } else { false } }),
+                  case .responded(let text) = e.change else { return }
+            responseText = text
+            if let by = e.by { respondedBy = "\(policy?.title(of: by.role) ?? by.role) (\(by.email))" }
+            respondedOn = formatDue(e.at, civil: civil)
+            if let n = intent.workingDaysLeft { responseDays = "\(n) working day\(n == 1 ? "" : "s")" }
+            if evaluation?.respondedWithinTimescale == false { lateResponse = true }
+        case .cafcassIntended(let n):
+            let reasons = dispute.events.compactMap { e -> String?? in
+                if case .cafcassIntended(let r) = e.change { return .some(r) } else { return nil }
+            }
+            if n >= 1, n <= reasons.count, let r = reasons[n - 1] { intentionReason = r }
+            if intent.role == "service-director" { isServiceDirector = true }
+        default: break
         }
-        if n >= 1, n <= reasons.count, let r = reasons[n - 1] { f["intentionReason"] = r }
-        if intent.role == "service-director" { f["isServiceDirector"] = true }
-    default: break
     }
-    return f
+
+    /// The values the templates see.
+    func templateValues() -> [String: Any] {
+        var f: [String: Any] = [:]
+        if let responseText { f["responseText"] = responseText }
+        if let respondedBy { f["respondedBy"] = respondedBy }
+        if let respondedOn { f["respondedOn"] = respondedOn }
+        if let responseDays { f["responseDays"] = responseDays }
+        if lateResponse { f["lateResponse"] = true }
+        if let intentionReason { f["intentionReason"] = intentionReason }
+        if isServiceDirector { f["isServiceDirector"] = true }
+        return f
+    }
 }
