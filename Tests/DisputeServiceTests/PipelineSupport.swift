@@ -105,7 +105,10 @@ struct Pipeline {
     ///   - database: the SQLite file (default: `db.sqlite` in a new folder).
     init(_ toml: String, files: [String: String] = [:], database: String? = nil) throws {
         dir = try tempFolder("pipeline")
-        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        for (name, text) in files {
+            try Data(text.utf8).write(to: dir.appendingPathComponent(name))
+            chmod(dir.appendingPathComponent(name).path, 0o600)   // secrets must be private (checkSecretFiles)
+        }
         let text = """
             database = "\(database ?? dir.appendingPathComponent("db.sqlite").path)"
             policies = ["\(fourStagePath)"]
