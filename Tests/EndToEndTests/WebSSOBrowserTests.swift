@@ -42,6 +42,7 @@ struct WebSSOBrowserTests {
         try FileManager.default.createDirectory(at: providerDir, withIntermediateDirectories: true)
         let secret = ws.dir.appendingPathComponent("oidc-client-secret")
         try "web-client-secret\n".write(to: secret, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secret.path)  // secret files must be private
         let (provider, issuer) = try Self.startProvider(dir: providerDir, secretFile: secret.path,
                                                          claims: #"{"email": "Sam.Manager@council.example", "email_verified": true, "groups": ["IRO Service Managers"]}"#)
         defer { kill(provider.processIdentifier, SIGKILL); provider.waitUntilExit() }

@@ -35,6 +35,8 @@ final class TestProvider: @unchecked Sendable {
         self.clientID = clientID
         secretFile = dir.appendingPathComponent("client-secret").path
         try (secret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
+        // Secret files must be private (mode 0600): the config loader refuses others.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretFile)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [TestProvider.script, "--outdir", dir.path, "--client-id", clientID, "--client-secret-file", secretFile] + extra
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")

@@ -42,6 +42,7 @@ struct SingleSignOnWebTests {
     func harness(_ provider: (String) throws -> Provider) async throws -> (WebHarness, Provider) {
         let secret = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("oidc-secret-\(UUID().uuidString)")
         try "web-secret\n".write(to: secret, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secret.path)  // secret files must be private
         let p = try provider(secret.path)
         let h = try await WebHarness(web: """
             base_url = "https://drwatch.test"
