@@ -75,6 +75,8 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var reports = ReportsConfig()
     /// `[web]` (WebSection.swift): the staff web app; `nil` when the section is absent.
     public var web: WebConfig? = nil
+    /// `[import]`: the drop folder and the export's column and value mapping.
+    public var imports = ImportConfig()
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
     /// errors found later, e.g. by the calendar.
     public var keyLines: [String: Int] = [:]
@@ -123,6 +125,7 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
         for w in webhooks { lines.append(w.description) }
         if let dir = outboxDirectory() { lines.append("files \(dir)") }
         if let templatesDir { lines.append("templates \(templatesDir)") }
+        if let dir = imports.directory { lines.append("import folder \(dir)") }
         lines.append("delivery up to \(delivery.maxAttempts) attempts, first retry after \(delivery.backoffSeconds) s")
         return lines.joined(separator: "\n")
     }
