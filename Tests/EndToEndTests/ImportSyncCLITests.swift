@@ -205,6 +205,22 @@ struct ImportSyncCLITests {
         #expect(try w.run(["import", file, "--sync"]).stdout.contains("skipped 3 already recorded"))
     }
 
+    /// Events typed in drwatch live beside the export's: each records where it came from, and a
+    /// typed event the export does not have is never reported missing.
+    @Test func eventsTypedInDrwatchLiveBesideTheExport() throws {
+        let w = try Workspace()
+        let file = try Self.write(w, "night.csv", Self.first)
+        #expect(try w.run(["import", file, "--sync"]).status == 0)
+        let typed = try w.run(["dispute", "note", "SY-1", "phoned the team manager", "--at", "2026-11-25T12:00"])
+        #expect(typed.status == 0, "\(typed.stderr)")
+        #expect(try w.openFormal("SY-TYPED").status == 0)
+        let again = try w.run(["import", file, "--sync"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("skipped 5 already recorded, refused 0 rows"))
+        #expect(try w.scalar("SELECT group_concat(src, ',') FROM (SELECT COALESCE(e.source, 'NULL') AS src FROM events e JOIN disputes d ON d.id = e.dispute_id WHERE d.ref IN ('SY-1', 'SY-TYPED') ORDER BY d.id, e.seq)")
+                == "import:night.csv,import:night.csv,import:night.csv,cli,cli")
+    }
+
     @Test func anUnknownColumnWithoutAMappingRefusesTheFileAndStrictNeedsSync() throws {
         let w = try Workspace()
         let file = try Self.write(w, "x.csv", ["ref,event,at,colour", "A,opened,2026-11-23,red"])
