@@ -43,7 +43,11 @@ public final class DropFolderSync: @unchecked Sendable {
         self.templates = templates
         self.logger = logger
         directory = URL(fileURLWithPath: runtime.config.imports.directory ?? "/nonexistent")
+        #if DEBUG
         stopBeforeCommit = environment["DRWATCH_TEST_STOP_IN_IMPORT"] == "1"
+        #else
+        stopBeforeCommit = false   // the test-only stop exists in debug builds only
+        #endif
     }
 
     /// Syncs the files that are ready.

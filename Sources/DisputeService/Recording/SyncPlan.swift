@@ -37,8 +37,11 @@ public struct SyncPlan: Sendable {
     /// New disputes, each with the origin of each of its events.
     public internal(set) var newDisputes: [Dispute] = []
     public internal(set) var newOrigins: [[EventOrigin]] = []
-    /// Events to append to recorded disputes, in the order to append them.
-    public internal(set) var appends: [(ref: String, event: DisputeEvent, origin: EventOrigin)] = []
+    /// The engine's summary of each new dispute (the `disputes` row's state columns).
+    public internal(set) var newSummaries: [DisputeSummary] = []
+    /// Events to append to recorded disputes, in the order to append them, each with the
+    /// engine's summary of its dispute after it.
+    public internal(set) var appends: [(ref: String, event: DisputeEvent, origin: EventOrigin, summary: DisputeSummary)] = []
     /// The references of the disputes left as they are because of a refused row.
     public internal(set) var refusedDisputes: [String] = []
 
@@ -191,11 +194,13 @@ extension Runtime {
             }
 
             // The engine checks the new events in time order.
+            var summaries: [DisputeSummary] = []
             if refusals.isEmpty {
                 if isNew { plan.rows[parsed[0].row].action = .open }
                 for p in fresh {
                     do {
                         dispute = try apply(p.event, to: dispute)
+                        if !isNew { summaries.append(try engine(for: dispute).summary(of: dispute, at: p.event.at)) }
                         plan.rows[p.row].action = .append
                     } catch {
                         refusals.append((p.row, Self.importMessage(error)))
@@ -210,11 +215,19 @@ extension Runtime {
             if isNew {
                 var origins = [origin(parsed[0].eventID)]
                 origins += fresh.map { origin($0.eventID) }
+                do {
+                    plan.newSummaries.append(try engine(for: dispute).summary(of: dispute, at: dispute.events.last!.at))
+                } catch {
+                    finish(ref, parsed.map(\.row), [(parsed[0].row, Self.importMessage(error))], &plan)
+                    continue
+                }
                 plan.newDisputes.append(dispute)
                 plan.newOrigins.append(origins)
             } else {
                 let start = existing!.dispute.events.count
-                for (p, event) in zip(fresh, dispute.events[start...]) { plan.appends.append((ref, event, origin(p.eventID))) }
+                for (i, (p, event)) in zip(fresh, dispute.events[start...]).enumerated() {
+                    plan.appends.append((ref, event, origin(p.eventID), summaries[i]))
+                }
             }
         }
         return .success(plan)
@@ -271,8 +284,8 @@ extension SyncPlan {
     /// Writes the plan in the caller's transaction: the new disputes, then the new events of
     /// recorded ones (already checked by the engine against the same transaction's reads).
     public func record(in tx: any DisputeWriting) throws {
-        if !newDisputes.isEmpty { try tx.insertMany(newDisputes, origins: newOrigins) }
-        for a in appends { try tx.append(a.event, toRef: a.ref, origin: a.origin) }
+        if !newDisputes.isEmpty { try tx.insertMany(newDisputes, origins: newOrigins, summaries: newSummaries) }
+        for a in appends { try tx.append(a.event, toRef: a.ref, origin: a.origin, summary: a.summary) }
     }
 
     /// One line per row for `--dry-run`: `FILE:LINE: REF EVENT: what happens`.
