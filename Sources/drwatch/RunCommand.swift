@@ -74,7 +74,10 @@ enum DaemonWiring {
         let poller = try Poller(config: config, store: store, engine: { try runtime.engine(for: $0) },
                                 templates: templates, logger: logger, emailBatchSize: 20)
         let names = runtime.policyNames
-        return DaemonWorkload(config: config, work: poller,
+        // `[import] directory`: the drop folder is synced at the start of each poll.
+        let work: any PollWork = config.imports.directory == nil ? poller
+            : ImportingPollWork(dropFolder: DropFolderSync(runtime: runtime, store: store, templates: templates, logger: logger), work: poller)
+        return DaemonWorkload(config: config, work: work,
                               oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,
                               summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
     }

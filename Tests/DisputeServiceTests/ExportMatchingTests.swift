@@ -57,6 +57,7 @@ struct ExportMatchingTests {
         #expect(ExportMatching.compare(Self.rows([Self.escalated, Self.opened], ids: ["E2", "E1"]), with: stored).verdicts == [.recorded(1), .recorded(0)])
         let c = ExportMatching.compare(Self.rows([Self.opened, changed], ids: ["E1", "E2"]), with: stored)
         #expect(c.verdicts == [.recorded(0), .differs(1)])
+        #expect(c.missing == [])
         #expect(c.isContradictory)
         // Another id on an equal event: another event.
         #expect(ExportMatching.compare(Self.rows([Self.escalated], ids: ["E9"]), with: stored).verdicts == [.new])

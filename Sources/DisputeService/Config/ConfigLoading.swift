@@ -96,6 +96,7 @@ extension DrwatchConfig {
         let files = try FilesConfig.read(root, resolve: resolve, impliedByNoOtherTransport: email == nil && webhooks.isEmpty)
         let delivery = try DeliveryConfig.read(root)
         let reports = try ReportsConfig.read(root)
+        let imports = try ImportConfig.read(root, resolve: resolve)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
         let web = try WebConfig.read(root, resolve: resolve)
@@ -110,6 +111,7 @@ extension DrwatchConfig {
             credentialsDirectory: credentials,
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
         config.reports = reports
+        config.imports = imports
         config.templatesDir = templatesDir
         config.web = web
         return config

@@ -80,6 +80,8 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var web: WebConfig? = nil
     /// `[web.oidc]` and `[web] trusted_proxy_header`: single sign-on (docs/sso.md).
     public var sso: WebSSOConfig { web?.sso ?? WebSSOConfig() }
+    /// `[import]`: the drop folder and the export's column and value mapping.
+    public var imports = ImportConfig()
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
     /// errors found later, e.g. by the calendar.
     public var keyLines: [String: Int] = [:]
@@ -130,6 +132,7 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
         if let templatesDir { lines.append("templates \(templatesDir)") }
         if let oidc = sso.oidc { lines.append(oidc.summary) }
         if let p = sso.proxyHeader { lines.append("[web] trusted_proxy_header \(p.header) from \(p.proxies.joined(separator: ", "))") }
+        if let dir = imports.directory { lines.append("import folder \(dir)") }
         lines.append("delivery up to \(delivery.maxAttempts) attempts, first retry after \(delivery.backoffSeconds) s")
         return lines.joined(separator: "\n")
     }

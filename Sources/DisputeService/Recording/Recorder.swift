@@ -90,7 +90,7 @@ public struct Recorder: Sendable {
     ///
     /// - Returns: the plan, or every problem found (one per bad line, in line order).
     public func checkImport(_ bytes: [UInt8]) throws -> Result<ImportPlan, ImportFailure> {
-        try runtime.planImport(bytes, existingRefs: { try store.existingRefs(among: $0) })
+        try runtime.planImport(bytes, mapping: runtime.config.imports.mapping, existingRefs: { try store.existingRefs(among: $0) })
     }
 
     /// Imports a CSV file: checked whole first (`checkImport`), then every dispute is inserted in
@@ -100,11 +100,11 @@ public struct Recorder: Sendable {
     /// - Returns: the plan written, or every problem found (then nothing was written).
     /// - Throws: `ImportConflict` when another writer recorded one of the references meanwhile
     ///   (nothing was written); `StoreError`.
+    /// - Parameter file: the file's name, recorded as each event's source (`import:FILE`).
     public func importCSV(_ bytes: [UInt8], file: String) throws -> Result<ImportPlan, ImportFailure> {
         let checked = try checkImport(bytes)
         guard case .success(let plan) = checked else { return checked }
-        let origin = EventOrigin.import(file: file)
-        let origins = plan.disputes.map { Array(repeating: origin, count: $0.events.count) }
+        let origins = plan.eventIDs.map { $0.map { EventOrigin.import(file: file, eventID: $0) } }
         let summaries = try plan.disputes.map { try runtime.engine(for: $0).summary(of: $0, at: $0.events.last!.at) }
         do {
             try store.write { try $0.insertMany(plan.disputes, origins: origins, summaries: summaries) }
@@ -112,6 +112,35 @@ public struct Recorder: Sendable {
             throw ImportConflict(line: plan.lines[error.index!], ref: plan.disputes[error.index!].ref)
         }
         return checked
+    }
+}
+
+extension Recorder {
+    /// A repeated import (`drwatch import --sync`, the drop folder; docs/import.md): the export is
+    /// planned against the store and, unless `dryRun`, written in the same write transaction, so
+    /// the engine checks each new event against what is recorded at that moment.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's contents.
+    ///   - file: the file's name, recorded as each event's source (`import:FILE`).
+    ///   - strict: write nothing when any row is refused.
+    ///   - dryRun: only read.
+    ///   - beforeCommit: called inside the transaction after the writes (the drop folder's
+    ///     test-only stop).
+    /// - Returns: the plan (written unless `dryRun`, or `strict` with a refused row), or the
+    ///   file's problem when it cannot be read as an export at all (nothing written).
+    public func sync(_ bytes: [UInt8], file: String, strict: Bool, dryRun: Bool,
+                     beforeCommit: () -> Void = {}) throws -> Result<SyncPlan, ImportFailure> {
+        let mapping = runtime.config.imports.mapping
+        if dryRun { return try store.read { try runtime.planSync(bytes, source: file, mapping: mapping, store: $0) } }
+        return try store.write { tx in
+            let r = try runtime.planSync(bytes, source: file, mapping: mapping, store: tx)
+            if case .success(let plan) = r, !(strict && plan.refused > 0) {
+                try plan.record(in: tx)
+                beforeCommit()
+            }
+            return r
+        }
     }
 }
 

@@ -123,6 +123,10 @@ public enum ExportMatching {
             }
         }
 
+        // A recorded event already named by a contradiction is not reported again as missing.
+        for v in verdicts {
+            switch v { case .differs(let i), .openedOtherwise(let i), .closedOtherwise(let i): matched[i] = true; default: break }
+        }
         var missing: [Int] = []
         if let first = exported.map(\.event.at).min(), let last = exported.map(\.event.at).max() {
             for (i, r) in recorded.enumerated() where !matched[i] && r.fromImport && r.event.at >= first && r.event.at <= last {
