@@ -220,6 +220,7 @@ public enum Field: String, Sendable, Hashable, CaseIterable {
         case .ref: "case reference"
         case .childRef: "child's case reference"
         case .raisedBy: "raised by"
+        case .by: "who acted"
         case .aboutOwner: "about owner"
         case .approvedBy: "approved by"
         case .agreedBy: "agreed by"

@@ -83,7 +83,7 @@ extension Engine {
             guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to escalate through") }
             // Every escalation is made by somebody, whose limit (and the record's) is checked.
             guard let by = event.by else {
-                throw DomainError("every escalation is made by somebody; give --by ROLE:EMAIL, e.g. --by iro:jo.bloggs@council.example")
+                throw DomainError(field: .by, "every escalation is made by somebody; give \(Field.by.mark) (who escalates: role and email, e.g. iro:jo.bloggs@council.example)")
             }
             // The escalation the engine already derived on breach, recorded late: its confirmation.
             if to <= seg.stage, confirmsDerived(r, stage: to) { break }

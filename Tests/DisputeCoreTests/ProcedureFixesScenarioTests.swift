@@ -79,7 +79,7 @@ struct ProcedureFixesScenarioTests {
     @Test func everyEscalationNamesWhoMadeIt() throws {
         let d = try four.raise(at: "2026-11-02 10:00")
         #expect(four.refusal(.escalated(toStage: 2, reason: nil), at: "2026-11-03 10:00", on: d)
-            == "every escalation is made by somebody; give --by ROLE:EMAIL, e.g. --by iro:jo.bloggs@council.example")
+            == "every escalation is made by somebody; give who acted (who escalates: role and email, e.g. iro:jo.bloggs@council.example)")
     }
 
     static let recordLimits: [(raiser: String, actor: String, message: String?)] = [

@@ -12,7 +12,7 @@ struct ImportSyncCLITests {
         CSV.header,
         CSV.opened("SY-1"),                                                                                      // 2
         CSV.opened("SY-2", at: "2026-11-24"),                                                                    // 3
-        CSV.row(["ref": "SY-1", "event": "escalated", "at": "2026-11-24T09:00", "stage": "2", "text": "no reply"]), // 4
+        CSV.row(["ref": "SY-1", "event": "escalated", "at": "2026-11-24T09:00", "stage": "2", "text": "no reply", "by_role": "iro", "by_email": "iro@council.example"]), // 4
         CSV.row(["ref": "SY-2", "event": "note", "at": "2026-11-25T09:00", "text": "met the team"]),             // 5
         CSV.row(["ref": "SY-1", "event": "note", "at": "2026-11-25T10:00", "text": "chased"]),                   // 6
     ]
@@ -44,7 +44,7 @@ struct ImportSyncCLITests {
         // Night 2: the same history in another order, plus one new event for each.
         let second = [CSV.header] + Self.first.dropFirst().reversed() + [
             CSV.row(["ref": "SY-2", "event": "resolved", "at": "2026-11-26T09:00", "text": "plan amended"]),
-            CSV.row(["ref": "SY-1", "event": "escalated", "at": "2026-11-27T09:00", "stage": "3"]),
+            CSV.row(["ref": "SY-1", "event": "escalated", "at": "2026-11-27T09:00", "stage": "3", "by_role": "iro", "by_email": "iro@council.example"]),
         ]
         let file = try Self.write(w, "night-2.csv", second)
         let dry = try w.run(["import", file, "--sync", "--dry-run"])
