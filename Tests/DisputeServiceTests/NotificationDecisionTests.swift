@@ -88,6 +88,18 @@ struct NotificationDecisionTests {
         #expect(unroutableRoles(config: noAdmin, policies: []) == ["admin"])
     }
 
+    @Test func checkConfigNamesAnExtensionNoticeRoleWithoutAnAddress() throws {
+        let text = try String(contentsOfFile: fourStagePath, encoding: .utf8)
+            .replacingOccurrences(of: "[extension]\nagreed_by = [\"iro\"]", with: "[extension]\nagreed_by = [\"iro\"]\nnotify = [\"quality-assurance\"]")
+            .replacingOccurrences(of: "roles = [\"cpp-records\"]", with: "roles = [\"cpp-records\", \"quality-assurance\"]")
+        let policy = try Policy.parse(text: text, file: "four-stage.toml")
+        #expect(policy.extensionNotify == ["quality-assurance"])
+        #expect(notifiableRoles(policy).contains("quality-assurance"))
+        #expect(unroutableRoles(config: try Self.config(), policies: [policy]).contains("quality-assurance"))
+        #expect(!unroutableRoles(config: try Self.config("quality-assurance = [\"qa@council.example\"]"), policies: [policy])
+            .contains("quality-assurance"))
+    }
+
     struct AttemptCase: Sendable, CustomTestStringConvertible {
         var name: String; var attemptsBefore: Int; var error: DeliveryError?; var event: String; var expected: DeliveryAction
         var testDescription: String { name }
