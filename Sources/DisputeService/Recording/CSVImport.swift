@@ -190,19 +190,19 @@ extension Runtime {
             case .success(let a): by = a
             }
             let change: DisputeEvent.Change
-            switch eventName {
-            case "escalated":
+            switch EventKind(rawValue: eventName) {
+            case .escalated?:
                 guard let s = optional(.stage), let v = Int(s) else { problem("an escalated row needs the new stage number in stage"); continue }
                 change = .escalated(toStage: v, reason: optional(.text))
-            case "paused":
+            case .paused?:
                 guard case .success(let a?) = actor(.approverRole, .approverEmail, required: "who approved the pause") else {
                     problem("a paused row needs approver_role and approver_email (who approved the pause)"); continue
                 }
                 guard let reason = optional(.text) else { problem("a paused row needs the reason in text"); continue }
                 change = .paused(approvedBy: a, reason: reason)
-            case "resumed":
+            case .resumed?:
                 change = .resumed
-            case "extended":
+            case .extended?:
                 guard let s = optional(.workingDays), let v = Int(s), v > 0 else {
                     problem("an extended row needs working_days, a whole number of 1 or more"); continue
                 }
@@ -210,24 +210,24 @@ extension Runtime {
                     problem("an extended row needs approver_role and approver_email (who agreed the extension)"); continue
                 }
                 change = .extended(workingDays: v, agreedBy: a)
-            case "note":
+            case .note?:
                 guard let t = optional(.text) else { problem("a note row needs the note in text"); continue }
                 change = .note(t)
-            case "cafcass-referral":
+            case .cafcassReferral?:
                 change = .cafcassReferral
-            case "cafcass-intended":
+            case .cafcassIntended?:
                 change = .cafcassIntended(reason: optional(.text))
-            case "responded":
+            case .responded?:
                 guard let t = optional(.text) else { problem("a responded row needs the response in text"); continue }
                 change = .responded(text: t)
-            case "resolved":
+            case .resolved?:
                 guard let t = optional(.text) else { problem("a resolved row needs the outcome in text"); continue }
                 change = .resolved(outcome: t)
-            case "withdrawn":
+            case .withdrawn?:
                 guard let t = optional(.text) else { problem("a withdrawn row needs the reason in text"); continue }
                 change = .withdrawn(reason: t)
-            default:
-                problem("unknown event \"\(eventName)\"; use opened, escalated, responded, paused, resumed, extended, note, cafcass-intended, cafcass-referral, resolved or withdrawn")
+            case .opened?, nil:
+                problem("unknown event \"\(eventName)\"; use \(EventKind.namesForMessages)")
                 continue
             }
             do {
