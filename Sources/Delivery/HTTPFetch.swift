@@ -72,7 +72,7 @@ public final class HTTPFetcher: Sendable {
     public static func isAllowed(url: String) -> Bool {
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), let host = c.host, !host.isEmpty,
               c.user == nil, c.password == nil else { return false }
-        return scheme == "https" || (scheme == "http" && isLoopback(host: host))
+        return scheme == "https" || (scheme == "http" && isLoopbackHost(host))
     }
 
     private func exchange(url: String, form: String?, headers: [String], what: String, maxBytes: Int) async throws -> HTTPReply {

@@ -1,3 +1,4 @@
+import Delivery
 import DisputeCore
 import Foundation
 import TOML
