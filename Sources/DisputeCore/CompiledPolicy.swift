@@ -160,3 +160,35 @@ final class KindPlan: Sendable {
     /// The role names of a list (for explanations).
     func names(_ l: RoleList) -> [String] { (l.start..<l.start + l.count).map { Interned.shared.name(roles[$0]) } }
 }
+
+extension KindPlan {
+    /// Every role this kind's notices can address or copy, read from the compiled role lists the
+    /// engine sends to. The raiser's own notices (the response, the decision reminder) are left out:
+    /// they go to the raiser's address on the dispute, never to the directory.
+    func notifiableRoles(into names: inout Set<String>) {
+        let interned = Interned.shared
+        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify,
+                     statWarn, statBreachAlert]
+        for c in choices { lists += [c.opening, c.routine] }
+        for s in stages { lists += [s.breachAlert, s.breachAlertAtLimit] }
+        for l in lists {
+            for i in l.start..<l.start + l.count { names.insert(interned.name(roles[i])) }
+            if l.firstCopy != 0 { names.formUnion(interned.list(l.firstCopy)) }
+        }
+    }
+}
+
+extension Policy {
+    /// Every role the engine can notify under this policy (addressed or copied), from the compiled
+    /// policy, so that `drwatch check-config` covers exactly what the engine sends to: stage owners
+    /// and copies, watchers, breach alerts, repeat, bypass, CAFCASS referral and intention,
+    /// extension notices, statutory warnings and breaches. A new notice list in `KindPlan` belongs here.
+    public var notifiableRoles: Set<String> {
+        var names = Set<String>()
+        for kind in RecordKind.allCases {
+            guard let kp = kinds[kind] else { continue }
+            KindPlan(kp, policy: self).notifiableRoles(into: &names)
+        }
+        return names
+    }
+}

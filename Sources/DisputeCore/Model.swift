@@ -88,22 +88,49 @@ public struct DisputeEvent: Hashable, Codable, Sendable {
         /// Closed without an outcome.
         case withdrawn(reason: String)
 
-        /// The name used in the store, the CLI and JSON (`opened`, `escalated`, ...).
-        public var name: String {
+        /// The kind of change, whose name is used in the store, the CSV import, the CLI and JSON.
+        public var kind: EventKind {
             switch self {
-            case .opened: "opened"
-            case .escalated: "escalated"
-            case .paused: "paused"
-            case .resumed: "resumed"
-            case .extended: "extended"
-            case .note: "note"
-            case .cafcassReferral: "cafcass-referral"
-            case .responded: "responded"
-            case .cafcassIntended: "cafcass-intended"
-            case .resolved: "resolved"
-            case .withdrawn: "withdrawn"
+            case .opened: .opened
+            case .escalated: .escalated
+            case .paused: .paused
+            case .resumed: .resumed
+            case .extended: .extended
+            case .note: .note
+            case .cafcassReferral: .cafcassReferral
+            case .responded: .responded
+            case .cafcassIntended: .cafcassIntended
+            case .resolved: .resolved
+            case .withdrawn: .withdrawn
             }
         }
+
+        /// The name used in the store, the CLI and JSON (`opened`, `escalated`, ...): `kind.rawValue`.
+        public var name: String { kind.rawValue }
+    }
+}
+
+/// The kinds of change to a dispute, by the one name each has everywhere: the store's `event`
+/// column, the CSV import's `event` column, the CLI and JSON. The names are a contract (stored
+/// rows and users' files carry them): add a kind, never rename one. A new kind is added here and
+/// in `DisputeEvent.Change`; the compiler then points at the store and the import.
+public enum EventKind: String, CaseIterable, Sendable {
+    case opened
+    case escalated
+    case responded
+    case paused
+    case resumed
+    case extended
+    case note
+    case cafcassIntended = "cafcass-intended"
+    case cafcassReferral = "cafcass-referral"
+    case resolved
+    case withdrawn
+
+    /// "opened, escalated, ... resolved or withdrawn": every name, for messages about an unknown one.
+    public static var namesForMessages: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 }
 

@@ -137,19 +137,19 @@ enum EventsTable {
         let by = row.isNull(3) ? nil : Actor(role: interner.string(row, 3), email: interner.string(row, 4))
         let approver = row.isNull(10) ? nil : Actor(role: interner.string(row, 10), email: interner.string(row, 11))
         let change: DisputeEvent.Change
-        switch row.string(1) {
-        case "opened": guard let s = row.optionalInt(5) else { throw bad() }; change = .opened(stage: s)
-        case "escalated": guard let s = row.optionalInt(5) else { throw bad() }; change = .escalated(toStage: s, reason: interner.optionalString(row, 6))
-        case "paused": guard let a = approver, let r = interner.optionalString(row, 6) else { throw bad() }; change = .paused(approvedBy: a, reason: r)
-        case "resumed": change = .resumed
-        case "extended": guard let d = row.optionalInt(9), let a = approver else { throw bad() }; change = .extended(workingDays: d, agreedBy: a)
-        case "note": guard let n = row.optionalString(8) else { throw bad() }; change = .note(n)
-        case "cafcass-referral": change = .cafcassReferral
-        case "responded": guard let n = row.optionalString(8) else { throw bad() }; change = .responded(text: n)
-        case "cafcass-intended": change = .cafcassIntended(reason: interner.optionalString(row, 6))
-        case "resolved": guard let o = row.optionalString(7) else { throw bad() }; change = .resolved(outcome: o)
-        case "withdrawn": guard let r = row.optionalString(6) else { throw bad() }; change = .withdrawn(reason: r)
-        default: throw bad()
+        switch EventKind(rawValue: row.string(1)) {
+        case .opened?: guard let s = row.optionalInt(5) else { throw bad() }; change = .opened(stage: s)
+        case .escalated?: guard let s = row.optionalInt(5) else { throw bad() }; change = .escalated(toStage: s, reason: interner.optionalString(row, 6))
+        case .paused?: guard let a = approver, let r = interner.optionalString(row, 6) else { throw bad() }; change = .paused(approvedBy: a, reason: r)
+        case .resumed?: change = .resumed
+        case .extended?: guard let d = row.optionalInt(9), let a = approver else { throw bad() }; change = .extended(workingDays: d, agreedBy: a)
+        case .note?: guard let n = row.optionalString(8) else { throw bad() }; change = .note(n)
+        case .cafcassReferral?: change = .cafcassReferral
+        case .responded?: guard let n = row.optionalString(8) else { throw bad() }; change = .responded(text: n)
+        case .cafcassIntended?: change = .cafcassIntended(reason: interner.optionalString(row, 6))
+        case .resolved?: guard let o = row.optionalString(7) else { throw bad() }; change = .resolved(outcome: o)
+        case .withdrawn?: guard let r = row.optionalString(6) else { throw bad() }; change = .withdrawn(reason: r)
+        case nil: throw bad()
         }
         // A date drwatch cannot have written (e.g. Int64.max ms, set behind its back) would make
         // the dispute silently quiet: refuse it as a bad row.

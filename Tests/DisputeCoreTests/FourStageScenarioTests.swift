@@ -102,7 +102,7 @@ struct FourStageScenarioTests {
     @Test func statutoryTotalWarnsFiveAndTwoWorkingDaysBefore() throws {
         let d = record(opened: "2026-11-02 10:00")
         let ev = try engine.evaluate(d, now: at("2026-11-23 00:00"))   // 5 working days before Mon 30 Nov
-        #expect(ev.state == .statutoryAtRisk || ev.state == .overdue || ev.state == .dueSoon || ev.state == .dueToday)
+        #expect(ev.state == .statutoryAtRisk)   // stage 3 is not yet due (Mon 23 Nov 17:00)
         #expect(ev.intents.map(\.identity).contains("DR-1/s0/statutory-warning-5wd/head-of-service-safeguarding"))
         let w = ev.intents.first { $0.identity == "DR-1/s0/statutory-warning-5wd/iro-service-manager" }!
         #expect(w.urgency == .urgent)
@@ -112,7 +112,7 @@ struct FourStageScenarioTests {
     @Test func pauseStopsBothClocksAndNeedsTheHeadOfServiceSafeguarding() throws {
         let d = record(opened: "2026-11-02 10:00")
         // A Team Manager cannot agree a pause
-        #expect(throws: DomainError.self) {
+        #expect(throws: DomainError(field: .approvedBy, "a pause needs the agreement of head-of-service-safeguarding, not team-manager; give \(Field.approvedBy.mark) head-of-service-safeguarding:EMAIL")) {
             try engine.apply(DisputeEvent(at: at("2026-11-04 12:00"), by: actor("iro"),
                                           change: .paused(approvedBy: actor("team-manager"), reason: "court directions")), to: d)
         }
@@ -141,7 +141,9 @@ struct FourStageScenarioTests {
             "\(error)".contains("past the statutory total on Mon 30 Nov 2026")
         }
         let notIRO = DisputeEvent(at: at("2026-11-03 10:00"), change: .extended(workingDays: 2, agreedBy: actor("team-manager")))
-        #expect(throws: DomainError.self) { try engine.apply(notIRO, to: d) }
+        #expect(throws: DomainError(field: .agreedBy, "an extension must be agreed by iro, not team-manager; give \(Field.agreedBy.mark) iro:EMAIL")) {
+            try engine.apply(notIRO, to: d)
+        }
         let ok = try engine.applying(d, [("2026-11-03 10:00", .extended(workingDays: 3, agreedBy: actor("iro")), "team-manager")])
         #expect(try engine.evaluate(ok, now: at("2026-11-03 10:00")).stageDeadline == at("2026-11-12 17:00"))
     }
@@ -149,7 +151,9 @@ struct FourStageScenarioTests {
     @Test func bypassToStageThreeNeedsAReasonAndNotifiesTheIROServiceManager() throws {
         // "immediately raised with the Head of Service - Safeguarding"
         let noReason = record(stage: 3, opened: "2026-11-02 10:00")
-        #expect(throws: DomainError.self) { try engine.validate(opening: noReason) }
+        #expect(throws: DomainError(field: .reason, "going from raising to stage 3 skips stages; four-stage needs a reason for that (\(Field.reason.mark) \"...\")")) {
+            try engine.validate(opening: noReason)
+        }
         let d = record(stage: 3, opened: "2026-11-02 10:00", openingReason: "risk of significant harm")
         try engine.validate(opening: d)
         let ev = try engine.evaluate(d, now: at("2026-11-02 10:00"))
@@ -159,7 +163,7 @@ struct FourStageScenarioTests {
         ])
         // Escalating 1 -> 4 without a reason is refused; 1 -> 2 is fine
         let s1 = record(opened: "2026-11-02 10:00")
-        #expect(throws: DomainError.self) {
+        #expect(throws: DomainError(field: .reason, "going from stage 1 to stage 4 skips stages; four-stage needs a reason for that (\(Field.reason.mark) \"...\")")) {
             try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), by: actor("iro"), change: .escalated(toStage: 4, reason: nil)), to: s1)
         }
         _ = try engine.apply(DisputeEvent(at: at("2026-11-03 10:00"), by: actor("iro"), change: .escalated(toStage: 2, reason: nil)), to: s1)
@@ -231,7 +235,9 @@ struct FourStageScenarioTests {
     }
 
     @Test func onlyTheIROsMayRaiseAFormalDispute() throws {
-        #expect(throws: DomainError.self) { try engine.validate(opening: record(opened: "2026-11-02 10:00", by: "team-manager")) }
+        #expect(throws: DomainError(field: .raisedBy, "team-manager may not raise a formal under four-stage; it is raised by: iro, iro-service-manager")) {
+            try engine.validate(opening: record(opened: "2026-11-02 10:00", by: "team-manager"))
+        }
     }
 
     // Needs the bank-holiday calendar (issue 2): Christmas Day Fri 25 Dec and the substitute
@@ -277,6 +283,8 @@ struct HourStageTests {
         #expect(late.state == .overdue)
         // And a subject of another type is refused
         d.type = .resources
-        #expect(throws: DomainError.self) { try e.validate(opening: d) }
+        #expect(throws: DomainError(field: .subject, "subject risk-in-placement is a dispute of type P, not R; fix \(Field.type.mark) or \(Field.subject.mark)")) {
+            try e.validate(opening: d)
+        }
     }
 }

@@ -143,7 +143,8 @@ import WorkingDays
         let ev = try world.look(d, at: "2026-11-30 18:00")
         #expect(ev.state == .resolved)
         #expect(ev.intents.isEmpty)
-        #expect(world.refusal(.escalated(toStage: 4, reason: nil), at: "2026-11-13 10:00", by: "iro", on: d) != nil)
+        #expect(world.refusal(.escalated(toStage: 4, reason: nil), at: "2026-11-13 10:00", by: "iro", on: d)
+            == "DR-1 is resolved; a resolved record cannot be escalated (raise a new one)")
     }
 
     // MARK: - Christmas 2026: Fri 25 Dec and Mon 28 Dec (substitute Boxing Day), Fri 1 Jan

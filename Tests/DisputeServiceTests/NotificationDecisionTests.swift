@@ -2,6 +2,7 @@ import Delivery
 import DisputeCore
 import DisputeStore
 import Foundation
+import TOML
 import Testing
 import WorkingDays
 @testable import DisputeService
@@ -86,6 +87,18 @@ struct NotificationDecisionTests {
         #expect(!hooked.contains("service-manager"))
         let noAdmin = try DrwatchConfig.parse(text: "policies = [\"p.toml\"]", path: "/x/drwatch.toml")
         #expect(unroutableRoles(config: noAdmin, policies: []) == ["admin"])
+    }
+
+    @Test func checkConfigNamesAnExtensionNoticeRoleWithoutAnAddress() throws {
+        let text = try String(contentsOfFile: fourStagePath, encoding: .utf8)
+            .replacingOccurrences(of: "[extension]\nagreed_by = [\"iro\"]", with: "[extension]\nagreed_by = [\"iro\"]\nnotify = [\"quality-assurance\"]")
+            .replacingOccurrences(of: "roles = [\"cpp-records\"]", with: "roles = [\"cpp-records\", \"quality-assurance\"]")
+        let policy = try Policy.parse(text: text, file: "four-stage.toml")
+        #expect(policy.extensionNotify == ["quality-assurance"])
+        #expect(notifiableRoles(policy).contains("quality-assurance"))
+        #expect(unroutableRoles(config: try Self.config(), policies: [policy]).contains("quality-assurance"))
+        #expect(!unroutableRoles(config: try Self.config("quality-assurance = [\"qa@council.example\"]"), policies: [policy])
+            .contains("quality-assurance"))
     }
 
     struct AttemptCase: Sendable, CustomTestStringConvertible {
@@ -190,10 +203,36 @@ struct NotificationDecisionTests {
         }
     }
 
+    /// The subject each shipped template gives for `subjectFacts`.
+    static let subjects: [String: String] = [
+        "admin-parked": "drwatch could not deliver a notification for case DR-1",
+        "breach": "Deadline missed: DR-1 Stage 2 was due Fri 27 Nov 2026, 17:00",
+        "bypass": "DR-1: raised straight to Stage 2 (bypass)",
+        "cafcass-intended": "URGENT: CAFCASS referral intended for case DR-1: you are alerted before it is made",
+        "cafcass": "URGENT: CAFCASS referral recorded for case DR-1",
+        "decision-reminder": "Decision needed: case DR-1 (Stage 2 (Service Manager)) was answered on Mon 23 Nov 2026",
+        "due-today": "Due today: DR-1 Stage 2 by Fri 27 Nov 2026, 17:00",
+        "escalation": "DR-1: escalated to Stage 2 (Service Manager), due Fri 27 Nov 2026, 17:00",
+        "extended": "Deadline extended: Stage 2 (Service Manager) for case DR-1",
+        "good-practice": "Good practice noted: case DR-1",
+        "opened": "DR-1: Stage 2 (Service Manager) is with you, due Fri 27 Nov 2026, 17:00",
+        "reminder-hours": "URGENT: DR-1 Stage 2 due Fri 27 Nov 2026, 17:00 (4 hours left)",
+        "reminder": "Reminder: DR-1 Stage 2 due Fri 27 Nov 2026, 17:00 (3 working days left)",
+        "repeat-alert": "Repeat formal dispute for case DR-1",
+        "response": "Response received: decide on case DR-1 (Stage 2 (Service Manager))",
+        "statutory-breach": "URGENT: DR-1 has breached the statutory 20 working days (due Fri 27 Nov 2026, 17:00)",
+        "statutory-warning": "URGENT: DR-1 statutory total at risk, ends Fri 27 Nov 2026, 17:00 (3 working days left)",
+        "test": "drwatch test message",
+    ]
+    static var subjectFacts: [String: Any] {
+        ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00", "stage": "2", "hasStage": true, "stageTitle": "Stage 2 (Service Manager)",
+         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026"]
+    }
+
     @Test(arguments: TemplateSet.names)
-    func everyShippedTemplateHasASubjectAndABody(_ name: String) throws {
-        let m = try TemplateSet.load(shipped: shippedTemplates).render(name, facts: ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00"])
-        #expect(!m.subject.isEmpty)
+    func everyShippedTemplateFillsItsSubjectAndHasABody(_ name: String) throws {
+        let m = try TemplateSet.load(shipped: shippedTemplates).render(name, facts: Self.subjectFacts)
+        #expect(m.subject == Self.subjects[name])
         #expect(m.text.count > 20)
     }
 
@@ -204,7 +243,10 @@ struct NotificationDecisionTests {
         #expect(t.render("breach", facts: ["ref": "DR-2", "role": "iro"]).subject == "Custom DR-2")
         #expect(t.sources["reminder.txt"] == shippedTemplates + "/reminder.txt")
         try Data("no subject line".utf8).write(to: dir.appendingPathComponent("opened.txt"))
-        #expect(throws: (any Error).self) { try TemplateSet.load(shipped: shippedTemplates, override: dir.path) }
+        #expect(throws: ConfigFileError(file: dir.appendingPathComponent("opened.txt").path, line: 1,
+                                        message: "must start with a \"Subject: ...\" line, then a blank line, then the body")) {
+            try TemplateSet.load(shipped: shippedTemplates, override: dir.path)
+        }
     }
 }
 

@@ -98,24 +98,9 @@ public func route(_ intent: NotificationIntent, dispute: Dispute?, config: Drwat
     return Route(to: unique(to), cc: cc, webhooks: hooks, unroutable: unroutable, redirectedToAdmin: redirected)
 }
 
-/// Every role a policy can notify (addressed or copied), sorted.
-public func notifiableRoles(_ policy: Policy) -> Set<String> {
-    var roles = Set<String>()
-    for kp in policy.kinds.values {
-        roles.formUnion(kp.recipients); roles.formUnion(kp.copy); roles.formUnion(kp.watchers); roles.formUnion(kp.repeatAlert)
-        for s in kp.stages {
-            roles.insert(s.owner)
-            if let o = s.ownerIfAboutOwner { roles.insert(o) }
-            roles.formUnion(s.copy); roles.formUnion(s.breachAlert)
-        }
-        for row in kp.subjects { if let o = row.owner { roles.insert(o) } }
-    }
-    if let st = policy.statutory { roles.formUnion(st.warn); roles.formUnion(st.breachAlert) }
-    roles.formUnion(policy.bypass.notify)
-    roles.formUnion(policy.cafcassAlert)
-    roles.formUnion(policy.cafcassIntendedAlert)
-    return roles
-}
+/// Every role a policy can notify (addressed or copied): the compiled policy's own list
+/// (`Policy.notifiableRoles`), so the check never lists the policy's roles a second time.
+public func notifiableRoles(_ policy: Policy) -> Set<String> { policy.notifiableRoles }
 
 /// The roles that some loaded policy can notify but that have no address in `[roles]` and no
 /// `[[webhook]]`, plus `admin` when it has no address (it is told about parked messages):

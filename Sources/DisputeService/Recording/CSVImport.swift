@@ -221,19 +221,19 @@ extension Runtime {
         case .success(let a): by = a
         }
         let change: DisputeEvent.Change
-        switch eventName {
-        case "escalated":
+        switch EventKind(rawValue: eventName) {
+        case .escalated?:
             guard let s = optional(.stage), let v = Int(s) else { return fail("an escalated row needs the new stage number in stage") }
             change = .escalated(toStage: v, reason: optional(.text))
-        case "paused":
+        case .paused?:
             guard case .success(let a?) = actor(.approverRole, .approverEmail, required: "who approved the pause") else {
                 return fail("a paused row needs approver_role and approver_email (who approved the pause)")
             }
             guard let reason = optional(.text) else { return fail("a paused row needs the reason in text") }
             change = .paused(approvedBy: a, reason: reason)
-        case "resumed":
+        case .resumed?:
             change = .resumed
-        case "extended":
+        case .extended?:
             guard let s = optional(.workingDays), let v = Int(s), v > 0 else {
                 return fail("an extended row needs working_days, a whole number of 1 or more")
             }
@@ -241,24 +241,24 @@ extension Runtime {
                 return fail("an extended row needs approver_role and approver_email (who agreed the extension)")
             }
             change = .extended(workingDays: v, agreedBy: a)
-        case "note":
+        case .note?:
             guard let t = optional(.text) else { return fail("a note row needs the note in text") }
             change = .note(t)
-        case "cafcass-referral":
+        case .cafcassReferral?:
             change = .cafcassReferral
-        case "cafcass-intended":
+        case .cafcassIntended?:
             change = .cafcassIntended(reason: optional(.text))
-        case "responded":
+        case .responded?:
             guard let t = optional(.text) else { return fail("a responded row needs the response in text") }
             change = .responded(text: t)
-        case "resolved":
+        case .resolved?:
             guard let t = optional(.text) else { return fail("a resolved row needs the outcome in text") }
             change = .resolved(outcome: t)
-        case "withdrawn":
+        case .withdrawn?:
             guard let t = optional(.text) else { return fail("a withdrawn row needs the reason in text") }
             change = .withdrawn(reason: t)
-        default:
-            return fail("unknown event \"\(eventName)\"; use opened, escalated, responded, paused, resumed, extended, note, cafcass-intended, cafcass-referral, resolved or withdrawn")
+        case .opened?, nil:
+            return fail("unknown event \"\(eventName)\"; use \(EventKind.namesForMessages)")
         }
         return .success((ref, .change(DisputeEvent(at: at, by: by, change: change))))
     }
