@@ -12,7 +12,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let reader = TOMLReader(table, file: "fuzz.toml")
         for key in table.keys { _ = reader.contains(key); _ = reader.line(of: key) }
     } catch {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        // Lines by LF bytes, as the parser counts them: splitting the String on "\n" would miss
+        // the LF of every CRLF (one Character in Swift) and count too few.
+        let lines = text.utf8.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
         if error.line < 0 || error.line > lines + 1 { fatalError("error line \(error.line) outside the file (\(lines) lines): \(error)") }
     }
     return 0

@@ -206,6 +206,7 @@ struct NotificationDecisionTests {
     /// The subject each shipped template gives for `subjectFacts`.
     static let subjects: [String: String] = [
         "admin-parked": "drwatch could not deliver a notification for case DR-1",
+        "admin-import-failed": "drwatch could not import lcs-nightly.csv in full",
         "breach": "Deadline missed: DR-1 Stage 2 was due Fri 27 Nov 2026, 17:00",
         "bypass": "DR-1: raised straight to Stage 2 (bypass)",
         "cafcass-intended": "URGENT: CAFCASS referral intended for case DR-1: you are alerted before it is made",
@@ -226,7 +227,7 @@ struct NotificationDecisionTests {
     ]
     static var subjectFacts: [String: Any] {
         ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00", "stage": "2", "hasStage": true, "stageTitle": "Stage 2 (Service Manager)",
-         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026"]
+         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026", "file": "lcs-nightly.csv"]
     }
 
     @Test(arguments: TemplateSet.names)
