@@ -23,7 +23,10 @@ demo: build
 FUZZ_SECONDS ?= 10
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	@# On failure, repeat what failed at the end, where a CI log's tail shows it.
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; rc=$${PIPESTATUS[0]}; \
+	  if [ $$rc != 0 ]; then echo "== what failed (from .build/test.log):"; \
+	    grep -a -E '✘|recorded an issue|error:|Fatal error|Crash|signal' .build/test.log | tail -40; fi; exit $$rc
 	if [ "$(FUZZ_SECONDS)" != 0 ]; then FUZZ_SEED=1 bash scripts/fuzz $(FUZZ_SECONDS); fi
 
 ## Benchmarks (release build); figures go into the issue notes.
