@@ -1,6 +1,7 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import DisputeStore
 
 /// `drwatch dispute show REF [--at TIME] [--json]`: state, deadlines and history. `--json` gives the
 /// fields of `drwatch due --json` plus `events`.
@@ -15,13 +16,15 @@ struct DisputeShow: ParsableCommand {
     func run() throws {
         let session = try Session(global)
         let now = try parseAt(at)
-        guard let d = try session.store.dispute(ref: ref) else { throw noSuchDispute(ref) }
+        guard let stored = try session.store.disputesWithOrigins(refs: [ref])[ref] else { throw noSuchDispute(ref) }
+        let d = stored.dispute
+        let origins = d.events.indices.map { $0 < stored.origins.count ? stored.origins[$0] : .unknown }
         let e = try session.runtime.evaluate(d, context: try repeatContexts(store: session.store, for: [d])[0], now: now)
         if json {
             var out = "{"
             writeDueFields(d, e, into: &out)
             out += ",\"events\":"
-            JSON.array(d.events.map(eventJSON)).write(to: &out)
+            JSON.array(zip(d.events, origins).map { eventJSON($0, origin: $1) }).write(to: &out)
             writeOut(out + "}\n")
             return
         }
@@ -54,10 +57,13 @@ struct DisputeShow: ParsableCommand {
     }
 }
 
-/// One event as JSON: `at`, `event`, `by_role`, `by_email`, and the fields of its kind.
-func eventJSON(_ ev: DisputeEvent) -> JSON {
+/// One event as JSON: `at`, `event`, `by_role`, `by_email`, `source` (`cli`, `web`, `import:FILE`,
+/// or null when recorded before drwatch kept it), `event_id` (the export's own id, or null), and
+/// the fields of its kind.
+func eventJSON(_ ev: DisputeEvent, origin: EventOrigin = .unknown) -> JSON {
     var pairs: [(String, JSON)] = [("at", .string(iso(ev.at))), ("event", .string(ev.change.name)),
-                                   ("by_role", .string(ev.by?.role)), ("by_email", .string(ev.by?.email))]
+                                   ("by_role", .string(ev.by?.role)), ("by_email", .string(ev.by?.email)),
+                                   ("source", .string(origin.source)), ("event_id", .string(origin.eventID))]
     switch ev.change {
     case .opened(let s): pairs.append(("stage", .int(s)))
     case .escalated(let s, let r): pairs += [("stage", .int(s)), ("reason", .string(r))]

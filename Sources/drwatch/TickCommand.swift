@@ -6,7 +6,10 @@ import Logging
 /// `drwatch tick [--at TIME] [--dry-run]`: one poll of the notification pipeline (what the
 /// daemon does every poll): evaluate every open dispute, enqueue new notifications, deliver
 /// what is due. With `--dry-run`, prints what would be enqueued and delivered, and why, and
-/// writes and sends nothing. Exit 0; 66/78 config problems; 74/75 store problems.
+/// writes and sends nothing. With `[import] directory`, it first syncs the drop folder as the
+/// daemon does: the files there unchanged for at least `poll_interval_seconds` (a tick has no
+/// earlier listing to compare with); `--dry-run` only names them.
+/// Exit 0; 66/78 config problems; 74/75 store problems.
 struct TickCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tick",
@@ -21,9 +24,19 @@ struct TickCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(global)
         let now = try parseAt(at)
-        let poller = try Poller(runtime: session.runtime, store: session.store, logger: commandLogger(level: dryRun ? .warning : .info))
-        let s = try await poller.tick(now: now, dryRun: dryRun)
+        let logger = commandLogger(level: dryRun ? .warning : .info)
         var out = ""
+        let config = session.runtime.config
+        if config.imports.directory != nil {
+            let folder = DropFolderSync(runtime: session.runtime, store: session.store,
+                                        templates: try TemplateSet.load(config: config), logger: logger)
+            let cutoff = Date().addingTimeInterval(-Double(config.pollIntervalSeconds))
+            for o in try folder.pollOnce(now: now, settledBefore: cutoff, dryRun: dryRun) {
+                out += o.folder.isEmpty ? "\(o.summary)\n" : "imported \(o.file) (moved to \(o.folder)/): \(o.summary)\n"
+            }
+        }
+        let poller = try Poller(runtime: session.runtime, store: session.store, logger: logger)
+        let s = try await poller.tick(now: now, dryRun: dryRun)
         for skip in s.skipped { warn("skipped \(skip.ref): \(skip.reason)") }
         for p in s.planned {
             out += "\(dryRun ? "would enqueue" : "enqueued") \(p.item.identity) via \(p.channel) to \(p.item.recipients.count) recipient(s): \(p.reason)"

@@ -81,6 +81,36 @@ struct DropFolderSyncTests {
         #expect(f.names() == ["night.csv.part"])
     }
 
+    /// A one-off poll (`drwatch tick`) has no earlier listing: it takes the files not modified
+    /// since the cutoff, never a name still being written, and a dry run only names them.
+    @Test func aOneOffPollTakesOnlyFilesSettledBeforeTheCutoff() throws {
+        let f = try Folder()
+        try f.put("old.csv", [Self.header, Self.opened("DF-OLD")].joined(separator: "\n") + "\n")
+        try f.put("fresh.csv", [Self.header, Self.opened("DF-FRESH")].joined(separator: "\n") + "\n")
+        try f.put("old.csv.part", "partial")
+        let old = Date(timeIntervalSince1970: 1_700_000_000)
+        for name in ["old.csv", "old.csv.part"] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: f.inbox.appendingPathComponent(name).path)
+        }
+        let cutoff = old.addingTimeInterval(60)
+        #expect(try f.sync.pollOnce(now: Self.now, settledBefore: cutoff, dryRun: true)
+                == [DropFileOutcome(file: "old.csv", folder: "", summary: "old.csv: would be imported")])
+        #expect(f.events == 0)
+        #expect(try f.sync.pollOnce(now: Self.now, settledBefore: cutoff, dryRun: false).map(\.folder) == ["done"])
+        #expect(f.events == 1)
+        #expect(f.names() == ["fresh.csv", "old.csv.part"])
+    }
+
+    @Test(arguments: [
+        (["a.csv": 10.0, "b.CSV": 50.0, "c.csv": 61.0, ".d.csv": 1.0, "e.csv.part": 1.0, "f.txt": 1.0], ["a.csv", "b.CSV"]),
+        ([:], []),
+        (["z.csv": 60.0, "y.csv": 0.0], ["y.csv", "z.csv"]),
+    ] as [([String: Double], [String])])
+    func settledFilesAreTheCandidatesModifiedByTheCutoff(_ modified: [String: Double], _ expected: [String]) {
+        let listing = modified.mapValues { DropFileState(size: 1, modified: Date(timeIntervalSince1970: $0)) }
+        #expect(DropFolder.settled(listing: listing, before: Date(timeIntervalSince1970: 60)) == expected)
+    }
+
     /// A refused row: the rest is recorded, the file goes to failed/ with its report, and the
     /// admin role is told through the outbox.
     @Test func aFileWithARefusedRowGoesToFailedAndTheAdminIsTold() throws {

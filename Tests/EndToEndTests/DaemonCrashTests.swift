@@ -137,11 +137,11 @@ struct DaemonCrashTests {
             if daemon.log.contains("Poll done"), (try? expected(ws).unsent) == 0 { break }
         }
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 10) == 0)
+        #expect(daemon.waitForExit(timeout: 60) == 0)
         return daemon
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func killedTwentyTimesWithSIGKILLLosesNothingAndRepeatsAtMostOnePerKill() throws {
         let smtp = try SMTPRecorder(dir: try Drwatch.tempDir())
         let ws = try Self.workspace(smtpPort: smtp.port, disputes: 60)
@@ -154,11 +154,11 @@ struct DaemonCrashTests {
             // Kill while it delivers: once the server has received something from this run
             // (bounded wait), then after a random 0-150 ms, so the kill falls anywhere in a message.
             let before = smtp.received().values.reduce(0, +)
-            let end = Date().addingTimeInterval(5)
+            let end = Date().addingTimeInterval(60)
             while Date() < end, smtp.received().values.reduce(0, +) == before, daemon.process.isRunning { usleep(5_000) }
             usleep(UInt32.random(in: 0...150_000, using: &random))
             kill(daemon.pid, SIGKILL)
-            #expect(daemon.waitForExit(timeout: 5) == 128 + SIGKILL)
+            #expect(daemon.waitForExit(timeout: 60) == 128 + SIGKILL)
             if smtp.received().values.reduce(0, +) > before { killedWhileDelivering += 1 }
         }
         let midway = smtp.received().values.reduce(0, +)
@@ -172,13 +172,20 @@ struct DaemonCrashTests {
         #expect(unsent == 0)
         let missing = pairs.subtracting(received.keys)
         #expect(missing.isEmpty, "missing: \(missing.sorted().prefix(5))")
-        let duplicates = received.values.reduce(0) { $0 + max(0, $1 - 1) }
+        // A kill can repeat the one message in flight: count repeats per message (by its
+        // X-Drwatch-Id), not per recipient, since a message to three people arrives three times.
+        var timesPerMessage: [Substring: Int] = [:]
+        for (pair, n) in received {
+            let id = pair.split(separator: " ")[0]
+            timesPerMessage[id] = max(timesPerMessage[id] ?? 0, n)
+        }
+        let duplicates = timesPerMessage.values.reduce(0) { $0 + max(0, $1 - 1) }
         print("crash test: \(pairs.count) notifications, \(kills) SIGKILLs (\(killedWhileDelivering) while delivering), \(duplicates) duplicates")
         #expect(duplicates <= kills, "\(duplicates) duplicates for \(kills) kills")
         #expect(Set(received.keys).subtracting(pairs).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aMailServerDownForAWhileGetsEverythingOnceItIsBack() throws {
         // Given a port where nothing listens yet.
         let smtp = try SMTPRecorder(dir: try Drwatch.tempDir())
@@ -188,16 +195,16 @@ struct DaemonCrashTests {
         let daemon = try DaemonProcess(args: ["--config", ws.config.path], env: Self.clockEnv, logURL: ws.dir.appendingPathComponent("down.log"))
         defer { daemon.kill9() }
         // When deliveries fail for a while (connection refused, retried with backoff)...
-        let end = Date().addingTimeInterval(20)
+        let end = Date().addingTimeInterval(60)
         while Date() < end, (Int(try ws.scalar("SELECT COUNT(*) FROM outbox WHERE attempts >= 2")) ?? 0) == 0 { usleep(100_000) }
         #expect(Int(try ws.scalar("SELECT COUNT(*) FROM outbox WHERE state = 'failed'")) ?? 0 > 0)
         #expect(daemon.process.isRunning)
         // ...and the server comes back on the same port.
         try smtp.start()
-        let end2 = Date().addingTimeInterval(30)
+        let end2 = Date().addingTimeInterval(60)
         while Date() < end2, (try Self.expected(ws).unsent) != 0 { usleep(100_000) }
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 10) == 0)
+        #expect(daemon.waitForExit(timeout: 60) == 0)
         // Then every notification arrived, once.
         let (pairs, unsent) = try Self.expected(ws)
         let received = smtp.received()

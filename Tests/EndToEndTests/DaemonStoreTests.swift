@@ -43,10 +43,10 @@ struct DaemonStoreTests {
         let daemon = try DaemonProcess(args: ["--config", ws.config.path],
                                        env: ["DRWATCH_FAKE_NOW": nowFile.path, "DRWATCH_FAKE_SPEED": "300"],
                                        logURL: ws.dir.appendingPathComponent("\(name).log"))
-        let end = Date().addingTimeInterval(20)
+        let end = Date().addingTimeInterval(60)
         while Date() < end, daemon.log.components(separatedBy: "Poll done").count - 1 < polls, daemon.process.isRunning { usleep(20_000) }
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 10) == 0)
+        #expect(daemon.waitForExit(timeout: 60) == 0)
         return daemon
     }
 
@@ -90,20 +90,23 @@ struct DaemonStoreTests {
         try Self.config(ws, policies: [Workspace.fourStage])
         #expect(try ws.openFormal("DR-LOCK", at: "2026-11-16T10:00").status == 0)
         let held = ws.dir.appendingPathComponent("held")
+        let release = ws.dir.appendingPathComponent("release")
         let locker = Process()
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         locker.arguments = ["-c", """
-            import sqlite3, sys, time, signal
+            import os, sqlite3, sys, time, signal
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute("BEGIN IMMEDIATE")
             c.execute("UPDATE store_changes SET seq = seq")
             open(sys.argv[2], "w").write("held")
-            time.sleep(7)
+            # Held until the test says the daemon has met the lock (an event, not a time), at most 120 s.
+            end = time.time() + 120
+            while time.time() < end and not os.path.exists(sys.argv[3]): time.sleep(0.05)
             c.execute("ROLLBACK")
-            """, ws.database.path, held.path]
+            """, ws.database.path, held.path, release.path]
         try locker.run()
-        let lockDeadline = Date().addingTimeInterval(10)
+        let lockDeadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: held.path), Date() < lockDeadline { usleep(20_000) }
         #expect(FileManager.default.fileExists(atPath: held.path))
         // When the daemon runs meanwhile (a poll every 200 ms of test time)
@@ -112,15 +115,19 @@ struct DaemonStoreTests {
         let daemon = try DaemonProcess(args: ["--config", ws.config.path],
                                        env: ["DRWATCH_FAKE_NOW": nowFile.path, "DRWATCH_FAKE_SPEED": "300"],
                                        logURL: ws.dir.appendingPathComponent("locked.log"))
+        defer { daemon.kill9() }
+        // (the lock outlasts the 5 s busy timeout: released only once a poll has failed on it)
+        #expect(daemon.waitForLog("Poll failed", timeout: 120), "\(daemon.log.prefix(1500))")
+        FileManager.default.createFile(atPath: release.path, contents: Data())
         locker.waitUntilExit()
         // Then it keeps running; once the lock is gone a poll delivers every notice, each once
-        let end = Date().addingTimeInterval(20)
+        let end = Date().addingTimeInterval(60)
         while Date() < end, !daemon.log.contains("sent=") || Self.outboxFiles(ws).isEmpty { usleep(50_000) }
         let before = daemon.log.components(separatedBy: "Poll done").count
         while Date() < end, daemon.log.components(separatedBy: "Poll done").count < before + 2 { usleep(50_000) }
         #expect(daemon.process.isRunning)
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 10) == 0)
+        #expect(daemon.waitForExit(timeout: 60) == 0)
         let log = daemon.log
         #expect(log.contains("Poll failed"), "\(log.prefix(1500))")
         #expect(!log.lowercased().contains("database is locked") || log.contains("retrying at the next poll"))

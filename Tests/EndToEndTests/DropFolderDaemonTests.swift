@@ -45,7 +45,7 @@ struct DropFolderDaemonTests {
         let first = try DaemonProcess(args: ["--config", ws.config.path], env: clock.merging(["DRWATCH_TEST_STOP_IN_IMPORT": "1"]) { $1 },
                                       logURL: ws.dir.appendingPathComponent("first.log"))
         defer { first.kill9() }
-        let end = Date().addingTimeInterval(20)
+        let end = Date().addingTimeInterval(60)
         while Date() < end, Self.state(first.pid) != "T", first.process.isRunning { usleep(20_000) }
         #expect(Self.state(first.pid) == "T", "\(first.log.suffix(2000))")
         #expect(first.log.contains("Importing a file from the import folder"))
@@ -57,7 +57,7 @@ struct DropFolderDaemonTests {
 
         let second = try DaemonProcess(args: ["--config", ws.config.path], env: clock, logURL: ws.dir.appendingPathComponent("second.log"))
         defer { second.kill9() }
-        #expect(second.waitForLog("Imported a file", timeout: 20), "\(second.log.suffix(2000))")
+        #expect(second.waitForLog("Imported a file", timeout: 60), "\(second.log.suffix(2000))")
         second.signal(SIGTERM)
         #expect(second.waitForExit() == 0)
         #expect(ws.disputeCount == 50)
@@ -67,5 +67,33 @@ struct DropFolderDaemonTests {
         #expect(done.count == 2 && done.allSatisfy { $0.hasPrefix("night-2026") }, "\(done)")
         // What the file recorded was acted on in the same poll: each new dispute's opening notice.
         #expect(try ws.scalar("SELECT COUNT(DISTINCT dispute_ref) FROM outbox WHERE event = 'opened'") == "50")
+    }
+
+    /// `drwatch tick` does what one poll of the daemon does, the drop folder first: it takes the
+    /// files unchanged for a poll interval, leaves a fresh one, and acts on what it recorded.
+    @Test func tickSyncsTheDropFolderFilesThatHaveSettled() throws {
+        let ws = try Workspace()
+        let inbox = ws.dir.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        try Self.config(ws, inbox: inbox)
+        let settled = inbox.appendingPathComponent("night.csv")
+        try Data(([ImportCLITests.header, ImportCLITests.opened("TICK-1")].joined(separator: "\n") + "\n").utf8).write(to: settled)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: settled.path)
+        try Data(([ImportCLITests.header, ImportCLITests.opened("TICK-2")].joined(separator: "\n") + "\n").utf8)
+            .write(to: inbox.appendingPathComponent("fresh.csv"))
+
+        let dry = try ws.run(["tick", "--at", "2026-11-25T10:00", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.hasPrefix("night.csv: would be imported\n"), "\(dry.stdout)")
+        #expect(ws.disputeCount == 0)
+
+        let r = try ws.run(["tick", "--at", "2026-11-25T10:00"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("imported night.csv (moved to done/): night.csv: opened 1 dispute, appended 0 events, skipped 0 already recorded, refused 0 rows\n"),
+                "\(r.stdout)")
+        #expect(ws.disputeCount == 1)
+        #expect(try ws.scalar("SELECT COUNT(*) FROM outbox WHERE dispute_ref = 'TICK-1' AND event = 'opened'") == "1")
+        let left = try FileManager.default.contentsOfDirectory(atPath: inbox.path).filter { $0.hasSuffix(".csv") }
+        #expect(left == ["fresh.csv"])
     }
 }

@@ -219,6 +219,12 @@ struct ImportSyncCLITests {
         #expect(again.stdout.contains("skipped 5 already recorded, refused 0 rows"))
         #expect(try w.scalar("SELECT group_concat(src, ',') FROM (SELECT COALESCE(e.source, 'NULL') AS src FROM events e JOIN disputes d ON d.id = e.dispute_id WHERE d.ref IN ('SY-1', 'SY-TYPED') ORDER BY d.id, e.seq)")
                 == "import:night.csv,import:night.csv,import:night.csv,cli,cli")
+        // `dispute show --json` says where each event came from.
+        let shown = try w.run(["dispute", "show", "SY-1", "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        let sources = (json?["events"] as? [[String: Any]])?.map { $0["source"] as? String ?? "null" }
+        #expect(sources == ["import:night.csv", "import:night.csv", "import:night.csv", "cli"])
     }
 
     @Test func anUnknownColumnWithoutAMappingRefusesTheFileAndStrictNeedsSync() throws {

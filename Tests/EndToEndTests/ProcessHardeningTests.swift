@@ -9,7 +9,7 @@ struct ProcessHardeningTests {
         let ws = try DaemonTests.workspace()
         let daemon = try DaemonTests.start(ws, name: "core")
         defer { daemon.kill9() }
-        #expect(daemon.waitForLog("drwatch started", timeout: 20), "\(daemon.log)")
+        #expect(daemon.waitForLog("drwatch started", timeout: 60), "\(daemon.log)")
         let limits = try String(contentsOfFile: "/proc/\(daemon.pid)/limits", encoding: .utf8)
         let core = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") }
         #expect(core.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).prefix(2).joined(separator: " ") } == "0 0",

@@ -37,4 +37,11 @@ public enum DropFolder {
         }
         return (ready.sorted(), seen)
     }
+
+    /// The files ready for a one-off poll (`drwatch tick`), which has no previous listing:
+    /// candidates not modified since `settledBefore` (a file renamed into place or still growing
+    /// after that waits), sorted by name.
+    public static func settled(listing: [String: DropFileState], before cutoff: Date) -> [String] {
+        listing.filter { isCandidate($0.key) && $0.value.modified <= cutoff }.map(\.key).sorted()
+    }
 }

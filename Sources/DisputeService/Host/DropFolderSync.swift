@@ -68,6 +68,19 @@ public final class DropFolderSync: @unchecked Sendable {
         return outcomes
     }
 
+    /// One poll with no earlier listing (`drwatch tick`): syncs the files not modified since
+    /// `settledBefore` (read against the file system's clock, not the poll's `now`).
+    ///
+    /// - Parameter dryRun: only name the files that would be synced.
+    /// - Returns: what became of each file (for a dry run, folder `""` and what would be read).
+    public func pollOnce(now: Date, settledBefore cutoff: Date, dryRun: Bool) throws -> [DropFileOutcome] {
+        lock.lock()
+        defer { lock.unlock() }
+        let names = DropFolder.settled(listing: list(), before: cutoff)
+        if dryRun { return names.map { DropFileOutcome(file: $0, folder: "", summary: "\($0): would be imported") } }
+        return try names.map { try sync($0, now: now) }
+    }
+
     /// The regular files in the folder, by name.
     private func list() -> [String: DropFileState] {
         var out: [String: DropFileState] = [:]

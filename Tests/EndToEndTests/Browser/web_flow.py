@@ -25,6 +25,7 @@ import time
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -41,7 +42,7 @@ for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disabl
           "--no-first-run", "--disable-extensions"):
     options.add_argument(a)
 d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-d.set_page_load_timeout(20)
+d.set_page_load_timeout(60)
 
 
 def check(name):
@@ -67,11 +68,31 @@ def expect(cond, what):
         problems.append(f"{what} (at {d.current_url.replace(base, '')})")
 
 
+def gone(page):
+    """A wait condition: the element `page` is no longer in the document. Chromium answers a
+    query about a node of a page being replaced either with a stale-element error or, in the
+    middle of the swap, with an inspector error ("Node with given id does not belong to the
+    document"): both mean the old page is gone."""
+    def condition(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+                return True
+            raise
+    return condition
+
+
 def go(element):
-    """Clicks a link or button and waits (at most 15 s) until the next page has replaced this one."""
+    """Clicks a link or button and waits (at most 60 s) until the next page has replaced this one
+    and has loaded."""
     page = d.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(d, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(d, 60).until(gone(page))
+    WebDriverWait(d, 60).until(lambda _: d.execute_script("return document.readyState") == "complete")
 
 
 def body():

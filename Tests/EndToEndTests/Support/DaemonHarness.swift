@@ -41,7 +41,7 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// Waits (bounded) until a message satisfying `match` arrives; returns it.
-    func wait(for what: String, timeout: TimeInterval = 10, _ match: (String) -> Bool) -> String? {
+    func wait(for what: String, timeout: TimeInterval = 60, _ match: (String) -> Bool) -> String? {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if let m = receive(timeout: end.timeIntervalSinceNow), match(m) { return m }
@@ -100,7 +100,7 @@ final class DaemonProcess: @unchecked Sendable {
     func signal(_ s: Int32) { kill(pid, s) }
 
     /// Waits (bounded) for the exit; returns the status, or nil if still running.
-    func waitForExit(timeout: TimeInterval = 10) -> Int32? {
+    func waitForExit(timeout: TimeInterval = 60) -> Int32? {
         let end = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < end { usleep(10_000) }
         if process.isRunning { return nil }
