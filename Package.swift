@@ -46,31 +46,45 @@ let package = Package(
             "DisputeCore", "WorkingDays", "CCurl", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "DisputeService", dependencies: [
-            "DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays", "CBuildInfo",
+        // The service, in four layers that depend one way (README "Code map"):
+        //   ServiceConfig <- Recording <- Notifications <- DisputeService (the host: daemon, signals, systemd)
+        // The web app and the sync depend on Recording, never on the daemon.
+        // The config file (one file per section) and what it names, loaded: policies, calendars.
+        .target(name: "ServiceConfig", dependencies: ["DisputeCore", "Delivery", "TOML", "WorkingDays"]),
+        // Every change to a dispute (CLI, import, sync, web): validate, the engine's check, one transaction.
+        .target(name: "Recording", dependencies: ["ServiceConfig", "DisputeCore", "DisputeStore", "WorkingDays"]),
+        // The poll pipeline: evaluate, route, compose, outbox, deliver, record.
+        .target(name: "Notifications", dependencies: [
+            "ServiceConfig", "Recording", "DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        // The host: the daemon's loop, signals and reload, systemd, journald, the drop folder.
+        .target(name: "DisputeService", dependencies: [
+            "ServiceConfig", "Recording", "Notifications",
+            "DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays", "CBuildInfo",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // OpenID Connect relying party (single sign-on for the web app): discovery, JWKS,
         // authorization code flow with PKCE, ID token checks. HTTP through Delivery's libcurl.
         .target(name: "OIDC", dependencies: [
-            "DisputeService", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays", "CCrypto",
+            "ServiceConfig", "Recording", "Notifications", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays", "CCrypto",
             .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The staff web app: routes, sessions, sign-in seam, pages. Writes go through DisputeService.
         .target(name: "Web", dependencies: [
-            "OIDC", "DisputeService", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            "OIDC", "ServiceConfig", "Recording", "Notifications", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [
-            "Web", "OIDC", "DisputeService", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery", "CProcess",
+            "Web", "OIDC", "DisputeService", "ServiceConfig", "Recording", "Notifications", "DisputeStore", "WorkingDays", "DisputeCore", "TOML", "Delivery", "CProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch-bench", dependencies: [
-            "WorkingDays", "DisputeCore", "DisputeStore", "DisputeService", "Delivery",
+            "WorkingDays", "DisputeCore", "DisputeStore", "DisputeService", "ServiceConfig", "Recording", "Notifications", "Delivery",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -81,16 +95,16 @@ let package = Package(
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", .product(name: "Logging", package: "swift-log")],
                     exclude: ["Servers"]),
         .testTarget(name: "DisputeServiceTests", dependencies: [
-            "DisputeService", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays",
+            "DisputeService", "ServiceConfig", "Recording", "Notifications", "DisputeStore", "DisputeCore", "Delivery", "WorkingDays",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "OIDC", "DisputeService", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
+            "Web", "OIDC", "DisputeService", "ServiceConfig", "Recording", "Notifications", "TOML", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OIDCTests", dependencies: [
-            "OIDC", "DisputeService", "DisputeStore",
+            "OIDC", "DisputeService", "ServiceConfig", "Recording", "Notifications", "DisputeStore",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Servers"]),
         .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),

@@ -1,3 +1,6 @@
+import ServiceConfig
+import Recording
+import Notifications
 import CBuildInfo
 import Delivery
 import DisputeStore

@@ -1,3 +1,6 @@
+import ServiceConfig
+import Recording
+import Notifications
 import Foundation
 
 /// The daemon polls through the notification pipeline.

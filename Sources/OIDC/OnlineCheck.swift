@@ -1,4 +1,6 @@
-import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 import Logging

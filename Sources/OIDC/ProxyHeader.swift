@@ -1,5 +1,7 @@
 import DisputeCore
-import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 
 /// What the trusted proxy header says about a request (`[web] trusted_proxy_header`).
 public enum ProxyIdentity: Sendable, Equatable {

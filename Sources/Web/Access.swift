@@ -1,5 +1,7 @@
 import DisputeCore
-import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 
 // Who may see and do what: the one place of the web app's authorisation. A person is an email

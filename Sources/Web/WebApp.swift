@@ -1,6 +1,8 @@
 import Delivery
 import DisputeCore
-import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 import Hummingbird

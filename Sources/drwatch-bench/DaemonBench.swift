@@ -3,6 +3,9 @@ import Glibc
 #endif
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 

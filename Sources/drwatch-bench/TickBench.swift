@@ -1,5 +1,8 @@
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 import Logging

@@ -1,6 +1,9 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 
 /// `drwatch dispute list [--open|--all] [--json]`: the recorded disputes, oldest first, from the
 /// store alone (no policy needed): reference, kind, policy, recorded stage, status, when opened.

@@ -1,6 +1,9 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 
 /// `drwatch dispute open --ref REF --policy NAME --kind KIND [--stage N] --category C --type P|R|D
 /// --raised-by ROLE:EMAIL [--at TIME] [--division D] [--person ROLE=EMAIL]... [--team TEAM]

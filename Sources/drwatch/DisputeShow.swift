@@ -1,6 +1,9 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 
 /// `drwatch dispute show REF [--at TIME] [--json]`: state, deadlines and history. `--json` gives the

@@ -1,5 +1,8 @@
 import ArgumentParser
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 
 /// The `drwatch` command: the daemon (`drwatch run`) and the tools around it.

@@ -1,6 +1,9 @@
 import Delivery
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import TOML
 import DisputeStore
 import WorkingDays

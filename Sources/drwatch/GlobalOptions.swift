@@ -1,5 +1,8 @@
 import ArgumentParser
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 
 /// Options every command that touches the config or the database shares (`@OptionGroup`).

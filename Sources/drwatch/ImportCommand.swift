@@ -1,5 +1,8 @@
 import ArgumentParser
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 

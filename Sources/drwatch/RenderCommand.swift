@@ -1,6 +1,9 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 
 /// `drwatch render REF --event EVENT [--at TIME] [--html]`: prints the messages the pipeline

@@ -1,6 +1,9 @@
 import ArgumentParser
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 import Logging

@@ -1,5 +1,8 @@
 import CProcess
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 import Logging
 

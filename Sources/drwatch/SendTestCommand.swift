@@ -1,6 +1,9 @@
 import ArgumentParser
 import Delivery
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 
 /// `drwatch send-test --to ROLE|ADDRESS [--webhook NAME]`: sends a test message through the

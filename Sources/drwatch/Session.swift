@@ -1,5 +1,8 @@
 import DisputeCore
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 
@@ -9,7 +12,7 @@ import Foundation
 struct Session {
     let runtime: Runtime
     let store: SQLiteStore
-    /// Every write goes through it (DisputeService/Recording/Recorder.swift).
+    /// Every write goes through it (Sources/Recording/Recorder.swift).
     var recorder: Recorder { Recorder(runtime: runtime, store: store, origin: .cli) }
 
     /// Loads the config and its policies (exit 66/78 on problems) and opens the existing database.

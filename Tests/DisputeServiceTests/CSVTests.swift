@@ -1,5 +1,8 @@
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The RFC 4180 reader behind `drwatch import`.
 @Suite("CSV")

@@ -4,6 +4,9 @@ import Testing
 import TOML
 import WorkingDays
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The smallest valid config, as lines, so that cases can append to it.
 private let minimal = """

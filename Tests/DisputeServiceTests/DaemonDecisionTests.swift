@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The daemon's pure decisions: when to poll next, when to warn about the calendar.
 @Suite("Daemon decisions")

@@ -3,6 +3,9 @@ import DisputeStore
 import Foundation
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The drop folder on a real folder and a real SQLite file, poll by poll (the daemon calls
 /// `poll(now:)` once per poll).

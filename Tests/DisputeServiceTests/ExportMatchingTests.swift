@@ -2,6 +2,9 @@ import DisputeCore
 import Foundation
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// Which rows of a repeated import are already recorded, new, or contradict the store.
 @Suite("Export matching")

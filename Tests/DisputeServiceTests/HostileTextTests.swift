@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 // Issue 12: the HTML part was escaped by swift-mustache one grapheme cluster at a time, so
 // U+0600 followed by `<` (one cluster) reached the mail as a raw `<a href=...>`; a journald

@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import TOML
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// `[import]`, `[import.columns]` and `[import.values]` in the config file.
 @Suite("Import config")

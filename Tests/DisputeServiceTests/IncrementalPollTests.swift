@@ -3,6 +3,9 @@ import DisputeCore
 import Foundation
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// A Poller keeps the open disputes between polls and reads only what changed (the store's
 /// change token). Other processes write too: here the real `drwatch` command line records

@@ -3,6 +3,9 @@ import Foundation
 import Testing
 import WorkingDays
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The one compose step: a message states the engine's facts, never its own reading of the policy.
 @Suite("Message composition")

@@ -6,6 +6,9 @@ import TOML
 import Testing
 import WorkingDays
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The pure decisions of the pipeline, as tables: routing, the unroutable-role check, what to
 /// do after an attempt, which channel tells the admin, rendering.

@@ -5,6 +5,9 @@ import Logging
 import Testing
 import WorkingDays
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 // Fixtures for the notification pipeline's tests: real SQLite files, the delivery tests'
 // real Python servers (Tests/DeliveryTests/Servers), logs captured in memory.

@@ -4,6 +4,9 @@ import DisputeStore
 import Foundation
 import Testing
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The pipeline end to end: a real SQLite file, a real SMTP server (aiosmtpd) and a real HTTP
 /// receiver on 127.0.0.1. Time is a parameter: retries are reached by advancing `now`.

@@ -4,6 +4,9 @@ import Foundation
 import Testing
 import WorkingDays
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 
 /// The recorder on a real SQLite file: open, change and import are each validate -> engine
 /// check -> one transaction, refusals name the field, and nothing is written when refused.

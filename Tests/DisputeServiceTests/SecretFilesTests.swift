@@ -4,6 +4,9 @@ import Logging
 import Testing
 import TOML
 @testable import DisputeService
+@testable import Notifications
+@testable import Recording
+@testable import ServiceConfig
 @testable import DisputeStore
 
 /// Secret files (issue 12): webhook URLs from `url_file`, private modes, webhook key length, and

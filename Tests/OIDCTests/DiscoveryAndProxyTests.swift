@@ -1,4 +1,7 @@
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import Foundation
 @testable import OIDC
 import Testing

@@ -1,4 +1,7 @@
 import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import TOML
 import Testing
 

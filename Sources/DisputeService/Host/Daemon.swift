@@ -1,3 +1,6 @@
+import ServiceConfig
+import Recording
+import Notifications
 import DisputeStore
 import Foundation
 import Logging
@@ -211,13 +214,9 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Whether to warn (at start, then daily) that the calendar does not know next year's
-    /// one-off bank holidays.
+    /// one-off bank holidays (`CalendarCoverage.warningDue`).
     public static func coverageWarningDue(now: Date, knownThrough: Int, lastWarning: Date?) -> Bool {
-        // The London year from CivilTime's offset table, not Foundation's Calendar (which loads ICU).
-        let year = CivilTime.london.localDate(epochSeconds: Int(now.timeIntervalSince1970.rounded(.down))).year
-        guard knownThrough < year + 1 else { return false }
-        guard let last = lastWarning else { return true }
-        return now.timeIntervalSince(last) >= 86_400 || now < last
+        CalendarCoverage.warningDue(now: now, knownThrough: knownThrough, lastWarning: lastWarning)
     }
 
     /// `2026-11-25T10:00:00Z`, as `ISO8601DateFormatter` writes it, without loading ICU.

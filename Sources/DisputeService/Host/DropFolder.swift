@@ -1,3 +1,6 @@
+import ServiceConfig
+import Recording
+import Notifications
 import Foundation
 
 // The drop folder (`[import] directory`): an export job writes a CSV file there, the daemon

@@ -1,4 +1,7 @@
 #if canImport(Glibc)
+import ServiceConfig
+import Recording
+import Notifications
 import Glibc
 #endif
 import DisputeStore
@@ -148,7 +151,7 @@ public final class DropFolderSync: @unchecked Sendable {
         }
         if failed {
             logger.warning("An imported file had refused rows", metadata: ["import.file": "\(name)", "import.summary": "\(summary)"])
-            if let item = importFailedNotice(file: name, whole: whole, disputes: refusedDisputes, summary: summary,
+            if let item = AdminNotices.importFailed(config: runtime.config, templates: templates, file: name, whole: whole, disputes: refusedDisputes, summary: summary,
                                              folder: target.path, report: reportURL.lastPathComponent, now: now) {
                 try store.enqueue([item])
             }
@@ -156,33 +159,6 @@ public final class DropFolderSync: @unchecked Sendable {
             logger.info("Imported a file", metadata: ["import.file": "\(name)", "import.summary": "\(summary)"])
         }
         return DropFileOutcome(file: name, folder: folder, summary: summary)
-    }
-
-    /// The admin's notice that a file failed, by mail when the admin role has addresses and
-    /// `[email]` is configured, else a webhook that lists the admin role, else the file transport.
-    func importFailedNotice(file: String, whole: Bool, disputes: Int, summary: String, folder: String, report: String,
-                            now: Date) -> OutboxItem? {
-        let config = runtime.config
-        let admin = config.roles[adminRole] ?? []
-        let facts: [String: Any] = ["file": file, "whole": whole, "disputes": disputes, "summary": summary, "folder": folder, "report": report]
-        let message = templates.render("admin-import-failed", facts: facts)
-        let identity = "admin/import-failed/\(file)/\(Int(now.timeIntervalSince1970))"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var item = OutboxItem(identity: identity, ref: nil, event: "admin-import-failed", urgency: .urgent, recipients: [],
-                              channel: "files", subject: message.subject, body: message.text, createdAt: now)
-        if config.email == nil || admin.isEmpty, let hook = config.webhooks.first(where: { $0.roles.contains(adminRole) }) {
-            item.channel = Channel.webhook(hook.name).description
-            item.payload = try? encoder.encode(WebhookPayload(ref: "", event: "admin-import-failed", stage: nil, due: nil,
-                                                              reason: summary, roles: [adminRole]))
-            return item
-        }
-        item.channel = config.email != nil && !admin.isEmpty ? Channel.email.description : Channel.files.description
-        let to = admin.isEmpty ? ["admin@drwatch.invalid"] : admin
-        item.recipients = to
-        item.html = message.html
-        item.payload = try? encoder.encode(MailPayload(to: to, cc: [], due: nil))
-        return item
     }
 }
 

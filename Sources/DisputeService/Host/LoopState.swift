@@ -1,3 +1,6 @@
+import ServiceConfig
+import Recording
+import Notifications
 import Foundation
 
 /// The loop's shared state: pending signals, the tick in flight, the phase for the watchdog.

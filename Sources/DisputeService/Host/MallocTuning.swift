@@ -1,4 +1,7 @@
 #if canImport(Glibc)
+import ServiceConfig
+import Recording
+import Notifications
 import Glibc
 #endif
 

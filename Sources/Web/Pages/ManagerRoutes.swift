@@ -1,5 +1,7 @@
 import DisputeCore
-import DisputeService
+import Notifications
+import Recording
+import ServiceConfig
 import DisputeStore
 import Foundation
 import Hummingbird
@@ -120,7 +122,7 @@ struct ManagerRoutes {
         let counts = try store.read { try $0.outboxCounts() }
         var b = "<h1>Outbox</h1>"
         let through = app.runtime.calendars[app.runtime.config.division]?.oneOffsKnownThrough ?? WorkingCalendar.builtInOneOffsKnownThrough
-        if Daemon.coverageWarningDue(now: context.now, knownThrough: through, lastWarning: nil) {
+        if CalendarCoverage.warningDue(now: context.now, knownThrough: through, lastWarning: nil) {
             b += "<div class=\"warning\"><p><strong>Calendar:</strong> the one-off bank holidays are known only through \(through). Set <code>holidays_file</code> to a current gov.uk bank-holidays.json, or deadlines next year may miss a proclaimed holiday.</p></div>"
         }
         b += summaryList([("Waiting to send", "\(counts.pending)"), ("Failed, will retry", "\(counts.failed)"), ("Not delivered (parked)", "\(counts.parked)"), ("Sent", "\(counts.sent)")])

@@ -1,3 +1,5 @@
+import ServiceConfig
+import Recording
 import Delivery
 import DisputeCore
 import DisputeStore

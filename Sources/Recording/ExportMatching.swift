@@ -1,3 +1,4 @@
+import ServiceConfig
 import DisputeCore
 import Foundation
 

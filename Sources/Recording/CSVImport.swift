@@ -1,18 +1,10 @@
+import ServiceConfig
 import DisputeCore
 import Foundation
 import WorkingDays
 
 // `drwatch import FILE.csv`: the layout is documented in docs/import.md. The whole file is checked
 // before anything is written; the store then inserts every dispute in one transaction.
-
-/// The columns of an import file, in the order `drwatch import` documents (the header may list
-/// them in any order, but must name each exactly once).
-public enum ImportColumn: String, CaseIterable, Sendable {
-    case ref, event, at, byRole = "by_role", byEmail = "by_email"
-    case policy, kind, stage, category, type, division, team
-    case childRef = "child_ref", subject, aboutOwner = "about_owner", people
-    case approverRole = "approver_role", approverEmail = "approver_email", workingDays = "working_days", text
-}
 
 /// A problem with one line of an import file.
 public struct ImportProblem: Sendable, Equatable, CustomStringConvertible {

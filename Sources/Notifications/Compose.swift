@@ -1,3 +1,5 @@
+import ServiceConfig
+import Recording
 import DisputeCore
 import Foundation
 import WorkingDays
@@ -66,7 +68,7 @@ public struct MessageFacts: Equatable, Sendable {
         ref = oneLine(dispute.ref); role = intent.role; stage = intent.stage; reason = intent.reason
         kind = kp?.title ?? dispute.kind.rawValue; self.policy = policy.title
         urgent = intent.urgency == .urgent; identity = oneLine(intent.identity)
-        stageName = sp?.name; stageTitle = sp.map(DisputeService.stageTitle)
+        stageName = sp?.name; stageTitle = sp.map(Notifications.stageTitle)
         deadline = evaluation.deadline(of: intent, settings: e.engine.settings)
         if case .reminderHours(let h) = intent.event { hours = h }
         if case .extended(let n) = intent.event {
@@ -82,7 +84,7 @@ public struct MessageFacts: Equatable, Sendable {
         statutoryBreachAlerted = statutory?.breachAlert ?? []
         if sp != nil, let b = e.engine.breachConsequence(of: dispute, stage: intent.stage) {
             breach = b
-            if case .escalates(let to, _) = b.move, let next = kp?.stage(to) { nextStageTitle = DisputeService.stageTitle(next) }
+            if case .escalates(let to, _) = b.move, let next = kp?.stage(to) { nextStageTitle = Notifications.stageTitle(next) }
         }
         let siblings = evaluation.intents
         var others = siblings.filter { $0.event == intent.event && $0.stage == intent.stage && $0.role != intent.role }.map(\.role)

@@ -1,4 +1,6 @@
 #if canImport(Glibc)
+import ServiceConfig
+import Recording
 import Glibc
 #endif
 import DisputeCore

@@ -1,3 +1,5 @@
+import ServiceConfig
+import Recording
 import DisputeCore
 import DisputeStore
 import Foundation
