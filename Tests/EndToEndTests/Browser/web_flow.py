@@ -180,13 +180,17 @@ try:
     sign_in("tm.smith@council.example", "team-manager")
     expect(d.current_url.replace(base, "").split("#")[0].split("?")[0] == dispute_path, "team manager: lands on the dispute's page")
     check("team-manager-dispute")
-    if d.find_elements(By.ID, "respond-title"):
-        fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
-        go(d.find_element(By.ID, "respond-submit"))
-    else:
-        fill("note-text", "Meeting booked for Thursday; care plan review on the 10th")
-        go(d.find_element(By.ID, "note-submit"))
-    expect("Meeting booked for Thursday" in body(), "team manager: the response is in the history")
+    expect(d.find_element(By.ID, "respond-title").text == "Record your response", "team manager: offered 'Record your response'")
+    # Refused first (nothing typed): the error summary links to the field.
+    go(d.find_element(By.ID, "respond-submit"))
+    expect("There is a problem" in body(), "respond without text: expected the error summary")
+    check("team-manager-respond-refused")
+    fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
+    go(d.find_element(By.ID, "respond-submit"))
+    expect("Your response is recorded" in body(), "team manager: the response is confirmed")
+    expect("Responded: Meeting booked for Thursday" in body(), "team manager: the response is in the history")
+    expect("the raiser decides next" in body(), "team manager: the page says the raiser decides next")
+    expect(not d.find_elements(By.ID, "respond-title"), "team manager: a stage is answered once")
     expect(not d.find_elements(By.ID, "resolve-title"), "team manager: is not offered to resolve")
     check("team-manager-responded")
 
@@ -207,6 +211,8 @@ try:
     d.delete_all_cookies()
     d.get(base + "/")
     sign_in("iro@council.example", "iro-again")
+    expect("Decide after the response" in body(), "iro: My work asks for a decision after the response")
+    check("iro-my-work-decide")
     go(d.find_element(By.LINK_TEXT, "WEB-1"))
     expect("Meeting booked for Thursday" in body(), "iro: sees the team manager's response")
     fill("resolve-outcome", "Care plan amended")
