@@ -135,8 +135,9 @@ enum Actions {
         probe(.note, actor(noter)) { _ in .note("probe") }
         if let paused = out.firstIndex(where: { $0.kind == .pause }) {
             if pending != nil {
+                // First on the page: the request is what the approver came for.
                 let who = out.remove(at: paused).actor
-                out.insert(contentsOf: [OfferedAction(kind: .approvePause, actor: who), OfferedAction(kind: .declinePause, actor: who)], at: paused)
+                out.insert(contentsOf: [OfferedAction(kind: .approvePause, actor: who), OfferedAction(kind: .declinePause, actor: who)], at: 0)
             }
         } else if pending == nil, let approverRole = policy.pauseApprovers.first, let asker = actor(named) {
             // Whether an approver could pause now (the engine's answer); the asker acts in their own role.

@@ -48,11 +48,12 @@ struct PauseRequestWebTests {
         let hos = try await h.signIn(Self.hos)
         let work = try await h.request("GET", "/", cookies: hos.cookies).body
         #expect(work.contains("Approve or decline a pause asked for by tm.smith@council.example (Team Manager)"))
-        #expect(work.contains("<a href=\"/disputes/\(id)\">DR-P1</a>"))
+        #expect(work.components(separatedBy: "<a href=\"/disputes/\(id)\">DR-P1</a>").count == 2, "listed once, where they must act")
         let page = try await h.request("GET", "/disputes/\(id)", cookies: hos.cookies).body
         #expect(page.contains("id=\"approve-pause-title\""))
         #expect(page.contains("id=\"decline-pause-title\""))
         #expect(!page.contains("id=\"pause-title\""), "with a request waiting, the approver answers it")
+        #expect(page.range(of: "id=\"approve-pause-title\"")!.lowerBound < page.range(of: "id=\"escalate-title\"")!.lowerBound, "the request comes first")
         h.clock.advance(3600)
         let approved = try await h.request("POST", "/disputes/\(id)/approve-pause", cookies: hos.cookies, form: [("csrf", hos.csrf), ("request", "\(rid)")])
         #expect(approved.status == 303)

@@ -54,6 +54,8 @@ struct WorkRoutes {
             let asked = "Approve or decline a pause asked for by \(pending.requestedBy.email) (\(roleName(pending.requestedBy.role)))"
             let state = (try? app.runtime.evaluate(d, now: context.now)).map { stateTag($0.state) } ?? ""
             act.insert([disputeLink(request.disputeID, d.ref), esc(asked), esc("As soon as you can"), esc("Asked \(app.when(pending.requestedAt))"), state], at: 0)
+            // Listed once: where they must act.
+            watch.removeAll { $0[0] == disputeLink(request.disputeID, d.ref) }
         }
         var body = "<h1>My work</h1>"
         body += "<h2 id=\"act-now\">Where you need to act (\(act.count))</h2>"
