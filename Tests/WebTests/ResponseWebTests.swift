@@ -89,6 +89,22 @@ struct ResponseWebTests {
         #expect(try h.events("DR-R4") == 1)
     }
 
+    @Test("A response longer than 4,000 characters is refused, never recorded cut short; 4,000 is recorded whole")
+    func overlongResponseIsRefused() async throws {
+        let h = try await WebHarness()
+        defer { Task { await h.stop() } }
+        let id = try h.open("DR-R6")
+        let tm = try await h.signIn("tm.smith@council.example")
+        let long = try await h.request("POST", "/disputes/\(id)/respond", cookies: tm.cookies,
+                                       form: [("csrf", tm.csrf), ("text", String(repeating: "a", count: 4001))])
+        #expect(long.status == 422)
+        #expect(long.body.contains("<a href=\"#respond-text\">Write 4000 characters or fewer</a>"))
+        #expect(try h.events("DR-R6") == 1)
+        let whole = String(repeating: "b", count: 4000)
+        #expect(try await h.request("POST", "/disputes/\(id)/respond", cookies: tm.cookies, form: [("csrf", tm.csrf), ("text", whole)]).status == 303)
+        #expect(try h.store.dispute(ref: "DR-R6")?.events.last?.change == .responded(text: whole))
+    }
+
     @Test("After the response, the raiser's My work asks them to decide, and the owner's no longer asks them to respond")
     func myWorkAfterResponse() async throws {
         let h = try await WebHarness()

@@ -69,7 +69,7 @@ struct DisputeRoutes {
         var errors: [FieldError] = []
         func required(_ field: String, _ message: String, max: Int = 2000) -> String? {
             guard let v = f[field] else { errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: message)); return nil }
-            guard v.count <= max else {
+            guard v.count <= max, !f.cut.contains(field) else {
                 errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: "Write \(max) characters or fewer"))
                 return nil
             }
