@@ -64,14 +64,17 @@ extension SQLiteStore {
         return out
     }
 
-    /// Requests nobody declined (approved ones among them: see `PauseRequestRow.isPending`),
-    /// on open disputes, newest first; at most `limit`.
-    public func undeclinedPauseRequests(limit: Int) throws -> [PauseRequestRow] {
+    /// Requests still waiting (`PauseRequestRow.isPending`, as SQL): not declined, no pause
+    /// recorded at or after them, on open disputes; newest first, at most `limit`.
+    public func waitingPauseRequests(limit: Int) throws -> [PauseRequestRow] {
         var out: [PauseRequestRow] = []
         try withDatabase { db in
             try db.query("""
                 SELECT \(Self.pauseRequestColumns) FROM pause_requests
-                WHERE declined_at IS NULL AND dispute_id IN (SELECT id FROM disputes WHERE is_closed = 0) ORDER BY id DESC LIMIT ?
+                WHERE declined_at IS NULL AND dispute_id IN (SELECT id FROM disputes WHERE is_closed = 0)
+                  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.dispute_id = pause_requests.dispute_id
+                                  AND e.kind = 'paused' AND e.at >= pause_requests.requested_at)
+                ORDER BY id DESC LIMIT ?
                 """, arguments: [limit], operation: "read pause requests") { out.append(Self.pauseRequest($0)) }
         }
         return out

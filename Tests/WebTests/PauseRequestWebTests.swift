@@ -45,6 +45,7 @@ struct PauseRequestWebTests {
         #expect(asked.contains("Waiting for Head of Service - Safeguarding"))
         #expect(!asked.contains("id=\"request-pause-title\""), "one request waits at a time")
 
+        #expect(try h.store.waitingPauseRequests(limit: 10).map(\.id) == [rid])
         let hos = try await h.signIn(Self.hos)
         let work = try await h.request("GET", "/", cookies: hos.cookies).body
         #expect(work.contains("Approve or decline a pause asked for by tm.smith@council.example (Team Manager)"))
@@ -65,6 +66,7 @@ struct PauseRequestWebTests {
         #expect(d.events[1].by == approver)
         #expect(try h.app.runtime.evaluate(d, now: h.clock.now).state == .paused)
         #expect(try h.store.pauseRequests(disputeID: id)[0].approval(in: d) == d.events[1])
+        #expect(try h.store.waitingPauseRequests(limit: 10).isEmpty, "approved: no longer waiting")
         let after = try await h.request("GET", "/disputes/\(id)", cookies: tm.cookies).body
         #expect(after.contains("Approved Mon 23 Nov 2026, 10:00 by hos.safeguarding@council.example"))
         #expect(!(try await h.request("GET", "/", cookies: hos.cookies).body.contains("Approve or decline a pause")))
@@ -90,6 +92,7 @@ struct PauseRequestWebTests {
         let row = try #require(try h.store.pauseRequests(disputeID: id).first)
         #expect(row.declinedAt == h.clock.now && row.declinedBy == Self.hos && row.declineReason == "Hold the meeting by phone")
         #expect(try h.events("DR-P2") == 1)
+        #expect(try h.store.waitingPauseRequests(limit: 10).isEmpty, "declined: no longer waiting")
         let tm = try await h.signIn(Self.tm)
         let page = try await h.request("GET", "/disputes/\(id)", cookies: tm.cookies).body
         #expect(page.contains("Declined Mon 23 Nov 2026, 09:00 by hos.safeguarding@council.example: Hold the meeting by phone"))

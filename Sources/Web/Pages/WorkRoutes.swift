@@ -46,7 +46,7 @@ struct WorkRoutes {
         }
         // Pause requests waiting for an approver this person is (the dispute page's rule: `Actions.offered`).
         var seenRequests = Set<Int64>()
-        for request in try store.undeclinedPauseRequests(limit: Self.limit) where seenRequests.insert(request.disputeID).inserted {
+        for request in try store.waitingPauseRequests(limit: Self.limit) where seenRequests.insert(request.disputeID).inserted {
             guard let d = try store.dispute(id: request.disputeID), person.maySee(d),
                   let pending = try store.pauseRequests(disputeID: request.disputeID).last(where: { $0.isPending(in: d) }),
                   Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending).contains(where: { $0.kind == .approvePause })
