@@ -227,6 +227,26 @@ enum Migrations {
             ) WITHOUT ROWID;
             CREATE INDEX oidc_sign_ins_expiry ON oidc_sign_ins(expires_at);
             """),
+        // A pause asked for from the web by someone the policy does not let pause (issue 13). Only
+        // the request and its refusal live here: its approval is the dispute's own `paused`
+        // event, recorded through the Recorder with the approver as actor, so a request is
+        // approved exactly when the dispute has a pause at or after it (never a second copy of
+        // that fact). The engine knows nothing of requests: they change no deadline.
+        Migration(name: "007-web-pause-requests", sql: """
+            CREATE TABLE pause_requests (
+                id              INTEGER PRIMARY KEY,
+                dispute_id      INTEGER NOT NULL REFERENCES disputes(id),
+                requested_at    INTEGER NOT NULL,
+                requested_by    TEXT NOT NULL,        -- the signed-in email
+                requested_role  TEXT NOT NULL,        -- the role they asked in
+                reason          TEXT NOT NULL,
+                declined_at     INTEGER,
+                declined_by     TEXT,
+                decline_reason  TEXT
+            );
+            CREATE INDEX pause_requests_dispute ON pause_requests(dispute_id, id);
+            CREATE INDEX pause_requests_undeclined ON pause_requests(declined_at, id);
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

@@ -12,6 +12,7 @@ import TOML
 /// manager_roles = ["iro-service-manager", "head-of-service", "admin"]  # may see the overview
 /// admin_roles = ["admin"]                       # may see the outbox and retry messages
 /// raiser_roles = ["iro", "iro-service-manager"] # may raise, when a policy names no initiators
+/// serve_in_run = false                          # true: `drwatch run` serves the app too (one process)
 /// ```
 ///
 /// drwatch serves plain HTTP only: a `listen` address that is not loopback is refused, because
@@ -27,6 +28,9 @@ public struct WebConfig: Equatable, Sendable {
     public var managerRoles: [String]
     public var adminRoles: [String]
     public var raiserRoles: [String]
+    /// `serve_in_run`: `drwatch run` also serves the web app, in the same process (default
+    /// false: `drwatch serve`, e.g. `drwatch-web.service`, serves it).
+    public var serveInRun = false
     /// The config line of `[web]`.
     public var line: Int
     /// `[web.oidc]` and `trusted_proxy_header`: single sign-on (WebSSOConfig.swift, docs/sso.md).
@@ -85,6 +89,7 @@ public struct WebConfig: Equatable, Sendable {
         web.managerRoles = try roles("manager_roles") ?? web.managerRoles
         web.adminRoles = try roles("admin_roles") ?? web.adminRoles
         web.raiserRoles = try roles("raiser_roles") ?? web.raiserRoles
+        web.serveInRun = try w.optionalBool("serve_in_run") ?? false
         web.sso = try WebSSOConfig.read(web: w, resolve: resolve)
         if let oidc = web.sso.oidc, !oidc.redirectURL.hasPrefix(web.baseURL + "/") {
             throw w.error("\"redirect_url\" in [web.oidc] is not an address of this site (\(web.baseURL)); write redirect_url = \"\(web.baseURL)/sign-in/oidc/callback\"", line: oidc.line)

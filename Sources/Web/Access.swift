@@ -1,4 +1,5 @@
 import DisputeCore
+import DisputeStore
 import Notifications
 import Recording
 import ServiceConfig
@@ -58,13 +59,19 @@ public struct Person: Sendable, Equatable {
 /// An action the dispute page offers, with the role the person acts in.
 struct OfferedAction: Sendable, Equatable {
     enum Kind: String, Sendable, CaseIterable {
-        case escalate, pause, resume, extend, cafcass = "refer-cafcass", note, resolve, withdraw
+        case respond, escalate, pause, resume, extend, cafcass = "refer-cafcass", note, resolve, withdraw
+        /// Someone who may not pause asks a pause approver to (a `pause_requests` row).
+        case requestPause = "request-pause"
+        /// A pause approver answers the waiting request: approve (the dispute's `paused`
+        /// event) or decline.
+        case approvePause = "approve-pause", declinePause = "decline-pause"
     }
     var kind: Kind
     var actor: Actor
 
     var title: String {
         switch kind {
+        case .respond: "Record your response"
         case .escalate: "Escalate to the next stage"
         case .pause: "Pause the clock"
         case .resume: "Restart the clock"
@@ -73,6 +80,9 @@ struct OfferedAction: Sendable, Equatable {
         case .note: "Add a note"
         case .resolve: "Record that it is resolved"
         case .withdraw: "Withdraw it"
+        case .requestPause: "Ask for the clock to be paused"
+        case .approvePause: "Approve the pause request"
+        case .declinePause: "Decline the pause request"
         }
     }
 }
@@ -82,12 +92,18 @@ enum Actions {
     /// dispute and its policy (below); whether it is allowed now is the engine's answer for a
     /// probe of that change (`Runtime.apply`, as `drwatch dispute ...` uses).
     ///
+    /// - Respond: the owner of the current stage (the dispute names them in that role, or
+    ///   `[roles]` gives them the role and the dispute names nobody else in it).
     /// - Escalate, resolve, withdraw, CAFCASS: the raiser's side (the raiser's role on this
     ///   dispute) or a manager.
-    /// - Pause and restart: a role the policy names as pause approver.
+    /// - Pause and restart: a role the policy names as pause approver. With a pause request
+    ///   waiting (`pending`), an approver is offered to approve or decline it instead of a
+    ///   pause of their own.
+    /// - Ask for a pause: anyone the dispute names who may not pause, when the policy allows
+    ///   pauses, a pause is possible now, and no request is waiting.
     /// - Extension: a role the policy names as agreeing extensions.
     /// - Note: anyone the dispute names, or a manager.
-    static func offered(to person: Person, on d: Dispute, runtime: Runtime, now: Date) -> [OfferedAction] {
+    static func offered(to person: Person, on d: Dispute, runtime: Runtime, now: Date, pending: PauseRequestRow? = nil) -> [OfferedAction] {
         guard let engine = try? runtime.engine(for: d) else { return [] }
         let policy = engine.policy
         let named = person.roles(on: d)
@@ -100,7 +116,9 @@ enum Actions {
         let agreer = named.filter { policy.extensionAgreers.contains($0) } + person.configRoles.filter { policy.extensionAgreers.contains($0) }.sorted()
         let noter = named.isEmpty ? (managerRole.map { [$0] } ?? []) : named
 
-        let stage = (try? runtime.evaluate(d, now: now))?.stage ?? 0
+        let evaluation = try? runtime.evaluate(d, now: now)
+        let stage = evaluation?.stage ?? 0
+        let owner = evaluation?.owner.flatMap { named.contains($0) ? [$0] : nil } ?? []
         var out: [OfferedAction] = []
         func probe(_ kind: OfferedAction.Kind, _ who: Actor?, _ change: (Actor) -> DisputeEvent.Change) {
             guard let who else { return }
@@ -108,6 +126,7 @@ enum Actions {
                 out.append(OfferedAction(kind: kind, actor: who))
             }
         }
+        probe(.respond, actor(owner)) { _ in .responded(text: "probe") }
         probe(.escalate, actor(raiserSide)) { _ in .escalated(toStage: stage + 1, reason: nil) }
         probe(.pause, actor(approver)) { a in .paused(approvedBy: a, reason: "probe") }
         probe(.resume, actor(approver + raiserSide)) { _ in .resumed }
@@ -116,6 +135,19 @@ enum Actions {
         probe(.resolve, actor(raiserSide)) { _ in .resolved(outcome: "probe") }
         probe(.withdraw, actor(raiserSide)) { _ in .withdrawn(reason: "probe") }
         probe(.note, actor(noter)) { _ in .note("probe") }
+        if let paused = out.firstIndex(where: { $0.kind == .pause }) {
+            if pending != nil {
+                // First on the page: the request is what the approver came for.
+                let who = out.remove(at: paused).actor
+                out.insert(contentsOf: [OfferedAction(kind: .approvePause, actor: who), OfferedAction(kind: .declinePause, actor: who)], at: 0)
+            }
+        } else if pending == nil, let approverRole = policy.pauseApprovers.first, let asker = actor(named) {
+            // Whether an approver could pause now (the engine's answer); the asker acts in their own role.
+            let probeApprover = Actor(role: approverRole, email: person.email)
+            if (try? runtime.apply(DisputeEvent(at: now, by: probeApprover, change: .paused(approvedBy: probeApprover, reason: "probe")), to: d)) != nil {
+                out.append(OfferedAction(kind: .requestPause, actor: asker))
+            }
+        }
         return out
     }
 }

@@ -58,6 +58,7 @@ enum Assets {
     .button-secondary:hover{background:#dbdad9}
     .button-warning{background:#d4351c;box-shadow:0 2px 0 #55150b}
     .button-warning:hover{background:#aa2a16}
+    a.button,a.button:visited{color:#fff}a.button-secondary,a.button-secondary:visited{color:#0b0c0c}a.button:focus{color:#0b0c0c}
     .error-summary{border:5px solid #d4351c;padding:20px;margin-bottom:30px}
     .error-summary h2{margin-top:0}
     .error-summary a{color:#d4351c;font-weight:700}

@@ -14,10 +14,12 @@ import OIDC
 /// Holds nothing another instance needs: sessions and sign-in links are in the database, so any
 /// number of instances can serve behind a load balancer (issue 17).
 public final class WebApp: Sendable {
-    public let runtime: Runtime
-    public let web: WebConfig
+    /// The config and policies, `[web]` and the mail channels: replaced whole by `reload` (SIGHUP).
+    private let live: Live
+    public var runtime: Runtime { live.value.runtime }
+    public var web: WebConfig { live.value.web }
+    var channels: DeliveryChannels { live.value.channels }
     let stores: StorePool
-    let channels: DeliveryChannels
     let logger: Logger
     /// The clock, read once per request.
     let now: @Sendable () -> Date
@@ -41,11 +43,9 @@ public final class WebApp: Sendable {
     ///   - connections: store connections shared by the requests (SQLite serialises writers).
     public init(runtime: Runtime, web: WebConfig, databasePath: String, connections: Int = 4,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        self.runtime = runtime
-        self.web = web
+        self.live = Live(Live.Settings(runtime: runtime, web: web, channels: try DeliveryChannels(config: runtime.config, logger: logger)))
         let stores = try StorePool(path: databasePath, count: connections)
         self.stores = stores
-        self.channels = try DeliveryChannels(config: runtime.config, logger: logger)
         self.logger = logger
         self.now = now
         var oidc: OIDCRelyingParty? = nil
@@ -83,11 +83,38 @@ public final class WebApp: Sendable {
         return router
     }
 
-    /// Serves until SIGTERM or SIGINT.
-    public func run() async throws {
+    /// Serves on `[web] listen` until the task is cancelled (the caller owns the signals:
+    /// `drwatch serve` and `drwatch run` turn SIGTERM into a cancel, SIGHUP into `reload`).
+    ///
+    /// - Parameter onRunning: called once the address is bound.
+    public func run(onRunning: @escaping @Sendable () async -> Void = {}) async throws {
         let app = Application(router: router(), configuration: .init(address: .hostname(web.host, port: web.port), serverName: nil),
-                              logger: logger)
-        try await app.runService()
+                              onServerRunning: { _ in await onRunning() }, logger: logger)
+        do {
+            try await app.run()
+        } catch is CancellationError {}
+    }
+
+    /// Replaces the config and policies and `[web]` (SIGHUP), already validated whole by the
+    /// caller. What only a restart can change (the listen address, single sign-on) is kept, and
+    /// the log says so.
+    ///
+    /// - Throws: when the new config's mail channels cannot be built (the old ones are kept).
+    public func reload(runtime: Runtime, web newWeb: WebConfig) throws {
+        let channels = try DeliveryChannels(config: runtime.config, logger: logger)
+        var web = newWeb
+        let old = self.web
+        if web.host != old.host || web.port != old.port {
+            logger.warning("[web] listen changed; the new address needs a restart, the app keeps listening on the old one",
+                           metadata: ["listen": "\(old.host):\(old.port)", "new_listen": "\(web.host):\(web.port)"])
+            web.host = old.host
+            web.port = old.port
+        }
+        if web.sso != old.sso {
+            logger.warning("[web.oidc] or trusted_proxy_header changed; single sign-on settings need a restart, the old ones are kept")
+            web.sso = old.sso
+        }
+        live.value = Live.Settings(runtime: runtime, web: web, channels: channels)
     }
 
     /// An application for tests and benchmarks: `onRunning` gets the bound port (port 0: any free one).
@@ -205,6 +232,22 @@ public final class WebApp: Sendable {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~/")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}
+
+/// What a reload replaces, behind a lock (read once or more per request).
+final class Live: @unchecked Sendable {
+    struct Settings: Sendable {
+        var runtime: Runtime
+        var web: WebConfig
+        var channels: DeliveryChannels
+    }
+    private let lock = NSLock()
+    private var settings: Settings
+    init(_ settings: Settings) { self.settings = settings }
+    var value: Settings {
+        get { lock.lock(); defer { lock.unlock() }; return settings }
+        set { lock.lock(); settings = newValue; lock.unlock() }
     }
 }
 

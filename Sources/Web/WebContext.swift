@@ -34,6 +34,9 @@ public struct WebContext: RequestContext {
 /// A decoded `application/x-www-form-urlencoded` body: every value bounded.
 struct Form: Sendable {
     private(set) var fields: [(String, String)] = []
+    /// The fields whose value was longer than 4,000 characters (and so cut): a form refuses
+    /// them rather than record a cut text.
+    private(set) var cut: Set<String> = []
 
     init() {}
 
@@ -46,7 +49,9 @@ struct Form: Sendable {
             }
             let key = decode(kv[0])
             let value = kv.count > 1 ? decode(kv[1]) : ""
-            fields.append((String(key.prefix(100)), String(value.prefix(4000))))
+            let name = String(key.prefix(100))
+            if value.count > 4000 { cut.insert(name) }
+            fields.append((name, String(value.prefix(4000))))
         }
     }
 

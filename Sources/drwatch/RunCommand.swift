@@ -27,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
             open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
             config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
             SIGINT finish the message in flight and exit 0. One daemon per database. Logs go to \
-            stderr with journald priority prefixes.
+            stderr with journald priority prefixes. With [web] serve_in_run = true it also serves \
+            the staff web app (as drwatch serve), reloaded and stopped with the daemon.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -51,6 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "drwatch")
         let clock: any DaemonClock = try testHookClock(environment, logger: logger) ?? SystemDaemonClock()
         let configPath = global.config, database = global.database
+        let web = DaemonWeb()
         let parts = DaemonParts(
             loadConfig: {
                 var options = GlobalOptions()
@@ -58,8 +60,18 @@ struct RunCommand: AsyncParsableCommand {
                 options.database = database
                 return try options.loadConfig(environment: environment)
             },
-            makeWorkload: DaemonWiring.workload)
-        try await Daemon(parts: parts, clock: clock, logger: logger).run()
+            makeWorkload: { config, store, logger in
+                let workload = try DaemonWiring.workload(config: config, store: store, logger: logger)
+                try web.update(config: config)
+                return workload
+            })
+        do {
+            try await Daemon(parts: parts, clock: clock, logger: logger).run()
+        } catch {
+            await web.stop()
+            throw error
+        }
+        await web.stop()
     }
 }
 

@@ -10,7 +10,8 @@ import Web
 /// `drwatch serve`: the staff web app (README "Web app"), on the config's `[web] listen`
 /// (default 127.0.0.1:8080), from the same store as the daemon.
 ///
-/// Exit codes: 0 after SIGTERM/SIGINT; 66/69 when the database is missing or older (run
+/// SIGHUP re-reads the config, policies and templates (a bad new config is refused, logged, and
+/// the running one kept). Exit codes: 0 after SIGTERM/SIGINT; 66/69 when the database is missing or older (run
 /// `drwatch init`); 78 for a bad config (a `[web] listen` that is not loopback among them).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Staff sign in with a one-time link emailed through the configured transport, see their \
             work, and record what they did. Settings: the [web] section of the config (listen, \
-            base_url, session_hours, manager_roles, admin_roles, raiser_roles).
+            base_url, session_hours, manager_roles, admin_roles, raiser_roles). SIGHUP reloads the \
+            config, policies and templates (an invalid one is refused and the running one kept); \
+            SIGTERM or SIGINT stop it (exit 0). Or let `drwatch run` serve it: [web] serve_in_run = true.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -40,7 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
         let web = session.runtime.config.web ?? WebConfig()
         let logger = Logger(label: "drwatch-web")
         let app = try WebApp(runtime: session.runtime, web: web, databasePath: session.store.path, logger: logger)
-        logger.info("Serving the web app", metadata: ["listen": "\(web.host):\(web.port)", "base_url": "\(web.baseURL)"])
-        try await app.run()
+        let global = self.global
+        try await WebServing.serve(app, database: session.store.path, loadConfig: { try global.loadConfig() }, logger: logger)
     }
 }

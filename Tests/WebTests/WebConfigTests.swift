@@ -19,6 +19,14 @@ struct WebConfigTests {
         #expect(w.baseURL == "http://127.0.0.1:8080")
         #expect(w.sessionHours == 8)
         #expect(!w.secureCookies)
+        #expect(!w.serveInRun, "drwatch serve serves the app unless [web] serve_in_run = true")
+    }
+
+    @Test("serve_in_run: true makes drwatch run serve the app too", arguments: [
+        ("serve_in_run = true", true), ("serve_in_run = false", false),
+    ])
+    func serveInRun(line: String, expected: Bool) throws {
+        #expect(try #require(try Self.parse(line)).serveInRun == expected)
     }
 
     @Test("An https base_url makes the cookies Secure; a trailing slash is dropped")
@@ -35,6 +43,7 @@ struct WebConfigTests {
         ("listen = \"10.1.2.3:443\"", "/etc/drwatch/drwatch.toml:3: \"listen\" in [web] is 10.1.2.3, not a loopback address; drwatch serves plain HTTP only, so listen on 127.0.0.1 and put a TLS reverse proxy in front (README \"Web app\")"),
         ("listen = \"127.0.0.1\"", "/etc/drwatch/drwatch.toml:3: \"listen\" in [web] is not HOST:PORT; write listen = \"127.0.0.1:8080\""),
         ("base_url = \"http://drwatch.council.example\"", "/etc/drwatch/drwatch.toml:3: \"base_url\" in [web] must start with https:// (http:// only for 127.0.0.1 or localhost)"),
+        ("serve_in_run = \"yes\"", "/etc/drwatch/drwatch.toml:3: \"serve_in_run\" in [web] must be true or false, not a string; write serve_in_run = true"),
         ("session_hours = 0", "/etc/drwatch/drwatch.toml:3: \"session_hours\" in [web] is 0, out of range; use a value from 1 to 168"),
     ])
     func refused(web: String, message: String) throws {

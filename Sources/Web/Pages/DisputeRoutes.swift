@@ -39,6 +39,7 @@ struct DisputeRoutes {
 
     static func doneMessage(_ kind: OfferedAction.Kind) -> String {
         switch kind {
+        case .respond: "Your response is recorded. The person who raised the dispute is told, and decides what happens next."
         case .escalate: "The dispute is escalated."
         case .pause: "The clock is paused."
         case .resume: "The clock has restarted."
@@ -47,6 +48,9 @@ struct DisputeRoutes {
         case .note: "Your note is added."
         case .resolve: "The dispute is recorded as resolved."
         case .withdraw: "The dispute is withdrawn."
+        case .requestPause: "Your request to pause the clock is recorded. The people who may agree to a pause see it in My work."
+        case .approvePause: "The pause request is approved: the clock is paused."
+        case .declinePause: "The pause request is declined."
         }
     }
 
@@ -58,7 +62,8 @@ struct DisputeRoutes {
         guard let kind = context.parameters.get("action").flatMap(OfferedAction.Kind.init(rawValue:)) else {
             throw HTTPError(.notFound, message: "There is no such action.")
         }
-        guard let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now).first(where: { $0.kind == kind }) else {
+        let pending = try pendingPauseRequest(id, d)
+        guard let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending).first(where: { $0.kind == kind }) else {
             app.audit(context, kind.rawValue, ref: d.ref, outcome: "denied", detail: "not offered to this person now")
             throw HTTPError(.forbidden, message: "You cannot do this to this dispute now. The dispute page shows what you can do.")
         }
@@ -66,7 +71,7 @@ struct DisputeRoutes {
         var errors: [FieldError] = []
         func required(_ field: String, _ message: String, max: Int = 2000) -> String? {
             guard let v = f[field] else { errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: message)); return nil }
-            guard v.count <= max else {
+            guard v.count <= max, !f.cut.contains(field) else {
                 errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: "Write \(max) characters or fewer"))
                 return nil
             }
@@ -74,7 +79,34 @@ struct DisputeRoutes {
         }
         let a = offered.actor
         var change: DisputeEvent.Change?
+        /// A pause request's own write (not a change to the dispute).
+        var requestWrite: (() throws -> Bool)?
+        /// The form names the request it answers: still the waiting one?
+        func answering() -> PauseRequestRow? {
+            guard let pending, f["request"] == "\(pending.id)" else {
+                errors.append(FieldError(field: "\(kind.rawValue)-submit", message: "This pause request is no longer waiting for an answer; the page shows where it is now"))
+                return nil
+            }
+            return pending
+        }
         switch kind {
+        case .requestPause:
+            if let r = required("reason", "Enter why the clock should be paused", max: 500) {
+                requestWrite = { _ = try self.app.stores.next().addPauseRequest(disputeID: id, at: context.now, by: a, reason: r); return true }
+            }
+        case .approvePause:
+            if let req = answering() {
+                change = .paused(approvedBy: a, reason: "\(req.reason) (asked for by \(req.requestedBy.email), \(roleName(req.requestedBy.role)))")
+            }
+        case .declinePause:
+            let reason = required("reason", "Enter why the pause is declined, for the person who asked", max: 500)
+            if let req = answering(), let reason {
+                requestWrite = { try self.app.stores.next().declinePauseRequest(id: req.id, at: context.now, by: a.email, reason: reason) }
+            }
+        case .respond:
+            if let t = required("text", "Enter your response: what you will do, and by when", max: DisputeEvent.maxTextLength) {
+                change = .responded(text: t)
+            }
         case .escalate:
             let stage = Int(f["to-stage"] ?? "") ?? 0
             let reason = f["reason"].map { String($0.prefix(2000)) }
@@ -93,6 +125,15 @@ struct DisputeRoutes {
         case .note: if let t = required("text", "Enter the note") { change = .note(t) }
         case .resolve: if let o = required("outcome", "Enter the outcome, for example ‘care plan amended’", max: 500) { change = .resolved(outcome: o) }
         case .withdraw: if let r = required("reason", "Enter why it is withdrawn", max: 500) { change = .withdrawn(reason: r) }
+        }
+        if errors.isEmpty, let requestWrite {
+            guard try requestWrite() else {
+                app.audit(context, kind.rawValue, ref: d.ref, outcome: "refused", detail: "the request was already answered")
+                errors.append(FieldError(field: "\(kind.rawValue)-submit", message: "This pause request is no longer waiting for an answer; the page shows where it is now"))
+                return try page(id: id, d, context: context, failed: (kind, f, errors), status: .unprocessableContent)
+            }
+            app.audit(context, kind.rawValue, ref: d.ref, outcome: "done", detail: "as \(a.role)")
+            return WebApp.redirect("/disputes/\(id)?done=\(kind.rawValue)")
         }
         if errors.isEmpty, let change {
             do {
@@ -130,13 +171,19 @@ struct DisputeRoutes {
     /// The id an error of this form links to.
     static func firstField(_ kind: OfferedAction.Kind) -> String {
         switch kind {
+        case .respond: "respond-text"
         case .escalate: "escalate-to-stage"
-        case .pause, .withdraw: "\(kind.rawValue)-reason"
+        case .pause, .withdraw, .requestPause, .declinePause: "\(kind.rawValue)-reason"
         case .extend: "extend-working-days"
         case .note: "note-text"
         case .resolve: "resolve-outcome"
-        case .resume, .cafcass: "\(kind.rawValue)-submit"
+        case .resume, .cafcass, .approvePause: "\(kind.rawValue)-submit"
         }
+    }
+
+    /// The pause request of dispute `id` that waits for an answer, if any.
+    func pendingPauseRequest(_ id: Int64, _ d: Dispute) throws -> PauseRequestRow? {
+        try app.stores.next().pauseRequests(disputeID: id).last { $0.isPending(in: d) }
     }
 
     // MARK: Page
@@ -157,8 +204,17 @@ struct DisputeRoutes {
             if e.stage > 0 { rows.append(("Last stage", stageLabel(e.stage, e.stageName))) }
         } else if e.stage > 0 {
             rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
-            if let owner = e.owner { rows.append(("Waiting for", roleName(owner))) }
+            if e.respondedAt != nil {
+                rows.append(("Waiting for", "\(roleName(d.raisedBy.role)) (\(d.raisedBy.email)) to decide: resolve or escalate"))
+            } else if let owner = e.owner {
+                rows.append(("Waiting for", roleName(owner)))
+            }
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
+            if let answered = e.respondedAt {
+                let timing = e.respondedWithinTimescale == false ? "after the stage was due" : "within the timescale"
+                let days = e.responseWorkingDays.map { $0 == 0 ? ", the day the stage began" : ", \($0) working day\($0 == 1 ? "" : "s") after the stage began" } ?? ""
+                rows.append(("Response", "\(app.when(answered)), \(timing)\(days); the raiser decides next"))
+            }
         }
         if !closed, let st = e.statutoryDeadline {
             rows.append(("Statutory total due", "\(app.when(st)) (\(daysLeft(e.statutoryWorkingDaysLeft)))"))
@@ -172,12 +228,34 @@ struct DisputeRoutes {
         b += summaryList(rows)
 
         // What the person can do now.
-        let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now)
+        let requests = try app.stores.next().pauseRequests(disputeID: id)
+        let pending = requests.last { $0.isPending(in: d) }
+        let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending)
         b += "<h2 id=\"actions\">What you can do</h2>"
         if offered.isEmpty { b += "<p>There is nothing for you to record on this dispute now.</p>" }
         for action in offered {
             let mine = failed?.0 == action.kind ? failed : nil
-            b += actionForm(id: id, action, d: d, e: e, kp: kp, csrf: context.csrf, form: mine?.1, errors: mine?.2 ?? [])
+            b += actionForm(id: id, action, d: d, e: e, kp: kp, csrf: context.csrf, form: mine?.1, errors: mine?.2 ?? [], pending: pending)
+        }
+
+        // Pause requests (migration 007): asked, and how each was answered.
+        if !requests.isEmpty {
+            let approvers = engine.policy.pauseApprovers.map { engine.policy.title(of: $0) }.joined(separator: " or ")
+            let rrows = requests.map { r -> [String] in
+                let outcome: String
+                if let declined = r.declinedAt {
+                    outcome = "Declined \(app.when(declined)) by \(r.declinedBy ?? "–"): \(r.declineReason ?? "")"
+                } else if let pause = r.approval(in: d) {
+                    outcome = "Approved \(app.when(pause.at)) by \(pause.by?.email ?? "–")"
+                } else if r.isPending(in: d) {
+                    outcome = "Waiting for \(approvers)"
+                } else {
+                    outcome = "Not answered before the dispute closed"
+                }
+                return [esc(app.when(r.requestedAt)), esc("\(r.requestedBy.email) (\(roleName(r.requestedBy.role)))"), esc(r.reason), esc(outcome)]
+            }
+            b += "<h2 id=\"pause-requests\">Pause requests</h2>" + table(caption: "Requests to pause the clock, oldest first", captionHidden: true,
+                                                                  head: ["Asked", "By", "Why", "Answer"], rows: rrows)
         }
 
         // Stage by stage.
@@ -234,13 +312,20 @@ struct DisputeRoutes {
         return app.html(Page(title: d.ref, body: b, nav: .work, errors: failed?.2 ?? [], notice: notice), context: context, status: status)
     }
 
-    func actionForm(id: Int64, _ a: OfferedAction, d: Dispute, e: Evaluation, kp: KindPolicy?, csrf: String?, form: Form?, errors: [FieldError]) -> String {
+    func actionForm(id: Int64, _ a: OfferedAction, d: Dispute, e: Evaluation, kp: KindPolicy?, csrf: String?, form: Form?, errors: [FieldError],
+                    pending: PauseRequestRow? = nil) -> String {
         let k = a.kind.rawValue
         func err(_ field: String) -> String? { errors.first { $0.field == "\(k)-\(field)" }?.message }
         var h = "<section class=\"action\" aria-labelledby=\"\(k)-title\"><h3 id=\"\(k)-title\">\(esc(a.title))</h3>"
         h += "<form method=\"post\" action=\"/disputes/\(id)/\(k)\" novalidate>\(Layout.csrfField(csrf))"
         let button: String
         switch a.kind {
+        case .respond:
+            let due = e.stageDeadline.map { " The stage is due \(app.when($0))." } ?? ""
+            h += named(FormField.textarea(id: "\(k)-text", label: "Your response", value: form?["text"],
+                                      hint: "What you will do about the concern, and by when, as \(roleName(a.actor.role)).\(due) Use case references only, never a child's name.",
+                                      error: err("text")), k, "text")
+            button = "Record your response"
         case .escalate:
             let stages = (kp?.stages ?? []).filter { $0.number > e.stage }
             h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "\(stageLabel($0.number, $0.name)) (\(roleName($0.owner)))") },
@@ -253,6 +338,24 @@ struct DisputeRoutes {
                                       hint: "You record that you agree to the pause, as \(roleName(a.actor.role)).", error: err("reason")), k, "reason")
             button = "Pause the clock"
         case .resume: button = "Restart the clock"
+        case .requestPause:
+            let approvers = (try? app.runtime.engine(for: d)).map { en in en.policy.pauseApprovers.map { en.policy.title(of: $0) }.joined(separator: " or ") } ?? ""
+            h += named(FormField.textarea(id: "\(k)-reason", label: "Why should the clock be paused?", value: form?["reason"],
+                                      hint: "Only \(approvers) may agree to a pause. They see your request in My work and approve or decline it.", error: err("reason")), k, "reason")
+            button = "Ask for a pause"
+        case .approvePause, .declinePause:
+            if let pending {
+                h += "<input type=\"hidden\" name=\"request\" value=\"\(pending.id)\">"
+                if a.kind == .approvePause {
+                    h += "<p>\(esc(pending.requestedBy.email)) (\(esc(roleName(pending.requestedBy.role)))) asked on \(esc(app.when(pending.requestedAt))): “\(esc(pending.reason))”</p>"
+                    h += "<p class=\"hint\">You agree to the pause as \(esc(roleName(a.actor.role))); the clock stops until someone restarts it.</p>"
+                }
+            }
+            if a.kind == .declinePause {
+                h += named(FormField.textarea(id: "\(k)-reason", label: "Why is the pause declined?", value: form?["reason"],
+                                          hint: "The person who asked sees this on the dispute's page.", error: err("reason")), k, "reason")
+            }
+            button = a.kind == .approvePause ? "Approve and pause the clock" : "Decline the request"
         case .extend:
             h += named(FormField.text(id: "\(k)-working-days", label: "How many working days?", value: form?["working-days"],
                                   hint: "Never past the statutory total.", error: err("working-days"), type: "text", width: "narrow"), k, "working-days")
@@ -269,7 +372,7 @@ struct DisputeRoutes {
             button = "Withdraw"
         }
         if let e = err("submit") { h += "<p id=\"\(k)-submit-error\" class=\"error-message\"><span class=\"visually-hidden\">Error:</span> \(esc(e))</p>" }
-        let style = a.kind == .withdraw ? "button button-warning" : (a.kind == .note ? "button button-secondary" : "button")
+        let style = a.kind == .withdraw ? "button button-warning" : ([.note, .declinePause, .requestPause].contains(a.kind) ? "button button-secondary" : "button")
         h += "<button type=\"submit\" class=\"\(style)\" id=\"\(k)-submit\">\(esc(button))</button></form></section>\n"
         return h
     }

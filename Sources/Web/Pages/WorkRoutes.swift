@@ -33,14 +33,31 @@ struct WorkRoutes {
             let d = record.dispute
             let roles = person.roles(on: d)
             guard !roles.isEmpty else { continue }
-            if let owner = e.owner, roles.contains(owner), e.state != .paused {
+            if let owner = e.owner, roles.contains(owner), e.state != .paused, e.respondedAt == nil {
                 let asked = "Respond to \(stageLabel(e.stage, e.stageName)) as \(roleName(owner))"
+                act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
+            } else if let answered = e.respondedAt, roles.contains(d.raisedBy.role) {
+                // The owner responded: the raiser decides (resolve or escalate) before the stage is due.
+                let asked = "Decide after the response of \(app.when(answered)): resolve or escalate"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
             } else {
                 let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map(roleName).joined(separator: ", "))"
                 watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage)\(e.owner.map { ", with \(roleName($0))" } ?? "")"),
                               esc(app.when(e.stageDeadline)), stateTag(e.state)])
             }
+        }
+        // Pause requests waiting for an approver this person is (the dispute page's rule: `Actions.offered`).
+        var seenRequests = Set<Int64>()
+        for request in try store.waitingPauseRequests(limit: Self.limit) where seenRequests.insert(request.disputeID).inserted {
+            guard let d = try store.dispute(id: request.disputeID), person.maySee(d),
+                  let pending = try store.pauseRequests(disputeID: request.disputeID).last(where: { $0.isPending(in: d) }),
+                  Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending).contains(where: { $0.kind == .approvePause })
+            else { continue }
+            let asked = "Approve or decline a pause asked for by \(pending.requestedBy.email) (\(roleName(pending.requestedBy.role)))"
+            let state = (try? app.runtime.evaluate(d, now: context.now)).map { stateTag($0.state) } ?? ""
+            act.insert([disputeLink(request.disputeID, d.ref), esc(asked), esc("As soon as you can"), esc("Asked \(app.when(pending.requestedAt))"), state], at: 0)
+            // Listed once: where they must act.
+            watch.removeAll { $0[0] == disputeLink(request.disputeID, d.ref) }
         }
         var body = "<h1>My work</h1>"
         body += "<h2 id=\"act-now\">Where you need to act (\(act.count))</h2>"

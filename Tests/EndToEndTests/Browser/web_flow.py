@@ -4,7 +4,8 @@ browser session for every person (cookies cleared between them):
   1. an IRO signs in from the emailed link and raises a dispute (after a refused first try);
   2. the daemon's poll (`drwatch tick`) emails the Team Manager, whose message links to the
      dispute's page; the Team Manager signs in from that link and records a response
-     (or a note, where the policy has no response step);
+     ("Record your response", refused once without text), then asks for a pause, which the
+     Head of Service - Safeguarding approves from My work;
   3. the IRO service manager sees it on the overview and opens the reports;
   4. the IRO sees the response and resolves the dispute;
   5. the admin opens the outbox.
@@ -180,15 +181,38 @@ try:
     sign_in("tm.smith@council.example", "team-manager")
     expect(d.current_url.replace(base, "").split("#")[0].split("?")[0] == dispute_path, "team manager: lands on the dispute's page")
     check("team-manager-dispute")
-    if d.find_elements(By.ID, "respond-title"):
-        fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
-        go(d.find_element(By.ID, "respond-submit"))
-    else:
-        fill("note-text", "Meeting booked for Thursday; care plan review on the 10th")
-        go(d.find_element(By.ID, "note-submit"))
-    expect("Meeting booked for Thursday" in body(), "team manager: the response is in the history")
+    expect(d.find_element(By.ID, "respond-title").text == "Record your response", "team manager: offered 'Record your response'")
+    # Refused first (nothing typed): the error summary links to the field.
+    go(d.find_element(By.ID, "respond-submit"))
+    expect("There is a problem" in body(), "respond without text: expected the error summary")
+    check("team-manager-respond-refused")
+    fill("respond-text", "Meeting booked for Thursday; care plan review on the 10th")
+    go(d.find_element(By.ID, "respond-submit"))
+    expect("Your response is recorded" in body(), "team manager: the response is confirmed")
+    expect("Responded: Meeting booked for Thursday" in body(), "team manager: the response is in the history")
+    expect("the raiser decides next" in body(), "team manager: the page says the raiser decides next")
+    expect(not d.find_elements(By.ID, "respond-title"), "team manager: a stage is answered once")
     expect(not d.find_elements(By.ID, "resolve-title"), "team manager: is not offered to resolve")
     check("team-manager-responded")
+
+    # 2b. The Team Manager may not pause under four-stage: they ask; the Head of Service -
+    # Safeguarding sees the request in My work and approves it (the clock pauses).
+    fill("request-pause-reason", "Parent in hospital until the 14th")
+    go(d.find_element(By.ID, "request-pause-submit"))
+    expect("Your request to pause the clock is recorded" in body(), "team manager: the pause request is confirmed")
+    expect("Waiting for Head of Service - Safeguarding" in body(), "team manager: the request waits for the approver")
+    check("team-manager-pause-requested")
+    d.delete_all_cookies()
+    d.get(base + "/")
+    sign_in("head-of-service-safeguarding@council.example", "hos-safeguarding")
+    expect("Approve or decline a pause asked for by tm.smith@council.example" in body(), "approver: the request is in My work")
+    check("hos-safeguarding-my-work")
+    go(d.find_element(By.LINK_TEXT, "WEB-1"))
+    check("hos-safeguarding-pause-request")
+    go(d.find_element(By.ID, "approve-pause-submit"))
+    expect("The pause request is approved" in body(), "approver: approved")
+    expect("Clock paused, agreed by head-of-service-safeguarding@council.example" in body(), "approver: the pause is in the history")
+    check("hos-safeguarding-approved")
 
     # 3. The IRO service manager.
     d.delete_all_cookies()
@@ -207,6 +231,8 @@ try:
     d.delete_all_cookies()
     d.get(base + "/")
     sign_in("iro@council.example", "iro-again")
+    expect("Decide after the response" in body(), "iro: My work asks for a decision after the response")
+    check("iro-my-work-decide")
     go(d.find_element(By.LINK_TEXT, "WEB-1"))
     expect("Meeting booked for Thursday" in body(), "iro: sees the team manager's response")
     fill("resolve-outcome", "Care plan amended")

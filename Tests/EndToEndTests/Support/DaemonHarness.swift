@@ -64,11 +64,12 @@ final class DaemonProcess: @unchecked Sendable {
     let logURL: URL
     var pid: Int32 { process.processIdentifier }
 
-    init(args: [String], env: [String: String] = [:], logURL: URL) throws {
+    /// - Parameter command: `run` (the daemon) or `serve` (the web app alone).
+    init(args: [String], env: [String: String] = [:], logURL: URL, command: String = "run") throws {
         self.logURL = logURL
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = Drwatch.binary
-        process.arguments = ["run"] + args
+        process.arguments = [command] + args
         var environment = ProcessInfo.processInfo.environment
         environment["DRWATCH_CONFIG"] = nil
         environment["NOTIFY_SOCKET"] = nil

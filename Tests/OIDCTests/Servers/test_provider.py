@@ -259,4 +259,14 @@ server.daemon_threads = True
 with open(os.path.join(a.outdir, ".port.tmp"), "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(os.path.join(a.outdir, ".port.tmp"), os.path.join(a.outdir, "port"))
+
+
+def exit_with_parent(parent):
+    """A test suite keeps one provider for all its tests and never stops it: leave when it exits."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
 server.serve_forever()
