@@ -127,7 +127,7 @@ final class KindPlan: Sendable {
         // Stage names are interned too, for batch results.
         self.stageNameCodes = kp.stages.map { interned.code($0.name) }
         self.limits = kp.stages.isEmpty ? [] :
-            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage) }
+            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage, $0.childStatus) }
     }
 
     let stageNameCodes: [UInt16]
@@ -141,14 +141,24 @@ final class KindPlan: Sendable {
     }
 
     /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
-    let limits: [(role: String, maxStage: Int)]
+    let limits: [(role: String, maxStage: Int, childStatus: ChildStatus?)]
 
-    /// The highest stage a derived escalation may reach for a record raised by `role`.
-    @inline(__always) func limit(raisedBy role: String) -> Int {
+    /// The highest stage a record raised (or escalated) by `role` may reach, for a child with
+    /// `childStatus`: the role's rows for that status when it has any, else its rows for any status.
+    @inline(__always) func limit(raisedBy role: String, childStatus: ChildStatus? = nil) -> Int {
         if limits.isEmpty { return .max }
-        var most = -1
-        for l in limits where l.maxStage > most && l.role == role { most = l.maxStage }
-        return most < 0 ? .max : most
+        return Self.limit(limits, role: role, childStatus: childStatus) ?? .max
+    }
+
+    /// The limit of `role` among `rows` for a child with `childStatus`, or nil when no row names the role.
+    static func limit(_ rows: [(role: String, maxStage: Int, childStatus: ChildStatus?)], role: String, childStatus: ChildStatus?) -> Int? {
+        var most = -1, mostOfStatus = -1
+        for l in rows where l.role == role {
+            if l.childStatus == nil { most = max(most, l.maxStage) }
+            else if l.childStatus == childStatus { mostOfStatus = max(mostOfStatus, l.maxStage) }
+        }
+        if mostOfStatus >= 0 { return mostOfStatus }
+        return most < 0 ? nil : most
     }
 
     /// Who is alerted when stage `n` runs out, for a record whose derived escalations stop at `limit`.

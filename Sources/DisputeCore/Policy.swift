@@ -185,7 +185,12 @@ public struct InitiatorLimit: Hashable, Sendable {
     public var maxStage: Int
     /// Kinds it applies to (empty: all kinds with stages).
     public var kinds: [RecordKind]
-    public init(role: String, maxStage: Int, kinds: [RecordKind] = []) { self.role = role; self.maxStage = maxStage; self.kinds = kinds }
+    /// The child's status it applies to (`child_status`); `nil`: any. For a record whose child has
+    /// this status, the role's rows with it replace the role's rows without one.
+    public var childStatus: ChildStatus?
+    public init(role: String, maxStage: Int, kinds: [RecordKind] = [], childStatus: ChildStatus? = nil) {
+        self.role = role; self.maxStage = maxStage; self.kinds = kinds; self.childStatus = childStatus
+    }
 }
 
 /// A whole procedure.

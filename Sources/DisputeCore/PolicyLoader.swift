@@ -163,7 +163,14 @@ private struct PolicyLoader {
             if let most = applies.map(\.stages.count).max(), maxStage > most {
                 throw i.error("\"max_stage\" is \(maxStage) but the most stages any kind here has is \(most); use 1 to \(most)", at: "max_stage")
             }
-            initiators.append(InitiatorLimit(role: role, maxStage: maxStage, kinds: ik))
+            var status: ChildStatus?
+            if let text = try i.optionalString("child_status") {
+                guard let known = ChildStatus(rawValue: text) else {
+                    throw i.error("\"child_status\" is \"\(text)\"; use one of: \(ChildStatus.allCases.map(\.rawValue).joined(separator: ", "))", at: "child_status")
+                }
+                status = known
+            }
+            initiators.append(InitiatorLimit(role: role, maxStage: maxStage, kinds: ik, childStatus: status))
         }
 
         var policy = Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,

@@ -114,7 +114,7 @@ extension Engine {
         // closure would be copied whole on `return`.
         var r = try d.pointee.events.withUnsafeBufferPointer { events throws -> Replay in
         var r = Replay()
-        r.limit = plan.limit(raisedBy: d.pointee.raisedBy.role)
+        r.limit = plan.limit(raisedBy: d.pointee.raisedBy.role, childStatus: d.pointee.childStatus)
         if let sid = d.pointee.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
         for i in events.indices {
             let t = Int(events[i].at.timeIntervalSince1970.rounded(.down))

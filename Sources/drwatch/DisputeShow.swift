@@ -23,6 +23,8 @@ struct DisputeShow: ParsableCommand {
         if json {
             var out = "{"
             writeDueFields(d, e, into: &out)
+            out += ",\"child_status\":"
+            JSON.string(d.childStatus?.rawValue).write(to: &out)
             out += ",\"events\":"
             JSON.array(zip(d.events, origins).map { eventJSON($0, origin: $1) }).write(to: &out)
             writeOut(out + "}\n")
@@ -31,6 +33,7 @@ struct DisputeShow: ParsableCommand {
         var lines = ["\(d.ref): \(d.kind.rawValue) under \(d.policy); category \(d.category.rawValue), type \(d.type.rawValue), division \(d.division.rawValue)"
                      + (d.team.map { ", team \($0)" } ?? "") + (d.childRef != d.ref ? ", child \(d.childRef)" : "")
                      + (d.subject.map { ", subject \($0)" } ?? "")]
+        if let status = d.childStatus { lines.append("child status: \(status.rawValue) (\(status.title))") }
         lines.append("state: \(e.state.rawValue)")
         if e.stage > 0 { lines.append("stage: \(e.stage)" + (e.stageName.map { " \($0)" } ?? "") + (e.owner.map { " (owner \($0))" } ?? "")) }
         if let due = e.stageDeadline {

@@ -12,6 +12,12 @@ public enum ImportColumn: String, CaseIterable, Sendable {
     case policy, kind, stage, category, type, division, team
     case childRef = "child_ref", subject, aboutOwner = "about_owner", people
     case approverRole = "approver_role", approverEmail = "approver_email", workingDays = "working_days", text
+    /// Added after the layout shipped, so a file may leave it out (empty on every row).
+    case childStatus = "child_status"
+
+    /// The columns a one-off import's header must name: every one but those added later
+    /// (`child_status`), which a file may leave out.
+    public static let oneOffRequired: [ImportColumn] = allCases.filter { $0 != .childStatus }
 }
 
 /// A problem with one line of an import file.
@@ -40,7 +46,7 @@ private let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), U
 
 /// The columns that describe the record itself: set on the `opened` row; on a later row of the same
 /// record they must be empty or repeat the opening row's value.
-let recordColumns: [ImportColumn] = [.policy, .kind, .category, .type, .division, .team, .childRef, .subject, .aboutOwner, .people]
+let recordColumns: [ImportColumn] = [.policy, .kind, .category, .type, .division, .team, .childRef, .subject, .aboutOwner, .people, .childStatus]
 
 /// The rows of an import file with each cell under its drwatch column, after the header is
 /// checked and `[import.columns]` / `[import.values]` are applied.
@@ -82,8 +88,8 @@ let syncRequiredColumns: [ImportColumn] = [.ref, .event, .at]
 /// - Returns: the rows, or the header's problem (the file is then refused whole).
 func readImportRows(_ bytes: [UInt8], mapping: ImportMapping, required: [ImportColumn]) -> Result<ImportRows, ImportFailure> {
     var records = parseCSV(bytes)
-    let expected = required.count == ImportColumn.allCases.count
-        ? ImportColumn.allCases.map(\.rawValue).joined(separator: ",")
+    let expected = required.count == ImportColumn.oneOffRequired.count
+        ? ImportColumn.oneOffRequired.map(\.rawValue).joined(separator: ",") + " (and optionally child_status)"
         : "at least " + required.map(\.rawValue).joined(separator: ",")
     guard !records.isEmpty else {
         return .failure(ImportFailure(problems: [ImportProblem(line: 1, message: "the file is empty; the first line must be the header: \(expected)")]))
@@ -212,7 +218,7 @@ extension Runtime {
             return .success((ref, .opening(OpeningFields(ref: ref, policy: cell(.policy), kind: cell(.kind), stage: stage, category: cell(.category),
                                                          type: cell(.type), raisedBy: by, at: at, division: optional(.division), team: optional(.team),
                                                          childRef: optional(.childRef), subject: optional(.subject), concernsOwner: aboutOwner,
-                                                         reason: optional(.text), people: people))))
+                                                         reason: optional(.text), people: people, childStatus: optional(.childStatus)))))
         }
 
         let by: Actor?
@@ -274,7 +280,7 @@ extension Runtime {
         -> Result<ImportPlan, ImportFailure> {
         var confirmations = 0
         let rows: ImportRows
-        switch readImportRows(bytes, mapping: mapping, required: ImportColumn.allCases) {
+        switch readImportRows(bytes, mapping: mapping, required: ImportColumn.oneOffRequired) {
         case .failure(let f): return .failure(f)
         case .success(let r): rows = r
         }
@@ -382,6 +388,7 @@ func importColumn(for field: Field) -> String {
     case .subject: ImportColumn.subject.rawValue
     case .aboutOwner: ImportColumn.aboutOwner.rawValue
     case .people: ImportColumn.people.rawValue
+    case .childStatus: ImportColumn.childStatus.rawValue
     case .approvedBy, .agreedBy: ImportColumn.approverRole.rawValue
     case .workingDays: ImportColumn.workingDays.rawValue
     case .reason, .outcome, .note: ImportColumn.text.rawValue
