@@ -47,6 +47,8 @@ final class KindPlan: Sendable {
     let cafcassAlert: RoleList
     let cafcassIntendedAlert: RoleList
     let extensionNotify: RoleList
+    /// The kind's watchers, told when a record is resolved or withdrawn.
+    let watchers: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
     let hasStatutoryRule: Bool
@@ -109,6 +111,7 @@ final class KindPlan: Sendable {
         self.cafcassAlert = list(policy.cafcassAlert, copy: [])
         self.cafcassIntendedAlert = list(policy.cafcassIntendedAlert, copy: [])
         self.extensionNotify = list(policy.extensionNotify, copy: [])
+        self.watchers = list(kp.watchers, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
         self.hasStatutoryRule = statutory != nil
@@ -177,7 +180,7 @@ extension KindPlan {
     /// they go to the raiser's address on the dispute, never to the directory.
     func notifiableRoles(into names: inout Set<String>) {
         let interned = Interned.shared
-        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify,
+        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify, watchers,
                      statWarn, statBreachAlert]
         for c in choices { lists += [c.opening, c.routine] }
         for s in stages { lists += [s.breachAlert, s.breachAlertAtLimit] }

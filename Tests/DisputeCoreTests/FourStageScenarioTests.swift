@@ -78,6 +78,8 @@ struct FourStageScenarioTests {
             "DR-1/s1/opened/team-manager", "DR-1/s1/reminder-2wd/team-manager", "DR-1/s1/reminder-0wd/team-manager",
             "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager", "DR-1/s2/opened/service-manager",
             "DR-1/s2/reminder-2wd/service-manager",
+            // resolved by the IRO Service Manager, not the IRO who raised it: the IRO is told
+            "DR-1/s2/resolved/iro",
         ])
         #expect(try engine.evaluate(d, now: at("2026-11-13 09:00")).state == .resolved)
     }

@@ -211,6 +211,7 @@ struct NotificationDecisionTests {
         "bypass": "DR-1: raised straight to Stage 2 (bypass)",
         "cafcass-intended": "URGENT: CAFCASS referral intended for case DR-1: you are alerted before it is made",
         "cafcass": "URGENT: CAFCASS referral recorded for case DR-1",
+        "closed": "Case DR-1: dispute resolved at Stage 2 (Service Manager)",
         "decision-reminder": "Decision needed: case DR-1 (Stage 2 (Service Manager)) was answered on Mon 23 Nov 2026",
         "due-today": "Due today: DR-1 Stage 2 by Fri 27 Nov 2026, 17:00",
         "escalation": "DR-1: escalated to Stage 2 (Service Manager), due Fri 27 Nov 2026, 17:00",
@@ -227,7 +228,8 @@ struct NotificationDecisionTests {
     ]
     static var subjectFacts: [String: Any] {
         ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00", "stage": "2", "hasStage": true, "stageTitle": "Stage 2 (Service Manager)",
-         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026", "file": "lcs-nightly.csv"]
+         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026", "file": "lcs-nightly.csv",
+         "closedAs": "resolved"]
     }
 
     @Test(arguments: TemplateSet.names)

@@ -22,7 +22,7 @@ public struct TemplateSet: Sendable {
     /// The template names a complete set has (`NAME.txt`), plus `message.html`.
     public static let names = [
         "opened", "escalation", "reminder", "due-today", "reminder-hours", "breach", "bypass", "repeat-alert",
-        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "admin-parked", "admin-import-failed", "test",
+        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "closed", "admin-parked", "admin-import-failed", "test",
     ]
 
     private let text: [String: MustacheTemplate]
@@ -139,6 +139,7 @@ public func templateName(for intent: NotificationIntent) -> String {
     case .statutoryWarning: "statutory-warning"
     case .statutoryBreach: "statutory-breach"
     case .extended: "extended"
+    case .resolved, .withdrawn: "closed"
     }
 }
 
@@ -176,6 +177,12 @@ public struct StepFacts: Equatable, Sendable {
     public var intentionReason: String?
     /// The notice goes to the Service Director, who tells the Chief Executive.
     public var isServiceDirector = false
+    /// The closing notice (`resolved`, `withdrawn`): `resolved` or `withdrawn`, the outcome or
+    /// reason recorded, who closed it and when.
+    public var closedAs: String?
+    public var closingText: String?
+    public var closedBy: String?
+    public var closedOn: String?
 
     init(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?, civil: CivilTime) {
         switch intent.event {
@@ -193,6 +200,15 @@ public struct StepFacts: Equatable, Sendable {
             }
             if n >= 1, n <= reasons.count, let r = reasons[n - 1] { intentionReason = r }
             if intent.role == "service-director" { isServiceDirector = true }
+        case .resolved, .withdrawn:
+            guard let e = dispute.events.last(where: { $0.change.kind == .resolved || $0.change.kind == .withdrawn }) else { return }
+            switch e.change {
+            case .resolved(let o): closedAs = "resolved"; closingText = o
+            case .withdrawn(let r): closedAs = "withdrawn"; closingText = r
+            default: return
+            }
+            if let by = e.by { closedBy = "\(policy?.title(of: by.role) ?? by.role) (\(by.email))" }
+            closedOn = formatDue(e.at, civil: civil)
         default: break
         }
     }
@@ -207,6 +223,10 @@ public struct StepFacts: Equatable, Sendable {
         if lateResponse { f["lateResponse"] = true }
         if let intentionReason { f["intentionReason"] = intentionReason }
         if isServiceDirector { f["isServiceDirector"] = true }
+        if let closedAs { f["closedAs"] = closedAs; f["isResolved"] = closedAs == "resolved" }
+        if let closingText { f["closingText"] = closingText }
+        if let closedBy { f["closedBy"] = closedBy }
+        if let closedOn { f["closedOn"] = closedOn }
         return f
     }
 }
