@@ -179,6 +179,8 @@ public struct StepFacts: Equatable, Sendable {
     public var isServiceDirector = false
     /// The closing notice (`resolved`, `withdrawn`): `resolved` or `withdrawn`, the outcome or
     /// reason recorded, who closed it and when.
+    /// The reason given for going above the next step (`bypass`): the escalation's, or the raising's.
+    public var bypassReason: String?
     public var closedAs: String?
     public var closingText: String?
     public var closedBy: String?
@@ -200,6 +202,12 @@ public struct StepFacts: Equatable, Sendable {
             }
             if n >= 1, n <= reasons.count, let r = reasons[n - 1] { intentionReason = r }
             if intent.role == "service-director" { isServiceDirector = true }
+        case .bypass:
+            // The event that entered the stage: its escalation's reason, or the reason for raising there.
+            for e in dispute.events.reversed() where e.at <= intent.trigger {
+                if case .escalated(let to, let reason) = e.change, to == intent.stage { bypassReason = reason; return }
+                if case .opened(let s) = e.change, s == intent.stage { bypassReason = dispute.openingReason; return }
+            }
         case .resolved, .withdrawn:
             guard let e = dispute.events.last(where: { $0.change.kind == .resolved || $0.change.kind == .withdrawn }) else { return }
             switch e.change {
@@ -223,6 +231,7 @@ public struct StepFacts: Equatable, Sendable {
         if lateResponse { f["lateResponse"] = true }
         if let intentionReason { f["intentionReason"] = intentionReason }
         if isServiceDirector { f["isServiceDirector"] = true }
+        if let bypassReason, !bypassReason.isEmpty { f["bypassReason"] = bypassReason }
         if let closedAs { f["closedAs"] = closedAs; f["isResolved"] = closedAs == "resolved" }
         if let closingText { f["closingText"] = closingText }
         if let closedBy { f["closedBy"] = closedBy }
