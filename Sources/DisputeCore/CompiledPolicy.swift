@@ -19,6 +19,8 @@ final class KindPlan: Sendable {
         var choices: Range<Int>                  // the owners it may have, into `choices`
         /// Remind the raiser to decide this many working days after a response (0: never).
         var decisionWorkingDays: Int
+        /// Its deadline is never cut short by the statutory total.
+        var beyondStatutoryTotal = false
     }
     struct Choice {
         var owner: UInt16
@@ -96,7 +98,8 @@ final class KindPlan: Sendable {
                                 breachAlert: list(sp.breachAlert, copy: sp.copy),
                                 breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
                                                          copy: sp.copy),
-                                choices: first..<choices.count, decisionWorkingDays: sp.decisionWorkingDays ?? 0))
+                                choices: first..<choices.count, decisionWorkingDays: sp.decisionWorkingDays ?? 0,
+                                beyondStatutoryTotal: sp.beyondStatutoryTotal))
         }
         self.stages = stages
         self.stageNames = kp.stages.map(\.name)

@@ -73,6 +73,10 @@ public struct StagePolicy: Hashable, Sendable {
     /// Remind the raiser to decide (resolve or escalate) this many working days after the owner's
     /// response, at the send time (event `decision-reminder`); `nil`: no such reminder.
     public var decisionWorkingDays: Int?
+    /// The stage's timescale is its own, counted from its start, never cut short by the statutory
+    /// total (`beyond_statutory_total`: four-stage's written adjudication, "within 5 days of the
+    /// conclusion of Stage 4").
+    public var beyondStatutoryTotal = false
 
     public init(number: Int, name: String, owner: String, ownerIfAboutOwner: String? = nil, timescale: Timescale,
                 copy: [String] = [], remindOnOpening: Bool = true, remindWorkingDaysLeft: [Int] = [],

@@ -269,6 +269,7 @@ private struct PolicyLoader {
                 if !alert.contains(resolved) { alert.append(resolved) }
             }
             let decision = try pick("decision_working_days")?.optionalInt("decision_working_days", in: 1...50)
+            let beyondTotal = try s.optionalBool("beyond_statutory_total") ?? false
             let copyReader = pick("copy")
             let stageCopy = try copyReader.map { r throws(ConfigFileError) in try roleList(r, "copy") } ?? []
             stages.append(StagePolicy(number: number, name: name, owner: owners[index], ownerIfAboutOwner: ownerIf,
@@ -276,6 +277,7 @@ private struct PolicyLoader {
                                       remindOnOpening: remindOpen, remindWorkingDaysLeft: Array(Set(wdLeft)).sorted(by: >),
                                       remindHoursLeft: Array(Set(hLeft)).sorted(by: >), breachAlert: alert,
                                       onBreach: isLast ? .alert : onBreach, decisionWorkingDays: decision))
+            stages[stages.count - 1].beyondStatutoryTotal = beyondTotal
         }
 
         var subjects: [SubjectRule] = []
