@@ -51,6 +51,8 @@ final class KindPlan: Sendable {
     let extensionNotify: RoleList
     /// The kind's watchers, told when a record is resolved or withdrawn.
     let watchers: RoleList
+    /// `[out_of_hours] notify`: hour-based notices that fall outside working hours go to them too.
+    let outOfHours: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
     let hasStatutoryRule: Bool
@@ -115,6 +117,7 @@ final class KindPlan: Sendable {
         self.cafcassIntendedAlert = list(policy.cafcassIntendedAlert, copy: [])
         self.extensionNotify = list(policy.extensionNotify, copy: [])
         self.watchers = list(kp.watchers, copy: [])
+        self.outOfHours = list(policy.outOfHours, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
         self.hasStatutoryRule = statutory != nil
@@ -183,7 +186,7 @@ extension KindPlan {
     /// they go to the raiser's address on the dispute, never to the directory.
     func notifiableRoles(into names: inout Set<String>) {
         let interned = Interned.shared
-        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify, watchers,
+        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify, watchers, outOfHours,
                      statWarn, statBreachAlert]
         for c in choices { lists += [c.opening, c.routine] }
         for s in stages { lists += [s.breachAlert, s.breachAlertAtLimit] }

@@ -236,9 +236,16 @@ extension Engine {
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
                     emit(&wake, &sink, seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
+                    if plan.outOfHours.count > 0, try outsideWorkingHours(t) {
+                        emit(&wake, &sink, seg.stage, .reminderHours, h, to: plan.outOfHours, urgent: true, trigger: t, day: dl.day, left: nil)
+                    }
                 }
                 if breachAlert.count > 0 {
                     emit(&wake, &sink, seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
+                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
+                }
+                if plan.outOfHours.count > 0, try outsideWorkingHours(dl.instant) {
+                    emit(&wake, &sink, seg.stage, .breach, 0, to: plan.outOfHours, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }

@@ -228,6 +228,9 @@ public struct Policy: Hashable, Sendable {
     public var cafcassIntendedAlert: [String] = []
     /// A referral is refused unless the intention was recorded first.
     public var cafcassNeedsIntention = false
+    /// Roles also sent an hour-based stage's reminders and breach alert when they fall outside
+    /// working hours (`[out_of_hours] notify`, e.g. the Emergency Duty Team); empty: nobody.
+    public var outOfHours: [String] = []
     /// How messages name roles (`[role_titles]`), over `commonRoleTitles`.
     public var roleTitles: [String: String] = [:]
 

@@ -133,6 +133,13 @@ private struct PolicyLoader {
             maxExt = try positive(e, "max_working_days", required: false)
             extensionNotify = try roleList(e, "notify")
         }
+        var outOfHours: [String] = []
+        if let o = try root.optionalTable("out_of_hours") {
+            outOfHours = try roleList(o, "notify")
+            if outOfHours.isEmpty {
+                throw o.error("[out_of_hours] needs the role to alert outside working hours; add notify = [\"emergency-duty-team\"], or remove [out_of_hours]")
+            }
+        }
         var bypass = BypassRule()
         if let b = try root.optionalTable("bypass") {
             bypass.allowed = try b.optionalBool("allowed") ?? true
@@ -180,6 +187,7 @@ private struct PolicyLoader {
         policy.roleTitles = roleTitles
         policy.cafcassIntendedAlert = cafcassIntended
         policy.cafcassNeedsIntention = cafcassNeedsIntention
+        policy.outOfHours = outOfHours
         return policy
     }
 

@@ -103,7 +103,7 @@ extension Policy {
             for r in kp.subjects { if let o = r.owner { used.insert(o) } }
         }
         if let s = statutory { used.formUnion(s.warn + s.breachAlert) }
-        used.formUnion(pauseApprovers + extensionAgreers + bypass.notify + cafcassAlert + initiators.map(\.role))
+        used.formUnion(pauseApprovers + extensionAgreers + bypass.notify + cafcassAlert + initiators.map(\.role) + outOfHours)
         return used
     }
 }
