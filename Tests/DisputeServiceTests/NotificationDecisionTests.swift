@@ -173,7 +173,7 @@ struct NotificationDecisionTests {
         #expect(m.subject == "Reminder: DR-<b>&1 Stage 1 due Mon 30 Nov 2026, 17:00 (2 working days left)")
         #expect(m.text.contains("due by Mon 30 Nov 2026, 17:00"))
         #expect(m.text.contains("If it is not done by then, it escalates to Stage 2"))
-        #expect(m.text.contains("Also told: iro."))
+        #expect(m.text.contains("Also told: Independent Reviewing Officer (IRO)."))   // by its title
         #expect(m.html.contains("DR-&lt;b&gt;&amp;1") && !m.html.contains("DR-<b>"))
         #expect(!m.text.contains("&lt;"))
     }
@@ -294,7 +294,7 @@ struct ExtensionNoticeTests {
         let s = try await poller.tick(now: london("2026-11-24T10:05"))
         let m = try #require(s.planned.first { $0.item.identity == "DR-X/s1/extended/service-manager" }?.item)
         #expect(m.subject.contains("extended") && m.subject.contains("DR-X"))
-        #expect(m.body.contains("has been extended by 3 working days, agreed by iro (iro@council.example)"), "\(m.body)")
+        #expect(m.body.contains("has been extended by 3 working days, agreed by the Independent Reviewing Officer (IRO) (iro@council.example)"), "\(m.body)")
         #expect(m.body.contains("now due by Thu 3 Dec 2026"), "\(m.body)")
         #expect(!m.body.contains("CHILD-7") && !m.subject.contains("CHILD-7"))
     }
