@@ -19,6 +19,8 @@ final class KindPlan: Sendable {
         var choices: Range<Int>                  // the owners it may have, into `choices`
         /// Remind the raiser to decide this many working days after a response (0: never).
         var decisionWorkingDays: Int
+        /// Its deadline is never cut short by the statutory total.
+        var beyondStatutoryTotal = false
     }
     struct Choice {
         var owner: UInt16
@@ -47,6 +49,10 @@ final class KindPlan: Sendable {
     let cafcassAlert: RoleList
     let cafcassIntendedAlert: RoleList
     let extensionNotify: RoleList
+    /// The kind's watchers, told when a record is resolved or withdrawn.
+    let watchers: RoleList
+    /// `[out_of_hours] notify`: hour-based notices that fall outside working hours go to them too.
+    let outOfHours: RoleList
     let bypassNotify: RoleList
     /// The statutory rule applies to this kind.
     let hasStatutoryRule: Bool
@@ -94,7 +100,8 @@ final class KindPlan: Sendable {
                                 breachAlert: list(sp.breachAlert, copy: sp.copy),
                                 breachAlertAtLimit: list(sp.breachAlert.contains(sp.owner) ? sp.breachAlert : [sp.owner] + sp.breachAlert,
                                                          copy: sp.copy),
-                                choices: first..<choices.count, decisionWorkingDays: sp.decisionWorkingDays ?? 0))
+                                choices: first..<choices.count, decisionWorkingDays: sp.decisionWorkingDays ?? 0,
+                                beyondStatutoryTotal: sp.beyondStatutoryTotal))
         }
         self.stages = stages
         self.stageNames = kp.stages.map(\.name)
@@ -109,6 +116,8 @@ final class KindPlan: Sendable {
         self.cafcassAlert = list(policy.cafcassAlert, copy: [])
         self.cafcassIntendedAlert = list(policy.cafcassIntendedAlert, copy: [])
         self.extensionNotify = list(policy.extensionNotify, copy: [])
+        self.watchers = list(kp.watchers, copy: [])
+        self.outOfHours = list(policy.outOfHours, copy: [])
         self.bypassNotify = list(policy.bypass.notify, copy: [])
         let statutory = policy.statutory(for: kp.kind)
         self.hasStatutoryRule = statutory != nil
@@ -127,7 +136,7 @@ final class KindPlan: Sendable {
         // Stage names are interned too, for batch results.
         self.stageNameCodes = kp.stages.map { interned.code($0.name) }
         self.limits = kp.stages.isEmpty ? [] :
-            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage) }
+            policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kp.kind) }.map { ($0.role, $0.maxStage, $0.childStatus) }
     }
 
     let stageNameCodes: [UInt16]
@@ -141,14 +150,24 @@ final class KindPlan: Sendable {
     }
 
     /// The initiator limits of this kind (`[[initiator]]` rows that apply to it).
-    let limits: [(role: String, maxStage: Int)]
+    let limits: [(role: String, maxStage: Int, childStatus: ChildStatus?)]
 
-    /// The highest stage a derived escalation may reach for a record raised by `role`.
-    @inline(__always) func limit(raisedBy role: String) -> Int {
+    /// The highest stage a record raised (or escalated) by `role` may reach, for a child with
+    /// `childStatus`: the role's rows for that status when it has any, else its rows for any status.
+    @inline(__always) func limit(raisedBy role: String, childStatus: ChildStatus? = nil) -> Int {
         if limits.isEmpty { return .max }
-        var most = -1
-        for l in limits where l.maxStage > most && l.role == role { most = l.maxStage }
-        return most < 0 ? .max : most
+        return Self.limit(limits, role: role, childStatus: childStatus) ?? .max
+    }
+
+    /// The limit of `role` among `rows` for a child with `childStatus`, or nil when no row names the role.
+    static func limit(_ rows: [(role: String, maxStage: Int, childStatus: ChildStatus?)], role: String, childStatus: ChildStatus?) -> Int? {
+        var most = -1, mostOfStatus = -1
+        for l in rows where l.role == role {
+            if l.childStatus == nil { most = max(most, l.maxStage) }
+            else if l.childStatus == childStatus { mostOfStatus = max(mostOfStatus, l.maxStage) }
+        }
+        if mostOfStatus >= 0 { return mostOfStatus }
+        return most < 0 ? nil : most
     }
 
     /// Who is alerted when stage `n` runs out, for a record whose derived escalations stop at `limit`.
@@ -167,7 +186,7 @@ extension KindPlan {
     /// they go to the raiser's address on the dispute, never to the directory.
     func notifiableRoles(into names: inout Set<String>) {
         let interned = Interned.shared
-        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify,
+        var lists = [recipients, repeatAlert, cafcassAlert, cafcassIntendedAlert, extensionNotify, bypassNotify, watchers, outOfHours,
                      statWarn, statBreachAlert]
         for c in choices { lists += [c.opening, c.routine] }
         for s in stages { lists += [s.breachAlert, s.breachAlertAtLimit] }

@@ -17,13 +17,14 @@ extension Engine {
             var d = try calendar.addWorkingDays(n + paused + seg.extensionDays, to: seg.startDay)
             // A stage deadline is never after the statutory deadline (an extension, a subject row's
             // longer timescale or a late stage): a stage that begins on or after the statutory day is
-            // beyond the total (six-stage's stage 6) and keeps its own timescale.
-            if r.statStartDay != nil, let sd = try statutoryDay(plan, r, asOf: asOf), d > sd, seg.startDay < sd { d = sd }
+            // beyond the total (six-stage's stage 6) and keeps its own timescale, as does a stage
+            // marked `beyond_statutory_total` (four-stage's written adjudication).
+            if r.statStartDay != nil, !plan.stages[seg.stage - 1].beyondStatutoryTotal, let sd = try statutoryDay(plan, r, asOf: asOf), d > sd, seg.startDay < sd { d = sd }
             return (instant(d, minutes: cobMinutes), d)
         case .hours(let h):
             var t = seg.start + h * 3600 + seg.pausedSeconds
             if let p = r.pausedAt { t += max(0, asOf - p) }
-            if r.statStartDay != nil, let sd = try statutoryDay(plan, r, asOf: asOf), seg.startDay < sd {
+            if r.statStartDay != nil, !plan.stages[seg.stage - 1].beyondStatutoryTotal, let sd = try statutoryDay(plan, r, asOf: asOf), seg.startDay < sd {
                 t = min(t, instant(sd, minutes: cobMinutes))
             }
             return (t, day(t))

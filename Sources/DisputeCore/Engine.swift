@@ -52,6 +52,15 @@ public struct Engine: Sendable {
         return instant(try calendar.addWorkingDays(1, to: d), minutes: sendMinutes)
     }
 
+    /// Whether instant `t` is outside working hours: not a working day, or before `send_time` or
+    /// at or after `close_of_business` on one (where `[out_of_hours]` roles are told too).
+    @inline(__always)
+    func outsideWorkingHours(_ t: Int) throws -> Bool {
+        let d = day(t)
+        guard try calendar.isWorkingDay(d) else { return true }
+        return t < instant(d, minutes: sendMinutes) || t >= instant(d, minutes: cobMinutes)
+    }
+
     // MARK: - Evaluate
 
     /// Evaluates one record at `now`.

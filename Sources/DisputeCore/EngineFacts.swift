@@ -47,14 +47,14 @@ extension Engine {
     /// - Returns: `nil` when the kind is not in the policy or has no such stage.
     public func breachConsequence(of dispute: Dispute, stage n: Int) -> BreachConsequence? {
         guard let plan = plan(dispute.kind), n >= 1, n <= plan.stages.count else { return nil }
-        let limit = plan.limit(raisedBy: dispute.raisedBy.role)
+        let limit = plan.limit(raisedBy: dispute.raisedBy.role, childStatus: dispute.childStatus)
         let alerted = plan.names(plan.breachAlert(n, limit: limit))
         let subjectIndex = dispute.subject.map { sid in plan.subjectIDs.firstIndex { $0 == sid } ?? -1 } ?? -1
         let move: BreachConsequence.Move
         if !plan.stages[n - 1].escalates {
             move = .stays
         } else if n >= limit {
-            move = .staysAtInitiatorLimit(limit: limit, raisedBy: dispute.raisedBy.role)
+            move = .staysAtInitiatorLimit(limit: limit, raisedBy: dispute.raisedBy.role + statusPhrase(dispute.childStatus, role: dispute.raisedBy.role, kind: dispute.kind))
         } else if let next = segment(plan, concernsOwner: dispute.concernsOwner, subjectIndex: subjectIndex, stage: n + 1) {
             move = .escalates(toStage: n + 1, owner: plan.choiceOwnerNames[next.choice])
         } else {

@@ -61,6 +61,10 @@ public enum NotificationEvent: Hashable, Sendable {
     case response
     /// The raiser is reminded to decide, `decision_working_days` after the response.
     case decisionReminder
+    /// The record was resolved: told to the kind's watchers, and to the raiser when someone else resolved it.
+    case resolved
+    /// The record was withdrawn: told as `resolved` is.
+    case withdrawn
 
     /// `opened`, `reminder-2wd`, `reminder-4h`, `breach`, `bypass`, `repeat`, `good-practice`,
     /// `cafcass-referral` (then `cafcass-referral-2`, ...), `statutory-warning-5wd`, `statutory-breach`,
@@ -81,6 +85,8 @@ public enum NotificationEvent: Hashable, Sendable {
         case .response: "response"
         case .cafcassIntended(let n): n == 1 ? "cafcass-intended" : "cafcass-intended-\(n)"
         case .decisionReminder: "decision-reminder"
+        case .resolved: "resolved"
+        case .withdrawn: "withdrawn"
         }
     }
 }
@@ -163,6 +169,8 @@ public struct NotificationIntent: Hashable, Sendable {
             // `workingDaysLeft` carries the working days the response took.
             let took = workingDaysLeft.map { ", \($0) working day\($0 == 1 ? "" : "s") into the stage" } ?? ""
             return "Stage \(stage) answered\(took): \(event == .response ? "notice" : "reminder") to \(role) to decide (resolve or escalate)"
+        case .resolved, .withdrawn:
+            return "\(stage == 0 ? "Record" : "Dispute at stage \(stage)") \(event.name): notice to \(role)"
         }
         let subject = stage == 0 ? (deadlineDay == nil ? "Record" : "Statutory total") : "Stage \(stage)"
         guard let day = deadlineDay else { return "\(subject) \(what)" }
@@ -195,7 +203,7 @@ struct IntentRecord: Hashable, Sendable {
 
     enum Code: UInt8 {
         case opened, reminderWorkingDays, reminderHours, breach, bypass, repeatAlert, goodPractice, cafcassReferral,
-             statutoryWarning, statutoryBreach, extended, response, decisionReminder, cafcassIntended
+             statutoryWarning, statutoryBreach, extended, response, decisionReminder, cafcassIntended, resolved, withdrawn
     }
 
     var event: NotificationEvent {
@@ -216,6 +224,8 @@ struct IntentRecord: Hashable, Sendable {
             case .response: return .response
             case .cafcassIntended: return .cafcassIntended(n)
             case .decisionReminder: return .decisionReminder
+            case .resolved: return .resolved
+            case .withdrawn: return .withdrawn
             }
         }
         set {
@@ -240,6 +250,8 @@ struct IntentRecord: Hashable, Sendable {
         case .response: (.response, 0)
         case .cafcassIntended(let n): (.cafcassIntended, Int32(n))
         case .decisionReminder: (.decisionReminder, 0)
+        case .resolved: (.resolved, 0)
+        case .withdrawn: (.withdrawn, 0)
         }
     }
 }

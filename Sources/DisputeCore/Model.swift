@@ -28,6 +28,24 @@ public enum DisputeType: String, CaseIterable, Codable, Sendable {
     case delay = "D"
 }
 
+/// The child's plan, as far as an initiator limit cares (six-stage DRP: "IROs can raise DRPs up to
+/// stage 6, for children in our care. They can raise DRPs up to stage 5 for children supported
+/// through a child protection or child in need plan"). Recorded on the dispute (`--child-status`).
+public enum ChildStatus: String, CaseIterable, Codable, Sendable {
+    /// Supported through a child protection or child in need plan.
+    case cpCin = "cp-cin"
+    /// Any other status (a child in care, a care leaver, ...).
+    case other
+
+    /// For people to read: "a child protection or child in need plan".
+    public var title: String {
+        switch self {
+        case .cpCin: "child protection or child in need plan"
+        case .other: "not on a child protection or child in need plan"
+        }
+    }
+}
+
 /// A person acting in a role, written `ROLE:EMAIL` on the command line.
 public struct Actor: Hashable, Codable, Sendable, CustomStringConvertible {
     public var role: String
@@ -165,20 +183,24 @@ public struct Dispute: Hashable, Codable, Sendable {
     public var concernsOwner: Bool
     /// Why the record was raised above the first step (a bypass on raising), when it was.
     public var openingReason: String?
+    /// The child's status as the initiator limits read it (`--child-status`); `nil`: not recorded.
+    public var childStatus: ChildStatus?
 
     public init(ref: String, policy: String, kind: RecordKind, category: IssueCategory, type: DisputeType,
                 division: Division, childRef: String? = nil, team: String? = nil, raisedBy: Actor,
                 people: [String: [String]] = [:], events: [DisputeEvent],
-                subject: String? = nil, concernsOwner: Bool = false, openingReason: String? = nil) {
+                subject: String? = nil, concernsOwner: Bool = false, openingReason: String? = nil,
+                childStatus: ChildStatus? = nil) {
         self.ref = ref; self.policy = policy; self.kind = kind; self.category = category; self.type = type
         self.division = division; self.childRef = childRef ?? ref; self.team = team; self.raisedBy = raisedBy
         self.people = people; self.events = events
         self.subject = subject; self.concernsOwner = concernsOwner; self.openingReason = openingReason
+        self.childStatus = childStatus
     }
 
     private enum CodingKeys: String, CodingKey {
         case ref, policy, kind, category, type, division, childRef, team, raisedBy, people, events
-        case subject, concernsOwner, openingReason
+        case subject, concernsOwner, openingReason, childStatus
     }
 
     // Written by hand so that records stored before `subject`/`concernsOwner`/`openingReason`
@@ -199,6 +221,7 @@ public struct Dispute: Hashable, Codable, Sendable {
         subject = try c.decodeIfPresent(String.self, forKey: .subject)
         concernsOwner = try c.decodeIfPresent(Bool.self, forKey: .concernsOwner) ?? false
         openingReason = try c.decodeIfPresent(String.self, forKey: .openingReason)
+        childStatus = try c.decodeIfPresent(ChildStatus.self, forKey: .childStatus)
     }
 }
 
@@ -239,6 +262,7 @@ public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
 /// attaches the message to the field. (`DomainError.field`, `DomainError.message(naming:)`.)
 public enum Field: String, Sendable, Hashable, CaseIterable {
     case ref, policy, kind, stage, category, type, raisedBy, by, at, division, team, childRef, subject, aboutOwner, reason, people
+    case childStatus
     case approvedBy, agreedBy, workingDays, outcome, note
 
     /// How a message names the field when the front end does not (`DomainError.description`).
@@ -246,6 +270,7 @@ public enum Field: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .ref: "case reference"
         case .childRef: "child's case reference"
+        case .childStatus: "child's status"
         case .raisedBy: "raised by"
         case .by: "who acted"
         case .aboutOwner: "about owner"

@@ -70,6 +70,30 @@ extension Engine {
         // State.
         if let term = r.terminal {
             o.state = term
+            // The closing notice: the kind's watchers ("the outcome ... and when it has been resolved"),
+            // but not the role that closed it; and the raiser when someone else closed it.
+            let code: IntentRecord.Code = term == .resolved ? .resolved : .withdrawn
+            let stage = r.seg?.stage ?? 0
+            if r.closedAt <= now {
+                let raiser = plan.single(d.pointee.raisedBy.role)
+                let raiserCode = raiser.count > 0 ? plan.roles[raiser.start] : 0
+                var raiserTold = false
+                var rec = IntentRecord(trigger: Double(r.closedAt), stage: Int32(stage), arg: 0, day: IntentRecord.absent,
+                                       left: IntentRecord.absent, role: 0, copy: 0, code: code.rawValue, urgent: false)
+                var i = plan.watchers.start
+                while i < plan.watchers.start + plan.watchers.count {
+                    let role = plan.roles[i]
+                    i += 1
+                    if role == r.closedByRole { continue }
+                    rec.role = role
+                    sink.add(rec)
+                    if role == raiserCode { raiserTold = true }
+                }
+                if r.closedByOther, !raiserTold, raiser.count > 0 {
+                    rec.role = raiserCode
+                    sink.add(rec)
+                }
+            }
             if explain { notSent.append(Decision(identity: "\(ref)", reason: "\(term.rawValue): nothing more is sent")) }
             return
         }
@@ -212,9 +236,16 @@ extension Engine {
                     let t = dl.instant - h * 3600
                     if t <= seg.start { continue }
                     emit(&wake, &sink, seg.stage, .reminderHours, h, to: choice.routine, urgent: true, trigger: t, day: dl.day, left: nil)
+                    if plan.outOfHours.count > 0, try outsideWorkingHours(t) {
+                        emit(&wake, &sink, seg.stage, .reminderHours, h, to: plan.outOfHours, urgent: true, trigger: t, day: dl.day, left: nil)
+                    }
                 }
                 if breachAlert.count > 0 {
                     emit(&wake, &sink, seg.stage, .breach, 0, to: breachAlert, urgent: true, trigger: dl.instant, day: dl.day,
+                         left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
+                }
+                if plan.outOfHours.count > 0, try outsideWorkingHours(dl.instant) {
+                    emit(&wake, &sink, seg.stage, .breach, 0, to: plan.outOfHours, urgent: true, trigger: dl.instant, day: dl.day,
                          left: try calendar.workingDaysBetween(day(dl.instant), dl.day))
                 }
             }

@@ -73,6 +73,10 @@ public struct StagePolicy: Hashable, Sendable {
     /// Remind the raiser to decide (resolve or escalate) this many working days after the owner's
     /// response, at the send time (event `decision-reminder`); `nil`: no such reminder.
     public var decisionWorkingDays: Int?
+    /// The stage's timescale is its own, counted from its start, never cut short by the statutory
+    /// total (`beyond_statutory_total`: four-stage's written adjudication, "within 5 days of the
+    /// conclusion of Stage 4").
+    public var beyondStatutoryTotal = false
 
     public init(number: Int, name: String, owner: String, ownerIfAboutOwner: String? = nil, timescale: Timescale,
                 copy: [String] = [], remindOnOpening: Bool = true, remindWorkingDaysLeft: [Int] = [],
@@ -185,7 +189,12 @@ public struct InitiatorLimit: Hashable, Sendable {
     public var maxStage: Int
     /// Kinds it applies to (empty: all kinds with stages).
     public var kinds: [RecordKind]
-    public init(role: String, maxStage: Int, kinds: [RecordKind] = []) { self.role = role; self.maxStage = maxStage; self.kinds = kinds }
+    /// The child's status it applies to (`child_status`); `nil`: any. For a record whose child has
+    /// this status, the role's rows with it replace the role's rows without one.
+    public var childStatus: ChildStatus?
+    public init(role: String, maxStage: Int, kinds: [RecordKind] = [], childStatus: ChildStatus? = nil) {
+        self.role = role; self.maxStage = maxStage; self.kinds = kinds; self.childStatus = childStatus
+    }
 }
 
 /// A whole procedure.
@@ -219,6 +228,9 @@ public struct Policy: Hashable, Sendable {
     public var cafcassIntendedAlert: [String] = []
     /// A referral is refused unless the intention was recorded first.
     public var cafcassNeedsIntention = false
+    /// Roles also sent an hour-based stage's reminders and breach alert when they fall outside
+    /// working hours (`[out_of_hours] notify`, e.g. the Emergency Duty Team); empty: nobody.
+    public var outOfHours: [String] = []
     /// How messages name roles (`[role_titles]`), over `commonRoleTitles`.
     public var roleTitles: [String: String] = [:]
 

@@ -133,6 +133,13 @@ private struct PolicyLoader {
             maxExt = try positive(e, "max_working_days", required: false)
             extensionNotify = try roleList(e, "notify")
         }
+        var outOfHours: [String] = []
+        if let o = try root.optionalTable("out_of_hours") {
+            outOfHours = try roleList(o, "notify")
+            if outOfHours.isEmpty {
+                throw o.error("[out_of_hours] needs the role to alert outside working hours; add notify = [\"emergency-duty-team\"], or remove [out_of_hours]")
+            }
+        }
         var bypass = BypassRule()
         if let b = try root.optionalTable("bypass") {
             bypass.allowed = try b.optionalBool("allowed") ?? true
@@ -163,7 +170,14 @@ private struct PolicyLoader {
             if let most = applies.map(\.stages.count).max(), maxStage > most {
                 throw i.error("\"max_stage\" is \(maxStage) but the most stages any kind here has is \(most); use 1 to \(most)", at: "max_stage")
             }
-            initiators.append(InitiatorLimit(role: role, maxStage: maxStage, kinds: ik))
+            var status: ChildStatus?
+            if let text = try i.optionalString("child_status") {
+                guard let known = ChildStatus(rawValue: text) else {
+                    throw i.error("\"child_status\" is \"\(text)\"; use one of: \(ChildStatus.allCases.map(\.rawValue).joined(separator: ", "))", at: "child_status")
+                }
+                status = known
+            }
+            initiators.append(InitiatorLimit(role: role, maxStage: maxStage, kinds: ik, childStatus: status))
         }
 
         var policy = Policy(name: name, title: title, source: source, roles: declaredRoles, kinds: kinds, statutory: statutory,
@@ -173,6 +187,7 @@ private struct PolicyLoader {
         policy.roleTitles = roleTitles
         policy.cafcassIntendedAlert = cafcassIntended
         policy.cafcassNeedsIntention = cafcassNeedsIntention
+        policy.outOfHours = outOfHours
         return policy
     }
 
@@ -262,6 +277,7 @@ private struct PolicyLoader {
                 if !alert.contains(resolved) { alert.append(resolved) }
             }
             let decision = try pick("decision_working_days")?.optionalInt("decision_working_days", in: 1...50)
+            let beyondTotal = try s.optionalBool("beyond_statutory_total") ?? false
             let copyReader = pick("copy")
             let stageCopy = try copyReader.map { r throws(ConfigFileError) in try roleList(r, "copy") } ?? []
             stages.append(StagePolicy(number: number, name: name, owner: owners[index], ownerIfAboutOwner: ownerIf,
@@ -269,6 +285,7 @@ private struct PolicyLoader {
                                       remindOnOpening: remindOpen, remindWorkingDaysLeft: Array(Set(wdLeft)).sorted(by: >),
                                       remindHoursLeft: Array(Set(hLeft)).sorted(by: >), breachAlert: alert,
                                       onBreach: isLast ? .alert : onBreach, decisionWorkingDays: decision))
+            stages[stages.count - 1].beyondStatutoryTotal = beyondTotal
         }
 
         var subjects: [SubjectRule] = []

@@ -48,6 +48,11 @@ extension Engine {
         var subjectIndex = -1
         /// The highest stage a derived escalation may reach: the raiser's initiator limit.
         var limit = Int.max
+        /// When the record was resolved or withdrawn (epoch s), and who closed it: someone other than
+        /// the raiser (or nobody named) tells the raiser; the closer's role is not told (interned code).
+        var closedAt = 0
+        var closedByOther = false
+        var closedByRole: UInt16 = 0
         /// Every response recorded, in order (stage, instant, stage start day, in time).
         var responses: [(stage: Int, at: Int, startDay: LocalDate, inTime: Bool)] = []
 
@@ -114,7 +119,7 @@ extension Engine {
         // closure would be copied whole on `return`.
         var r = try d.pointee.events.withUnsafeBufferPointer { events throws -> Replay in
         var r = Replay()
-        r.limit = plan.limit(raisedBy: d.pointee.raisedBy.role)
+        r.limit = plan.limit(raisedBy: d.pointee.raisedBy.role, childStatus: d.pointee.childStatus)
         if let sid = d.pointee.subject { r.subjectIndex = plan.subjectIDs.firstIndex { $0 == sid } ?? -1 }
         for i in events.indices {
             let t = Int(events[i].at.timeIntervalSince1970.rounded(.down))
@@ -174,10 +179,12 @@ extension Engine {
                 }
             case .note:
                 break
-            case .resolved:
-                r.terminal = .resolved
-            case .withdrawn:
-                r.terminal = .withdrawn
+            case .resolved, .withdrawn:
+                r.terminal = events[i].change.kind == .resolved ? .resolved : .withdrawn
+                r.closedAt = t
+                let by = events[i].by
+                r.closedByOther = by.map { $0.email.lowercased() != d.pointee.raisedBy.email.lowercased() } ?? true
+                r.closedByRole = by.map { Interned.shared.code($0.role) } ?? 0
             }
             if r.terminal != nil { break }
         }

@@ -30,7 +30,7 @@ extension Engine {
             guard kp.stage(stage) != nil else {
                 throw DomainError(field: .stage, "stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
             }
-            try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, raising: true)
+            try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, childStatus: d.childStatus, raising: true)
             // Raising at the level of the record's subject row is where the document puts it: no bypass.
             let rowStage = d.subject.flatMap { kp.subject($0)?.stage }
             try checkBypass(from: rowStage == stage ? stage - 1 : 0, to: stage, reason: d.openingReason)
@@ -98,10 +98,10 @@ extension Engine {
             guard to > seg.stage else {
                 throw DomainError(field: .stage, "\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(last))")
             }
-            try checkInitiator(role: by.role, stage: to, kind: d.kind, raising: false)
+            try checkInitiator(role: by.role, stage: to, kind: d.kind, childStatus: d.childStatus, raising: false)
             // The record's own initiator bounds it too, whoever moves it (six-stage: a LADO's DRP goes to stage 5 only).
             if r.limit < to {
-                throw DomainError(field: .stage, "\(d.ref) was raised by \(d.raisedBy.role), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
+                throw DomainError(field: .stage, "\(d.ref) was raised by \(d.raisedBy.role)\(statusPhrase(d.childStatus, role: d.raisedBy.role, kind: d.kind)), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
             }
             try checkBypass(from: seg.stage, to: to, reason: reason)
         case .paused(let approver, _):
@@ -188,11 +188,20 @@ extension Engine {
         return confirmsDerived(r, stage: to)
     }
 
-    func checkInitiator(role: String, stage: Int, kind: RecordKind, raising: Bool) throws {
+    /// " for a child on a child protection or child in need plan" when `role`'s limit for the kind
+    /// depends on the child's status (a row with `child_status` names it), else "".
+    func statusPhrase(_ status: ChildStatus?, role: String, kind: RecordKind) -> String {
+        guard let status, policy.initiators.contains(where: {
+            $0.role == role && $0.childStatus == status && ($0.kinds.isEmpty || $0.kinds.contains(kind))
+        }) else { return "" }
+        return status == .cpCin ? " for a child on a \(status.title)" : " for a child \(status.title)"
+    }
+
+    func checkInitiator(role: String, stage: Int, kind: RecordKind, childStatus: ChildStatus?, raising: Bool) throws {
         // Only the rows that cover this kind (no `kinds`: every kind with stages) limit it.
         let rows = policy.initiators.filter { $0.kinds.isEmpty || $0.kinds.contains(kind) }
         guard !rows.isEmpty else { return }
-        guard let limit = rows.filter({ $0.role == role }).map(\.maxStage).max() else {
+        guard let limit = KindPlan.limit(rows.map { ($0.role, $0.maxStage, $0.childStatus) }, role: role, childStatus: childStatus) else {
             if raising {
                 let who = Set(rows.map(\.role)).sorted().joined(separator: ", ")
                 throw DomainError(field: .raisedBy, "\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
@@ -200,7 +209,7 @@ extension Engine {
             return
         }
         guard stage <= limit else {
-            throw DomainError(field: .stage, "\(role) may \(raising ? "raise" : "escalate") up to stage \(limit) only under \(policy.name), not stage \(stage)")
+            throw DomainError(field: .stage, "\(role) may \(raising ? "raise" : "escalate")\(statusPhrase(childStatus, role: role, kind: kind)) up to stage \(limit) only under \(policy.name), not stage \(stage)")
         }
     }
 

@@ -8,21 +8,21 @@ import WorkingDays
 /// The `disputes` table.
 enum DisputesTable {
     /// Columns read back into a `Dispute`, in this order (see `decode`).
-    static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason"
+    static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason, d.child_status"
 
     static func insert(_ dispute: Dispute, state: DisputeSummary, in db: Database) throws -> Int64? {
         let changed = try db.execute("""
             INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
                                   raised_by_role, raised_by_email, created_at,
                                   current_stage, is_paused, is_closed, closed_at,
-                                  subject, concerns_owner, opening_reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  subject, concerns_owner, opening_reason, child_status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (ref) DO NOTHING
             """,
             dispute.ref, dispute.policy, dispute.kind.rawValue, dispute.category.rawValue, dispute.type.rawValue,
             dispute.division.rawValue, dispute.childRef, dispute.team, dispute.raisedBy.role, dispute.raisedBy.email,
             dispute.events.first?.at, state.stage, state.paused, state.closedAt != nil, state.closedAt,
-            dispute.subject, dispute.concernsOwner, dispute.openingReason,
+            dispute.subject, dispute.concernsOwner, dispute.openingReason, dispute.childStatus?.rawValue,
             operation: "insert dispute")
         return changed == 0 ? nil : db.lastInsertRowID
     }
@@ -43,11 +43,16 @@ enum DisputesTable {
         guard let category = IssueCategory(rawValue: row.string(4)) else { throw bad("category") }
         guard let type = DisputeType(rawValue: row.string(5)) else { throw bad("type") }
         guard let division = Division(rawValue: row.string(6)) else { throw bad("division") }
+        var childStatus: ChildStatus?
+        if let text = row.optionalString(14) {
+            guard let known = ChildStatus(rawValue: text) else { throw bad("child status") }
+            childStatus = known
+        }
         let dispute = Dispute(ref: row.string(1), policy: interner.string(row, 2), kind: kind, category: category, type: type,
                               division: division, childRef: row.string(7), team: interner.optionalString(row, 8),
                               raisedBy: Actor(role: interner.string(row, 9), email: interner.string(row, 10)), people: [:], events: [],
                               subject: interner.optionalString(row, 11), concernsOwner: row.bool(12),
-                              openingReason: interner.optionalString(row, 13))
+                              openingReason: interner.optionalString(row, 13), childStatus: childStatus)
         return (id, dispute)
     }
 
@@ -217,7 +222,7 @@ enum DisputeLoader {
         try db.query("SELECT \(DisputesTable.selection), d.is_closed FROM disputes d WHERE \(condition) ORDER BY d.id", arguments: args,
                      operation: "read disputes") { row in
             let (id, dispute) = try DisputesTable.decode(row, interner: &interner)
-            ids.append(id); disputes.append(DisputeRecord(id: id, isClosed: row.bool(14), dispute: dispute))
+            ids.append(id); disputes.append(DisputeRecord(id: id, isClosed: row.bool(15), dispute: dispute))
         }
         if disputes.isEmpty { return [] }
 

@@ -247,6 +247,12 @@ enum Migrations {
             CREATE INDEX pause_requests_dispute ON pause_requests(dispute_id, id);
             CREATE INDEX pause_requests_undeclined ON pause_requests(declined_at, id);
             """),
+        // The child's status as the initiator limits read it (six-stage DRP: IROs up to stage 5 for
+        // a child on a child protection or child in need plan): `cp-cin`, `other`, NULL when not
+        // recorded (disputes recorded before).
+        Migration(name: "008-dispute-child-status", sql: """
+            ALTER TABLE disputes ADD COLUMN child_status TEXT;
+            """),
         // Append new migrations here. Never edit one above.
     ]
 

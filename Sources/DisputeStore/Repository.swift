@@ -104,6 +104,9 @@ public protocol DisputeReading {
                         unreadable: inout [UnreadableRecord]) throws -> [DisputeRecord]
     /// The disputes with these store ids, with events and people (ids not found, or with a bad row, are left out).
     func disputes(ids: [Int64]) throws -> [Int64: Dispute]
+    /// The disputes resolved or withdrawn at or after `since` (their `closed_at`), without people:
+    /// what a reader needs to send closing notices after a restart, bounded by the window it gives.
+    func closedRecords(since: Date, shareStrings: Bool, unreadable: inout [UnreadableRecord]) throws -> [DisputeRecord]
     /// Calls `body` with the identity of every outbox message about a dispute that is not closed.
     func forEachOutboxIdentityOfOpenDisputes(_ body: (String) throws -> Void) throws
 }

@@ -164,6 +164,12 @@ struct SQLiteTransaction: DisputeWriting {
         return try DisputeLoader.records(where: condition, arguments: args, people: people, interner: &interner, unreadable: &unreadable, in: db)
     }
 
+    func closedRecords(since: Date, shareStrings: Bool, unreadable: inout [UnreadableRecord]) throws -> [DisputeRecord] {
+        var interner = StringInterner(enabled: shareStrings)
+        return try DisputeLoader.records(where: "d.is_closed = 1 AND d.closed_at >= ?", arguments: [since], people: false,
+                                         interner: &interner, unreadable: &unreadable, in: db)
+    }
+
     func disputes(ids: [Int64]) throws -> [Int64: Dispute] {
         var out: [Int64: Dispute] = [:]
         var interner = StringInterner(enabled: false)

@@ -54,6 +54,12 @@ public struct MessageFacts: Equatable, Sendable {
     public var link: String?
     /// The response or CAFCASS intention the notice is about.
     public var step: StepFacts
+    /// How the policy names each role the message mentions (`[role_titles]`, else the common title):
+    /// messages speak of "the Service Director", not `service-director`.
+    public var roleTitles: [String: String] = [:]
+
+    /// The title of `role` for people to read.
+    public func title(_ role: String) -> String { roleTitles[role] ?? role }
 
     /// The facts of `intent`, from its evaluation and engine.
     ///
@@ -66,6 +72,12 @@ public struct MessageFacts: Equatable, Sendable {
         let kp = policy.kinds[dispute.kind]
         let sp = intent.stage > 0 ? kp?.stage(intent.stage) : nil
         ref = oneLine(dispute.ref); role = intent.role; stage = intent.stage; reason = intent.reason
+        defer {
+            var named = Set([role, dispute.raisedBy.role] + alsoTold + copied + statutoryBreachAlerted + (breach?.alerted ?? []))
+            if case .escalates(_, let owner)? = breach?.move { named.insert(owner) }
+            if let x = extension_ { named.insert(x.agreedBy.role) }
+            roleTitles = Dictionary(uniqueKeysWithValues: named.map { ($0, policy.title(of: $0)) })
+        }
         kind = kp?.title ?? dispute.kind.rawValue; self.policy = policy.title
         urgent = intent.urgency == .urgent; identity = oneLine(intent.identity)
         stageName = sp?.name; stageTitle = sp.map(Notifications.stageTitle)
@@ -100,18 +112,24 @@ public struct MessageFacts: Equatable, Sendable {
     /// `it stays at Stage 5, the highest stage a dispute raised by iro-cp-cin may reach, and ... are alerted`.
     public var consequence: String? {
         guard let breach else { return nil }
-        let alerted = breach.alerted.filter { $0 != role }
+        let alerted = breach.alerted.filter { $0 != role }.map(title)
         var c = ""
         switch breach.move {
         case .escalates(_, let owner):
-            c = "it escalates to \(nextStageTitle ?? "Stage \(breach.stage + 1)"), owned by \(owner)"
+            c = "it escalates to \(nextStageTitle ?? "Stage \(breach.stage + 1)"), owned by the \(title(owner))"
         case .staysAtInitiatorLimit(let limit, let raisedBy):
-            c = "it stays at Stage \(limit), the highest stage a dispute raised by \(raisedBy) may reach"
+            c = "it stays at Stage \(limit), the highest stage a dispute raised by the \(raisedByTitle(raisedBy)) may reach"
         case .stays:
             break
         }
-        if !alerted.isEmpty { c += (c.isEmpty ? "" : ", and ") + "\(list(alerted)) \(alerted.count == 1 ? "is" : "are") alerted" }
+        if !alerted.isEmpty { c += (c.isEmpty ? "" : ", and ") + "the \(list(alerted)) \(alerted.count == 1 ? "is" : "are") alerted" }
         return c.isEmpty ? nil : c
+    }
+
+    /// `raisedBy` of a breach at an initiator limit (`iro for a child on ...`) with the role's title.
+    func raisedByTitle(_ raisedBy: String) -> String {
+        let role = raisedBy.prefix { $0 != " " }
+        return title(String(role)) + raisedBy.dropFirst(role.count)
     }
 
     /// `3 working days left`, `due today`, `2 working days overdue`.
@@ -125,7 +143,7 @@ public struct MessageFacts: Equatable, Sendable {
     func templateValues(civil: CivilTime) -> [String: Any] {
         var f: [String: Any] = [
             "ref": ref, "role": role, "stage": stage, "reason": reason, "kind": kind, "policy": policy,
-            "urgent": urgent, "identity": identity,
+            "urgent": urgent, "identity": identity, "roleTitle": title(role),
         ]
         if let stageName, let stageTitle { f["stageName"] = stageName; f["stageTitle"] = stageTitle; f["hasStage"] = true }
         if let deadline { f["due"] = formatDue(deadline.due, civil: civil) }
@@ -134,26 +152,27 @@ public struct MessageFacts: Equatable, Sendable {
         if let x = extension_ {
             f["extensionDays"] = x.workingDays
             f["extendedBy"] = "\(x.workingDays) working day\(x.workingDays == 1 ? "" : "s")"
-            f["agreedBy"] = "\(x.agreedBy.role) (\(x.agreedBy.email))"
+            f["agreedBy"] = "the \(title(x.agreedBy.role)) (\(x.agreedBy.email))"
         }
         if let statutoryDue { f["statutoryDue"] = formatDue(statutoryDue, civil: civil) }
         if let statutoryDays { f["statutoryDays"] = statutoryDays }
         if let breach {
             switch breach.move {
             case .escalates(let to, let owner):
-                f["nextStage"] = to; f["nextOwner"] = owner; f["escalates"] = true
+                f["nextStage"] = to; f["nextOwner"] = owner; f["nextOwnerTitle"] = title(owner); f["escalates"] = true
             case .staysAtInitiatorLimit(let limit, let raisedBy):
                 f["atInitiatorLimit"] = true; f["initiatorLimit"] = limit; f["raisedBy"] = raisedBy
+                f["raisedByTitle"] = raisedByTitle(raisedBy)
             case .stays:
                 break
             }
         }
         if let consequence { f["consequence"] = consequence }
         if let statutoryDays, !statutoryBreachAlerted.isEmpty {
-            f["statutoryConsequence"] = "\(list(statutoryBreachAlerted)) \(statutoryBreachAlerted.count == 1 ? "is" : "are") alerted that the statutory total of \(statutoryDays) working days is breached"
+            f["statutoryConsequence"] = "the \(list(statutoryBreachAlerted.map(title))) \(statutoryBreachAlerted.count == 1 ? "is" : "are") alerted that the statutory total of \(statutoryDays) working days is breached"
         }
-        if !alsoTold.isEmpty { f["alsoTold"] = list(alsoTold) }
-        if !copied.isEmpty { f["copied"] = list(copied) }
+        if !alsoTold.isEmpty { f["alsoTold"] = list(alsoTold.map(title)) }
+        if !copied.isEmpty { f["copied"] = list(copied.map(title)) }
         if let link { f["link"] = link; f["actionLink"] = link + "#actions" }
         f.merge(step.templateValues()) { _, new in new }
         if !unroutable.isEmpty {

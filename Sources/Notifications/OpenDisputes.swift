@@ -51,7 +51,27 @@ final class OpenDisputes: @unchecked Sendable {
     /// Open disputes the store could not read (a bad row), by store id: left out of `groups`.
     private var unreadableByID: [Int64: UnreadableDispute] = [:]
 
-    var count: Int { location.count }
+    /// Disputes kept after they were resolved or withdrawn, until their closing notices are in the
+    /// outbox (`dropClosed`), for at most `closingNoticeWindow` after they closed.
+    private(set) var closedIDs = Set<Int64>()
+
+    /// How long after a dispute closed its closing notices are still sent (a daemon stopped longer
+    /// than this, or an import of old closed disputes, sends none): the bound on what is re-read.
+    static let closingNoticeWindow: TimeInterval = 7 * 86_400
+
+    /// The open disputes (those kept only for their closing notices are not counted).
+    var count: Int { location.count - closedIDs.count }
+
+    /// Whether a closed dispute still has closing notices to send: it closed within the window.
+    static func closedRecently(_ d: Dispute, now: Date) -> Bool {
+        guard let last = d.events.last(where: { $0.change.kind == .resolved || $0.change.kind == .withdrawn }) else { return false }
+        return last.at >= now.addingTimeInterval(-closingNoticeWindow) && last.at <= now
+    }
+
+    /// Stops evaluating these closed disputes (their closing notices are known to be in the outbox).
+    func dropClosed(_ ids: [Int64]) {
+        for id in ids where closedIDs.remove(id) != nil { remove(id) }
+    }
 
     /// The open disputes left out for a bad row (an impossible date...), by store id.
     var unreadable: [UnreadableDispute] { unreadableByID.sorted { $0.key < $1.key }.map(\.value) }
@@ -60,7 +80,7 @@ final class OpenDisputes: @unchecked Sendable {
     ///
     /// - Parameter preload: called after a full read (same snapshot), to reload caches that
     ///   depend on which disputes are open.
-    func refresh(from r: any DisputeReading, preload: () throws -> Void) throws -> Refresh {
+    func refresh(from r: any DisputeReading, now clock: Date, preload: () throws -> Void) throws -> Refresh {
         let now = try r.changeToken()
         if let now, let token, now.epoch == token.epoch, now.seq >= token.seq {
             if now.seq == token.seq { return .unchanged }
@@ -68,9 +88,16 @@ final class OpenDisputes: @unchecked Sendable {
             let changed = try r.disputeRecords(openOnly: false, changedAfter: token.seq, people: false, shareStrings: true, unreadable: &bad)
             for record in changed {
                 unreadableByID[record.id] = nil
-                if record.isClosed { remove(record.id) } else { upsert(record) }
+                if record.isClosed && !Self.closedRecently(record.dispute, now: clock) {
+                    closedIDs.remove(record.id)
+                    remove(record.id)
+                } else {
+                    if record.isClosed { closedIDs.insert(record.id) } else { closedIDs.remove(record.id) }
+                    upsert(record)
+                }
             }
             for b in bad {
+                closedIDs.remove(b.id)
                 remove(b.id)
                 unreadableByID[b.id] = b.isClosed ? nil : b.dispute
             }
@@ -82,10 +109,18 @@ final class OpenDisputes: @unchecked Sendable {
         groups = []
         groupIndex = [:]
         location = [:]
+        closedIDs = []
         token = nil
         contextsCurrent = false
         var bad: [UnreadableRecord] = []
         var records = try r.disputeRecords(openOnly: true, changedAfter: nil, people: false, shareStrings: true, unreadable: &bad)
+        // And those closed within the window, for their closing notices (dropped by the poll that finds them in the outbox).
+        var badClosed: [UnreadableRecord] = []
+        for c in try r.closedRecords(since: clock.addingTimeInterval(-Self.closingNoticeWindow), shareStrings: true, unreadable: &badClosed)
+        where Self.closedRecently(c.dispute, now: clock) {
+            closedIDs.insert(c.id)
+            records.append(c)
+        }
         unreadableByID = Dictionary(bad.map { ($0.id, $0.dispute) }, uniquingKeysWith: { a, _ in a })
         location.reserveCapacity(records.count)
         // Exact capacities: no doubling while 100,000 disputes are appended.

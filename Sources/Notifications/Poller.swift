@@ -17,6 +17,8 @@ public struct TickSummary: Sendable {
     /// The poll's `now`.
     public var now: Date
     public var openDisputes = 0
+    /// Closed disputes still evaluated after the poll, until their closing notices are in the outbox.
+    public var closedAwaitingNotices = 0
     /// Disputes whose stage is overdue or whose statutory total is breached.
     public var overdue = 0
     /// Messages added to the outbox (dry run: that would be added).
@@ -149,7 +151,7 @@ public final class Poller: Sendable {
             let open = state.open
             // Only what changed since the last poll (everything at the first one, or when the store was rebuilt).
             let refresh = try store.read { r in
-                let refresh = try open.refresh(from: r) {
+                let refresh = try open.refresh(from: r, now: now) {
                     state.known.removeAll()
                     try r.forEachOutboxIdentityOfOpenDisputes { state.known.insert($0) }
                 }
@@ -180,6 +182,8 @@ public final class Poller: Sendable {
             struct Pending { var id: Int64; var group: Int; var index: Int; var evaluation: Evaluation?; var engine: Engine }
             var pending: [Pending] = []
             var skipped: [(id: Int64, skip: TickSkip)] = []
+            // Closed disputes whose closing notices are all in the outbox: no longer evaluated after this poll.
+            var closingDone: [Int64] = []
             func count(_ state: DisputeState, _ wake: Date?) {
                 if state == .overdue || state == .statutoryBreached { summary.overdue += 1 }
                 if let w = wake { summary.nextWakeUp = min(summary.nextWakeUp ?? w, w) }
@@ -193,6 +197,8 @@ public final class Poller: Sendable {
                         count(entry.state, entry.nextWakeUp)
                         if entry.intentsDue > 0, !g.batch.intents(i).allSatisfy(isKnown) {
                             pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: nil, engine: engine))
+                        } else if !open.closedIDs.isEmpty, open.closedIDs.contains(g.ids[i]) {
+                            closingDone.append(g.ids[i])
                         }
                     }
                     continue
@@ -205,6 +211,8 @@ public final class Poller: Sendable {
                         count(e.state, e.nextWakeUp)
                         if !e.intents.isEmpty, !e.intents.allSatisfy(isKnown) {
                             pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: e, engine: engine))
+                        } else if open.closedIDs.contains(g.ids[i]) {
+                            closingDone.append(g.ids[i])
                         }
                     } catch {
                         skipped.append((g.ids[i], TickSkip(ref: g.disputes[i].ref, reason: "\(error)")))
@@ -247,6 +255,12 @@ public final class Poller: Sendable {
             }
             summary.planned = planned
             summary.enqueued = planned.count
+            if !dryRun {
+                // A closed dispute evaluated now has every notice in the outbox (enqueued, or found there).
+                for p in pending where open.closedIDs.contains(p.id) { closingDone.append(p.id) }
+                open.dropClosed(closingDone)
+            }
+            summary.closedAwaitingNotices = open.closedIDs.count
             for p in planned {
                 var meta: Logger.Metadata = ["dispute.ref": "\(p.item.ref ?? "")", "identity": "\(p.item.identity)",
                                              "channel": "\(p.channel)", "recipients": "\(p.item.recipients.count)",

@@ -24,7 +24,7 @@ public struct TemplateSet: Sendable {
     /// The template names a complete set has (`NAME.txt`), plus `message.html`.
     public static let names = [
         "opened", "escalation", "reminder", "due-today", "reminder-hours", "breach", "bypass", "repeat-alert",
-        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "admin-parked", "admin-import-failed", "test",
+        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "closed", "admin-parked", "admin-import-failed", "test",
     ]
 
     private let text: [String: MustacheTemplate]
@@ -141,6 +141,7 @@ public func templateName(for intent: NotificationIntent) -> String {
     case .statutoryWarning: "statutory-warning"
     case .statutoryBreach: "statutory-breach"
     case .extended: "extended"
+    case .resolved, .withdrawn: "closed"
     }
 }
 
@@ -178,6 +179,14 @@ public struct StepFacts: Equatable, Sendable {
     public var intentionReason: String?
     /// The notice goes to the Service Director, who tells the Chief Executive.
     public var isServiceDirector = false
+    /// The closing notice (`resolved`, `withdrawn`): `resolved` or `withdrawn`, the outcome or
+    /// reason recorded, who closed it and when.
+    /// The reason given for going above the next step (`bypass`): the escalation's, or the raising's.
+    public var bypassReason: String?
+    public var closedAs: String?
+    public var closingText: String?
+    public var closedBy: String?
+    public var closedOn: String?
 
     init(intent: NotificationIntent, dispute: Dispute, evaluation: Evaluation?, policy: Policy?, civil: CivilTime) {
         switch intent.event {
@@ -195,6 +204,21 @@ public struct StepFacts: Equatable, Sendable {
             }
             if n >= 1, n <= reasons.count, let r = reasons[n - 1] { intentionReason = r }
             if intent.role == "service-director" { isServiceDirector = true }
+        case .bypass:
+            // The event that entered the stage: its escalation's reason, or the reason for raising there.
+            for e in dispute.events.reversed() where e.at <= intent.trigger {
+                if case .escalated(let to, let reason) = e.change, to == intent.stage { bypassReason = reason; return }
+                if case .opened(let s) = e.change, s == intent.stage { bypassReason = dispute.openingReason; return }
+            }
+        case .resolved, .withdrawn:
+            guard let e = dispute.events.last(where: { $0.change.kind == .resolved || $0.change.kind == .withdrawn }) else { return }
+            switch e.change {
+            case .resolved(let o): closedAs = "resolved"; closingText = o
+            case .withdrawn(let r): closedAs = "withdrawn"; closingText = r
+            default: return
+            }
+            if let by = e.by { closedBy = "\(policy?.title(of: by.role) ?? by.role) (\(by.email))" }
+            closedOn = formatDue(e.at, civil: civil)
         default: break
         }
     }
@@ -209,6 +233,11 @@ public struct StepFacts: Equatable, Sendable {
         if lateResponse { f["lateResponse"] = true }
         if let intentionReason { f["intentionReason"] = intentionReason }
         if isServiceDirector { f["isServiceDirector"] = true }
+        if let bypassReason, !bypassReason.isEmpty { f["bypassReason"] = bypassReason }
+        if let closedAs { f["closedAs"] = closedAs; f["isResolved"] = closedAs == "resolved" }
+        if let closingText { f["closingText"] = closingText }
+        if let closedBy { f["closedBy"] = closedBy }
+        if let closedOn { f["closedOn"] = closedOn }
         return f
     }
 }

@@ -32,7 +32,7 @@ private let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), U
 
 /// The columns that describe the record itself: set on the `opened` row; on a later row of the same
 /// record they must be empty or repeat the opening row's value.
-let recordColumns: [ImportColumn] = [.policy, .kind, .category, .type, .division, .team, .childRef, .subject, .aboutOwner, .people]
+let recordColumns: [ImportColumn] = [.policy, .kind, .category, .type, .division, .team, .childRef, .subject, .aboutOwner, .people, .childStatus]
 
 /// The rows of an import file with each cell under its drwatch column, after the header is
 /// checked and `[import.columns]` / `[import.values]` are applied.
@@ -74,8 +74,8 @@ let syncRequiredColumns: [ImportColumn] = [.ref, .event, .at]
 /// - Returns: the rows, or the header's problem (the file is then refused whole).
 func readImportRows(_ bytes: [UInt8], mapping: ImportMapping, required: [ImportColumn]) -> Result<ImportRows, ImportFailure> {
     var records = parseCSV(bytes)
-    let expected = required.count == ImportColumn.allCases.count
-        ? ImportColumn.allCases.map(\.rawValue).joined(separator: ",")
+    let expected = required.count == ImportColumn.oneOffRequired.count
+        ? ImportColumn.oneOffRequired.map(\.rawValue).joined(separator: ",") + " (and optionally child_status)"
         : "at least " + required.map(\.rawValue).joined(separator: ",")
     guard !records.isEmpty else {
         return .failure(ImportFailure(problems: [ImportProblem(line: 1, message: "the file is empty; the first line must be the header: \(expected)")]))
@@ -204,7 +204,7 @@ extension Runtime {
             return .success((ref, .opening(OpeningFields(ref: ref, policy: cell(.policy), kind: cell(.kind), stage: stage, category: cell(.category),
                                                          type: cell(.type), raisedBy: by, at: at, division: optional(.division), team: optional(.team),
                                                          childRef: optional(.childRef), subject: optional(.subject), concernsOwner: aboutOwner,
-                                                         reason: optional(.text), people: people))))
+                                                         reason: optional(.text), people: people, childStatus: optional(.childStatus)))))
         }
 
         let by: Actor?
@@ -266,7 +266,7 @@ extension Runtime {
         -> Result<ImportPlan, ImportFailure> {
         var confirmations = 0
         let rows: ImportRows
-        switch readImportRows(bytes, mapping: mapping, required: ImportColumn.allCases) {
+        switch readImportRows(bytes, mapping: mapping, required: ImportColumn.oneOffRequired) {
         case .failure(let f): return .failure(f)
         case .success(let r): rows = r
         }
@@ -374,6 +374,7 @@ func importColumn(for field: Field) -> String {
     case .subject: ImportColumn.subject.rawValue
     case .aboutOwner: ImportColumn.aboutOwner.rawValue
     case .people: ImportColumn.people.rawValue
+    case .childStatus: ImportColumn.childStatus.rawValue
     case .approvedBy, .agreedBy: ImportColumn.approverRole.rawValue
     case .workingDays: ImportColumn.workingDays.rawValue
     case .reason, .outcome, .note: ImportColumn.text.rawValue

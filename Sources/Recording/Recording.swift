@@ -29,13 +29,17 @@ public struct OpeningFields: Sendable {
     public var reason: String?
     /// The dispute's own people, in order.
     public var people: [(role: String, email: String)]
+    /// The child's status for the initiator limits (`cp-cin`, `other`); `nil`: not recorded.
+    public var childStatus: String?
 
     public init(ref: String, policy: String, kind: String, stage: Int? = nil, category: String, type: String, raisedBy: Actor,
                 at: Date, division: String? = nil, team: String? = nil, childRef: String? = nil, subject: String? = nil,
-                concernsOwner: Bool = false, reason: String? = nil, people: [(role: String, email: String)] = []) {
+                concernsOwner: Bool = false, reason: String? = nil, people: [(role: String, email: String)] = [],
+                childStatus: String? = nil) {
         self.ref = ref; self.policy = policy; self.kind = kind; self.stage = stage; self.category = category; self.type = type
         self.raisedBy = raisedBy; self.at = at; self.division = division; self.team = team; self.childRef = childRef
         self.subject = subject; self.concernsOwner = concernsOwner; self.reason = reason; self.people = people
+        self.childStatus = childStatus
     }
 }
 
@@ -108,6 +112,13 @@ extension Runtime {
             }
             division = known
         }
+        var childStatus: ChildStatus?
+        if let text = f.childStatus, !text.isEmpty {
+            guard let known = ChildStatus(rawValue: text) else {
+                throw DomainError(field: .childStatus, "unknown child's status \(text.prefix(40)); use cp-cin (a child protection or child in need plan) or other (a child in care, or any other)")
+            }
+            childStatus = known
+        }
         guard policies[f.policy] != nil else {
             throw DomainError(field: .policy, "unknown policy \(f.policy); the config loads: \(policyNames.joined(separator: ", "))")
         }
@@ -120,7 +131,7 @@ extension Runtime {
                               people: people, events: [DisputeEvent(at: f.at, by: f.raisedBy,
                                                                      change: .opened(stage: f.stage ?? engine.policy.openingStage(kind: kind, subject: f.subject)))],
                               subject: f.subject.flatMap { $0.isEmpty ? nil : $0 }, concernsOwner: f.concernsOwner,
-                              openingReason: reason)
+                              openingReason: reason, childStatus: childStatus)
         try checkRoles(of: dispute, policy: engine.policy)
         try engine.validate(opening: dispute)
         return dispute

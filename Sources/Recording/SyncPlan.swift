@@ -268,6 +268,7 @@ extension Runtime {
         check(.team, d.team)
         check(.childRef, d.childRef)
         check(.subject, d.subject)
+        check(.childStatus, d.childStatus?.rawValue)
         let owner = rows.cell(row, .aboutOwner).lowercased()
         if !owner.isEmpty, ["yes", "true", "1"].contains(owner) != d.concernsOwner {
             out.append("about_owner \"\(owner)\" differs from \"\(d.concernsOwner ? "yes" : "no")\"")

@@ -7,7 +7,7 @@ import ServiceConfig
 
 /// `drwatch dispute open --ref REF --policy NAME --kind KIND [--stage N] --category C --type P|R|D
 /// --raised-by ROLE:EMAIL [--at TIME] [--division D] [--person ROLE=EMAIL]... [--team TEAM]
-/// [--child REF] [--subject ID] [--about-owner] [--reason TEXT]`
+/// [--child REF] [--child-status cp-cin|other] [--subject ID] [--about-owner] [--reason TEXT]`
 struct DisputeOpen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open", abstract: "Record a new dispute (or alert, notification...) under a policy.")
@@ -28,6 +28,8 @@ struct DisputeOpen: ParsableCommand {
     var people: [String] = []
     @Option(help: ArgumentHelp("The social-work team, for reports.", valueName: "team")) var team: String?
     @Option(help: ArgumentHelp("The child's case reference, when it differs from --ref (never a name).", valueName: "ref")) var child: String?
+    @Option(name: .customLong("child-status"), help: ArgumentHelp("cp-cin (a child protection or child in need plan) or other; some initiator limits depend on it.", valueName: "cp-cin|other"))
+    var childStatus: String?
     @Option(help: ArgumentHelp("The subject row of the policy's timescale table.", valueName: "id")) var subject: String?
     @Flag(name: .customLong("about-owner"), help: "The concern is about the stage's usual owner (e.g. the Team Manager).")
     var aboutOwner = false
@@ -46,7 +48,7 @@ struct DisputeOpen: ParsableCommand {
         let (dispute, evaluation) = try session.recorder.open(OpeningFields(
             ref: ref, policy: policy, kind: kind, stage: stage, category: category, type: type, raisedBy: actor(raisedBy)!,
             at: try parseAt(at), division: division, team: team, childRef: child, subject: subject, concernsOwner: aboutOwner,
-            reason: reason, people: people.compactMap(parsePerson)))
+            reason: reason, people: people.compactMap(parsePerson), childStatus: childStatus))
         print("\(ref): opened (\(dispute.kind.rawValue), \(dispute.policy)) at \(iso(dispute.events[0].at)); \(summary(evaluation))")
     }
 }

@@ -16,6 +16,7 @@ func option(for field: Field) -> String {
     case .division: "--division"
     case .team: "--team"
     case .childRef: "--child"
+    case .childStatus: "--child-status"
     case .subject: "--subject"
     case .aboutOwner: "--about-owner"
     case .reason: "--reason"

@@ -78,6 +78,8 @@ struct FourStageScenarioTests {
             "DR-1/s1/opened/team-manager", "DR-1/s1/reminder-2wd/team-manager", "DR-1/s1/reminder-0wd/team-manager",
             "DR-1/s1/breach/team-manager", "DR-1/s1/breach/service-manager", "DR-1/s2/opened/service-manager",
             "DR-1/s2/reminder-2wd/service-manager",
+            // resolved by the IRO Service Manager, not the IRO who raised it: the IRO is told
+            "DR-1/s2/resolved/iro",
         ])
         #expect(try engine.evaluate(d, now: at("2026-11-13 09:00")).state == .resolved)
     }
@@ -85,18 +87,21 @@ struct FourStageScenarioTests {
     @Test func stageFourBreachAlertsTheDirectorOfChildrensServicesAndStatutoryBreachIsUrgent() throws {
         let d = record(opened: "2026-11-02 10:00")
         // Derived: s2 due 16 Nov, s3 due 23 Nov, s4 due 30 Nov (= statutory)
-        let ev = try engine.evaluate(d, now: at("2026-11-30 17:00"))
+        let ev = try engine.evaluate(d, now: at("2026-11-30 16:59"))
         #expect(ev.stage == 4 && ev.owner == "service-director")
-        #expect(ev.state == .statutoryBreached)
-        let ids = Set(ev.intents.map(\.identity))
+        let atTotal = try engine.evaluate(d, now: at("2026-11-30 17:00"))
+        // At 17:00 Stage 4 runs out: the written adjudication (stage 5, also the Service Director's) follows.
+        #expect(atTotal.stage == 5 && atTotal.owner == "service-director")
+        #expect(atTotal.state == .statutoryBreached)
+        let ids = Set(atTotal.intents.map(\.identity))
         #expect(ids.isSuperset(of: ["DR-1/s0/statutory-breach/head-of-service-safeguarding", "DR-1/s0/statutory-breach/service-director",
                                     "DR-1/s0/statutory-breach/director-of-childrens-services"]))
-        #expect(ev.intents.filter { $0.event == .statutoryBreach }.allSatisfy { $0.urgency == .urgent })
+        #expect(atTotal.intents.filter { $0.event == .statutoryBreach }.allSatisfy { $0.urgency == .urgent })
         let next = try engine.evaluate(d, now: at("2026-12-01 08:30"))
         #expect(Set(next.intents.map(\.identity)).isSuperset(of: [
             "DR-1/s4/breach/service-director", "DR-1/s4/breach/director-of-childrens-services", "DR-1/s4/breach/head-of-service-safeguarding",
         ]))
-        #expect(next.stage == 4)   // the last stage only alerts
+        #expect(next.stage == 5 && next.intent(5, "opened", "service-director") != nil)   // then the adjudication
     }
 
     @Test func statutoryTotalWarnsFiveAndTwoWorkingDaysBefore() throws {

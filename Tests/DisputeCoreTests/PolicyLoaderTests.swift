@@ -7,7 +7,8 @@ struct PolicyLoaderTests {
     @Test func fourStagePresetLoads() throws {
         let p = try preset("four-stage")
         #expect(p.name == "four-stage")
-        #expect(p.kind(.formal)?.stages.map(\.owner) == ["team-manager", "service-manager", "head-of-service", "service-director"])
+        #expect(p.kind(.formal)?.stages.map(\.owner) == ["team-manager", "service-manager", "head-of-service", "service-director", "service-director"])
+        #expect(p.kind(.formal)?.stages.last?.beyondStatutoryTotal == true)   // the written adjudication
         #expect(p.kind(.formal)?.stages.first?.breachAlert == ["team-manager", "service-manager"])
         #expect(p.kind(.formal)?.stages.last?.onBreach == .alert)
         #expect(p.statutory?.workingDays == 20)

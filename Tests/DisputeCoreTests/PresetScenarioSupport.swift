@@ -39,11 +39,12 @@ struct PresetWorld {
     /// A new record, checked by `Engine.validate(opening:)` as the CLI does.
     func raise(_ kind: RecordKind = .formal, ref: String = "DR-1", at time: String, stage: Int = 1, by role: String = "iro",
                category: IssueCategory = .carePlanImplementation, type: DisputeType = .delay, subject: String? = nil,
-               concernsOwner: Bool = false, reason: String? = nil, child: String? = nil) throws -> Dispute {
+               concernsOwner: Bool = false, reason: String? = nil, child: String? = nil,
+               childStatus: ChildStatus? = nil) throws -> Dispute {
         let d = Dispute(ref: ref, policy: policy.name, kind: kind, category: category, type: type, division: .englandAndWales,
                         childRef: child, raisedBy: Self.actor(role),
                         events: [DisputeEvent(at: London.at(time), by: Self.actor(role), change: .opened(stage: stage))],
-                        subject: subject, concernsOwner: concernsOwner, openingReason: reason)
+                        subject: subject, concernsOwner: concernsOwner, openingReason: reason, childStatus: childStatus)
         try engine.validate(opening: d)
         return d
     }
@@ -102,7 +103,7 @@ extension Policy {
             for r in kp.subjects { if let o = r.owner { used.insert(o) } }
         }
         if let s = statutory { used.formUnion(s.warn + s.breachAlert) }
-        used.formUnion(pauseApprovers + extensionAgreers + bypass.notify + cafcassAlert + initiators.map(\.role))
+        used.formUnion(pauseApprovers + extensionAgreers + bypass.notify + cafcassAlert + initiators.map(\.role) + outOfHours)
         return used
     }
 }

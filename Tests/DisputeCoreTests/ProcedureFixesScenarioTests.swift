@@ -122,15 +122,17 @@ struct ProcedureFixesScenarioTests {
         let d = try four.raise(at: "2026-11-02 10:00")
         #expect(four.refusal(.escalated(toStage: 4, reason: nil), at: "2026-11-24 10:00", by: "iro", on: d) == nil)
         #expect(four.refusal(.escalated(toStage: 3, reason: nil), at: "2026-11-24 10:00", by: "iro", on: d) == nil)
-        #expect(four.refusal(.escalated(toStage: 5, reason: nil), at: "2026-11-24 10:00", by: "iro", on: d)
-            == "DR-1 is already at stage 4, the last stage of a formal under four-stage (escalated on breach); it cannot go higher: resolve it, withdraw it or refer it to CAFCASS")
+        // Stage 4 runs out Mon 30 Nov 17:00: the written adjudication (stage 5, the last) from Tue 1 Dec 08:30.
+        #expect(four.refusal(.escalated(toStage: 5, reason: nil), at: "2026-12-02 10:00", by: "iro", on: d) == nil)
+        #expect(four.refusal(.escalated(toStage: 6, reason: nil), at: "2026-12-02 10:00", by: "iro", on: d)
+            == "DR-1 is already at stage 5, the last stage of a formal under four-stage (escalated on breach); it cannot go higher: resolve it, withdraw it or refer it to CAFCASS")
     }
 
     @Test func aRecordedEscalationIsNotAConfirmation() throws {
         // Escalated by hand to Stage 2 on Tue 3 Nov: a second record of "stage 2" is refused as before.
         let d = try four.record(.escalated(toStage: 2, reason: nil), at: "2026-11-03 10:00", by: "iro", on: try four.raise(at: "2026-11-02 10:00"))
         #expect(four.refusal(.escalated(toStage: 2, reason: nil), at: "2026-11-04 10:00", by: "iro", on: d)
-            == "DR-1 is already at stage 2; escalate to a higher stage (3 to 4)")
+            == "DR-1 is already at stage 2; escalate to a higher stage (3 to 5)")
     }
 
     // MARK: - four-stage Stage 1 is the IRO's meeting

@@ -83,7 +83,9 @@ struct ReportBuilderTests {
         #expect(report.current.byHighestStage == [
             1: C(opened: 24, resolved: 13, withdrawn: 4, openAtEnd: 7),
             3: C(opened: 5, resolved: 5),         // G2: stage 2 missed on 15 Jul, so stage 3 on resolution
-            4: C(opened: 3, resolved: 4),
+            // Three ran past Stage 4 before their resolution: the written adjudication (stage 5) followed.
+            4: C(resolved: 1),
+            5: C(opened: 3, resolved: 3),
         ])
         #expect(report.previous.byHighestStage == [
             1: C(opened: 11, resolved: 11),

@@ -112,9 +112,10 @@ import WorkingDays
             "CMP-9/s1/breach/iro-service-manager", "CMP-9/s1/breach/head-of-service-safeguarding",
         ])
         #expect(ev.intent(2, "opened", "head-of-service-safeguarding") != nil)
-        // and once it is resolved nothing is due any more
+        // and once it is resolved nothing is due any more but the closing notice to the complainant
+        // (resolved by someone else; a complaint has no watchers)
         c = try world.record(.resolved(outcome: "upheld"), at: "2026-11-20 10:00", by: "head-of-service-safeguarding", on: c)
-        #expect(try world.look(c, at: "2026-11-20 11:00").intents.isEmpty)
+        #expect(try world.look(c, at: "2026-11-20 11:00").intents.map(\.identity) == ["CMP-9/s2/resolved/social-worker"])
     }
 
     @Test func statutoryTotalWarnsThenBreachesAtCloseOfBusinessOnTheTwentiethWorkingDay() throws {
@@ -142,7 +143,9 @@ import WorkingDays
         d = try world.record(.resolved(outcome: "placement move halted"), at: "2026-11-12 16:00", by: "iro", on: d)
         let ev = try world.look(d, at: "2026-11-30 18:00")
         #expect(ev.state == .resolved)
-        #expect(ev.intents.isEmpty)
+        // Nothing more is due but the resolution, told to the Service Manager for Reviewing and Insights
+        // ("made aware ... when it has been resolved"); the IRO resolved it, so the IRO is not told.
+        #expect(ev.intents.map(\.identity) == ["DR-1/s3/resolved/iro-service-manager"])
         #expect(world.refusal(.escalated(toStage: 4, reason: nil), at: "2026-11-13 10:00", by: "iro", on: d)
             == "DR-1 is resolved; a resolved record cannot be escalated (raise a new one)")
     }

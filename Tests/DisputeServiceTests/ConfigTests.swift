@@ -54,7 +54,7 @@ struct ConfigTests {
         #expect(c.policies == DrwatchConfig.presetFiles.map { "\(folder)/policies/\($0)" })
         #expect(c.policyLines.count == 5 && c.policyLines[0] == 39)
         #expect(c.roles["admin"] == ["drwatch-admin@council.example"])
-        #expect(c.roles.count == 17)
+        #expect(c.roles.count == 18)   // with the Emergency Duty Team (by-dispute-type [out_of_hours])
         let email = try #require(c.email)
         #expect(email.url == "smtp://mail.council.example:587")
         #expect(email.host == "mail.council.example")

@@ -85,10 +85,11 @@ struct IncrementalPollTests {
         let third = try await poller.tick(now: t1.addingTimeInterval(60))
         #expect(third.enqueued == 0 && third.openDisputes == 2)
 
-        // A resolved dispute drops out on the next tick.
+        // A resolved dispute drops out of the open ones on the next tick; resolved without naming who,
+        // its raiser (the IRO) is told once.
         try cli(p, ["dispute", "resolve", "DR-2", "--outcome", "agreed", "--at", "2026-11-23T11:00"])
         let fourth = try await poller.tick(now: london("2026-11-23T11:05"))
-        #expect(fourth.openDisputes == 1 && fourth.enqueued == 0)
+        #expect(fourth.openDisputes == 1 && fourth.planned.map(\.item.identity) == ["DR-2/s1/resolved/iro"])
         #expect(fourth.statusLine == "1 open dispute, 0 overdue, 0 pending")
         let restartedAgain = try await fresh(p, at: london("2026-11-23T11:05"))
         #expect(restartedAgain.openDisputes == 1 && restartedAgain.enqueued == 0)

@@ -36,6 +36,10 @@ struct MessageCompositionTests {
         return (message, evaluation)
     }
 
+    /// six-stage-drp's [role_titles].
+    static let titles = ["iro-cp-cin": "IRO (child protection or child in need plan)", "firo": "Fostering Independent Reviewing Officer (FIRO)",
+                         "qa-manager": "Manager for Quality Assurance", "lado": "Local Authority Designated Officer (LADO)"]
+
     static let raisers: [(role: String, limit: Int)] = [("iro-cp-cin", 5), ("firo", 5), ("qa-manager", 5), ("lado", 5), ("iro", 6)]
 
     @Test(arguments: raisers)
@@ -53,14 +57,14 @@ struct MessageCompositionTests {
             #expect(m.facts.breach == BreachConsequence(stage: 5, move: .staysAtInitiatorLimit(limit: 5, raisedBy: role),
                                                          alerted: [Self.director, "chief-executive"]))
             #expect(m.message.text.contains(
-                "If it is not done by then, it stays at Stage 5, the highest stage a dispute raised by \(role) may reach, and chief-executive is alerted."))
+                "If it is not done by then, it stays at Stage 5, the highest stage a dispute raised by the \(Self.titles[role]!) may reach, and the Chief Executive is alerted."))
             #expect(!m.message.text.contains("escalates") && !m.message.text.contains("Stage 6"))
         } else {
             // Then the message says it escalates to stage 6, as the engine takes it there
             #expect(after.stage == 6 && after.owner == "chief-executive")
             #expect(m.facts.breach?.move == .escalates(toStage: 6, owner: "chief-executive"))
             #expect(m.message.text.contains(
-                "If it is not done by then, it escalates to Stage 6: Chief Executive (children in care only), owned by chief-executive"))
+                "If it is not done by then, it escalates to Stage 6: Chief Executive (children in care only), owned by the Chief Executive"))
         }
     }
 
@@ -73,7 +77,7 @@ struct MessageCompositionTests {
         #expect(evaluation.stage == 5)
         #expect(m.message.subject == "Deadline missed: DR-1 Stage 5 was due Mon 30 Nov 2026, 17:00")
         #expect(m.message.text.contains(
-            "The dispute stays at Stage 5, the highest stage a dispute raised by iro-cp-cin may reach: please act now."))
+            "The dispute stays at Stage 5, the highest stage a dispute raised by the IRO (child protection or child in need plan) may reach: please act now."))
         #expect(!m.message.text.contains("escalates"))
     }
 }

@@ -176,7 +176,7 @@ struct NotificationDecisionTests {
         #expect(m.subject == "Reminder: DR-<b>&1 Stage 1 due Mon 30 Nov 2026, 17:00 (2 working days left)")
         #expect(m.text.contains("due by Mon 30 Nov 2026, 17:00"))
         #expect(m.text.contains("If it is not done by then, it escalates to Stage 2"))
-        #expect(m.text.contains("Also told: iro."))
+        #expect(m.text.contains("Also told: Independent Reviewing Officer (IRO)."))   // by its title
         #expect(m.html.contains("DR-&lt;b&gt;&amp;1") && !m.html.contains("DR-<b>"))
         #expect(!m.text.contains("&lt;"))
     }
@@ -214,6 +214,7 @@ struct NotificationDecisionTests {
         "bypass": "DR-1: raised straight to Stage 2 (bypass)",
         "cafcass-intended": "URGENT: CAFCASS referral intended for case DR-1: you are alerted before it is made",
         "cafcass": "URGENT: CAFCASS referral recorded for case DR-1",
+        "closed": "Case DR-1: dispute resolved at Stage 2 (Service Manager)",
         "decision-reminder": "Decision needed: case DR-1 (Stage 2 (Service Manager)) was answered on Mon 23 Nov 2026",
         "due-today": "Due today: DR-1 Stage 2 by Fri 27 Nov 2026, 17:00",
         "escalation": "DR-1: escalated to Stage 2 (Service Manager), due Fri 27 Nov 2026, 17:00",
@@ -230,7 +231,8 @@ struct NotificationDecisionTests {
     ]
     static var subjectFacts: [String: Any] {
         ["ref": "DR-1", "due": "Fri 27 Nov 2026, 17:00", "stage": "2", "hasStage": true, "stageTitle": "Stage 2 (Service Manager)",
-         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026", "file": "lcs-nightly.csv"]
+         "left": "3 working days left", "hours": "4", "kind": "formal dispute", "statutoryDays": "20", "respondedOn": "Mon 23 Nov 2026", "file": "lcs-nightly.csv",
+         "closedAs": "resolved"]
     }
 
     @Test(arguments: TemplateSet.names)
@@ -295,7 +297,7 @@ struct ExtensionNoticeTests {
         let s = try await poller.tick(now: london("2026-11-24T10:05"))
         let m = try #require(s.planned.first { $0.item.identity == "DR-X/s1/extended/service-manager" }?.item)
         #expect(m.subject.contains("extended") && m.subject.contains("DR-X"))
-        #expect(m.body.contains("has been extended by 3 working days, agreed by iro (iro@council.example)"), "\(m.body)")
+        #expect(m.body.contains("has been extended by 3 working days, agreed by the Independent Reviewing Officer (IRO) (iro@council.example)"), "\(m.body)")
         #expect(m.body.contains("now due by Thu 3 Dec 2026"), "\(m.body)")
         #expect(!m.body.contains("CHILD-7") && !m.subject.contains("CHILD-7"))
     }

@@ -76,7 +76,7 @@ struct RecorderTests {
         (.extended(workingDays: 2, agreedBy: Actor(role: "team-manager", email: "tm@council.example")), "2026-11-24T10:00", .agreedBy,
          "an extension must be agreed by iro, not team-manager; give [agreedBy] iro:EMAIL"),
         (.escalated(toStage: 1, reason: nil), "2026-11-24T10:00", .stage,
-         "DR-1 is already at stage 1; escalate to a higher stage (2 to 4)"),
+         "DR-1 is already at stage 1; escalate to a higher stage (2 to 5)"),
         (.note("early"), "2026-11-22T10:00", .at,
          "this note is dated 2026-11-22T10:00:00+00:00, before the record's last event (2026-11-23T10:00:00+00:00); use a later [at]"),
     ])

@@ -31,7 +31,7 @@ struct DisputeCLITests {
         let r = try w.run(["check-config"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("config \(w.config.path): OK"))
-        #expect(r.stdout.contains("policy four-stage (\(Workspace.fourStage)): qop-alert (1 stage), good-practice, formal (4 stages), collective (1 stage); statutory total 20 working days"))
+        #expect(r.stdout.contains("policy four-stage (\(Workspace.fourStage)): qop-alert (1 stage), good-practice, formal (5 stages), collective (1 stage); statutory total 20 working days"))
     }
 
     @Test(arguments: ["config/drwatch.toml", "config/demo/drwatch.toml"])
