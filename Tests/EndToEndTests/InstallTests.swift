@@ -56,6 +56,31 @@ struct InstallTests {
         #expect(unit.contains("\nLimitCORE=0\n") && unit.contains("\nSupplementaryGroups=drwatch\n"))
     }
 
+    /// Issue 16: the manual pages, completions and documentation, under PREFIX, and the units'
+    /// Documentation= links pointing at them.
+    @Test func installsManualPagesCompletionsAndTheDocumentationTheUnitsLinkTo() throws {
+        let dest = try Drwatch.tempDir()
+        let r = try Self.install(into: dest)
+        #expect(r.status == 0, "\(r.stderr)")
+        let fm = FileManager.default
+        for path in ["opt/drwatch-test/share/man/man5/drwatch.toml.5.gz", "opt/drwatch-test/share/doc/drwatch/README.md",
+                     "opt/drwatch-test/share/doc/drwatch/docs/operations.md", "opt/drwatch-test/share/zsh/site-functions/_drwatch",
+                     "opt/drwatch-test/share/fish/vendor_completions.d/drwatch.fish"] {
+            #expect(fm.fileExists(atPath: dest.appendingPathComponent(path).path), "\(path)")
+        }
+        let bash = try String(contentsOf: dest.appendingPathComponent("opt/drwatch-test/share/bash-completion/completions/drwatch"), encoding: .utf8)
+        #expect(bash.contains("_drwatch()") && !bash.hasPrefix("#!"))
+        for unit in ["drwatch.service", "drwatch-web.service", "drwatch-backup.service", "drwatch-backup.timer"] {
+            let text = try String(contentsOf: dest.appendingPathComponent("etc/systemd/system/\(unit)"), encoding: .utf8)
+            let links = text.split(separator: "\n").filter { $0.hasPrefix("Documentation=file:") }.map { $0.dropFirst("Documentation=file:".count) }
+            #expect(links.count == 1, "\(unit)")
+            for link in links {
+                #expect(link.hasPrefix("/opt/drwatch-test/share/doc/drwatch/"), "\(unit): \(link)")
+                #expect(fm.fileExists(atPath: dest.path + link), "\(unit): \(link)")
+            }
+        }
+    }
+
     @Test func reinstallingTightensAWorldReadableConfigAndKeepsItsContent() throws {
         let dest = try Drwatch.tempDir()
         #expect(try Self.install(into: dest).status == 0)
