@@ -31,6 +31,7 @@ struct Row {
     func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
     func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
     func int(_ i: Int32) -> Int { Int(sqlite3_column_int64(handle, i)) }
+    var columnCount: Int32 { sqlite3_column_count(handle) }
     func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
     func bool(_ i: Int32) -> Bool { sqlite3_column_int64(handle, i) != 0 }
     func string(_ i: Int32) -> String {

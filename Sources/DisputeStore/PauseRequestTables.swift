@@ -34,7 +34,7 @@ public struct PauseRequestRow: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
+extension SQLiteStore: PauseRequestStore {
     private static let pauseRequestColumns = """
         id, dispute_id, requested_at, requested_by, requested_role, reason, declined_at, declined_by, decline_reason
         """

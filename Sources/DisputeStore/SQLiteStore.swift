@@ -6,7 +6,9 @@ import Foundation
 ///
 /// One connection per store, used by one thread at a time (calls are serialised by a lock).
 /// Calls block, for up to the busy timeout when another process holds the write lock.
-public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
+///
+/// Outside this module the store is `any StoreBackend`, opened by `Stores.open`.
+final class SQLiteStore: StoreBackend, @unchecked Sendable {
     private let lock = NSRecursiveLock()
     private let db: Database
 
@@ -18,13 +20,19 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
     ///   - busyTimeout: how long to wait for another process's write lock before `.busy`.
     /// - Throws: `StoreError`: `.schemaTooNew` for a database of a newer drwatch (left untouched),
     ///   `.cantOpen`/`.readOnly` for permissions, `.corrupt` for a file that is not a database.
-    public init(path: String, busyTimeout: Duration = .seconds(5)) throws {
+    init(path: String, busyTimeout: Duration = .seconds(5)) throws {
         db = try Database(path: path, busyTimeout: busyTimeout)
         try db.transaction(.deferred) { try Migrations.checkNotTooNew(db) }
     }
 
     /// The database file.
-    public var path: String { db.path }
+    var path: String { db.path }
+
+    var location: StoreLocation { .sqlite(path: db.path) }
+
+    func claimSender(instance: String) throws -> any SenderLease {
+        try FileSenderLease(database: db.path)
+    }
 
     @discardableResult
     public func migrate() throws -> [String] {
@@ -41,7 +49,7 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
     }
 
     /// The migrations `migrate()` would apply now (empty when the schema is up to date).
-    public func pendingMigrations() throws -> [String] {
+    func pendingMigrations() throws -> [String] {
         try locked { try db.transaction(.deferred) { try Migrations.pending(db) } }
     }
 

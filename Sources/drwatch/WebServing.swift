@@ -1,5 +1,6 @@
 import DisputeCore
 import DisputeService
+import DisputeStore
 import Foundation
 import Logging
 import Web
@@ -89,7 +90,7 @@ final class DaemonWeb: @unchecked Sendable {
             logger.notice("Reloaded the web app's config and policies")
             return
         }
-        let started = try WebApp(runtime: runtime, web: web, databasePath: config.database, logger: logger)
+        let started = try WebApp(runtime: runtime, web: web, database: try StoreLocation(setting: config.database), logger: logger)
         let logger = self.logger
         app = started
         task = Task {

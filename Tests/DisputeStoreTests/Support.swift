@@ -1,5 +1,6 @@
 import DisputeCore
 import Foundation
+import Testing
 import WorkingDays
 @testable import DisputeStore
 
@@ -19,6 +20,55 @@ final class TempDatabase {
         let store = try SQLiteStore(path: path, busyTimeout: busyTimeout)
         try store.migrate()
         return store
+    }
+}
+
+/// The store backends the backend-neutral suites run against (`@Test(arguments: Backend.all)`).
+enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+    var testDescription: String { rawValue }
+    /// Every backend this machine can run.
+    static var all: [Backend] { [.sqlite] }
+}
+
+/// A fresh, empty store of one backend for one test, removed when the test ends; with raw SQL
+/// for the few checks the store's protocol does not answer (the same SQL on every backend).
+final class StoreFixture {
+    let backend: Backend
+    private let sqlite: TempDatabase
+
+    init(_ backend: Backend) throws {
+        self.backend = backend
+        sqlite = try TempDatabase()
+    }
+
+    /// Opens (a new connection each time) and migrates the store.
+    func store(busyTimeout: Duration = .seconds(5)) throws -> any StoreBackend {
+        let store = try Stores.open(.sqlite(path: sqlite.path), busyTimeout: busyTimeout)
+        try store.migrate()
+        return store
+    }
+
+    /// Runs statements outside drwatch's code (a hand edit); errors are the store's `StoreError`.
+    /// `foreignKeys: false`: a hand edit that leaves rows pointing at a deleted dispute.
+    func execute(_ sql: String, foreignKeys: Bool = true) throws {
+        let db = try Database(path: sqlite.path)
+        if !foreignKeys { try db.executeScript("PRAGMA foreign_keys = OFF", operation: "test") }
+        try db.executeScript(sql, operation: "test")
+    }
+
+    /// The first row of a query, as integers.
+    func ints(_ sql: String) throws -> [Int] {
+        let db = try Database(path: sqlite.path)
+        return try db.first(sql, operation: "test") { row in (0..<row.columnCount).map { row.int($0) } } ?? []
+    }
+
+    /// The first column of every row of a query, as text.
+    func strings(_ sql: String) throws -> [String] {
+        let db = try Database(path: sqlite.path)
+        var out: [String] = []
+        try db.query(sql, operation: "test") { out.append($0.string(0)) }
+        return out
     }
 }
 

@@ -1,4 +1,5 @@
 import DisputeCore
+import DisputeStore
 import Foundation
 import TOML
 import WorkingDays
@@ -57,7 +58,18 @@ extension DrwatchConfig {
             try DrwatchConfig.nonEmptyPath(r, key)
         }
 
-        let database = resolve(try nonEmptyPath(root, "database") ?? defaultDatabase)
+        // The `database` setting is read in one place (StoreLocation): a path (relative to the
+        // config's folder) selects SQLite; a postgresql:// URL selects PostgreSQL.
+        let database: String
+        if let setting = try nonEmptyPath(root, "database") {
+            do throws(StoreLocation.Invalid) {
+                database = try StoreLocation(setting: setting).isSQLite ? resolve(setting) : setting
+            } catch {
+                throw root.error(error.description, at: "database")
+            }
+        } else {
+            database = resolve(defaultDatabase)
+        }
         let division = try root.optionalEnum("division", Division.self) ?? .englandAndWales
         let holidaysFile = try nonEmptyPath(root, "holidays_file").map(resolve)
 
