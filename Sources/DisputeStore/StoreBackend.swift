@@ -77,13 +77,14 @@ public enum Stores {
     ///
     /// - Parameter busyTimeout: how long a write waits for another writer before `.busy`.
     /// - Throws: `StoreError` (`.schemaTooNew`, `.cantOpen`, `.unsupported`...).
-    public static func open(_ location: StoreLocation, busyTimeout: Duration = .seconds(5)) throws -> any StoreBackend {
+    /// - Parameter password: PostgreSQL's password (read from `database_password_file` or the
+    ///   systemd credential by the caller); never logged, never part of an error.
+    public static func open(_ location: StoreLocation, busyTimeout: Duration = .seconds(5), password: String? = nil) throws -> any StoreBackend {
         switch location {
         case .sqlite(let path):
             return try SQLiteStore(path: path, busyTimeout: busyTimeout)
-        case .postgresql:
-            throw StoreError(.unsupported, operation: "open \(location)",
-                             message: "this drwatch was built without PostgreSQL support; give a file path as database")
+        case .postgresql(let url):
+            return try PGStore(url: url, password: password)
         }
     }
 

@@ -39,10 +39,10 @@ public final class WebApp: Sendable {
     ///   - web: the `[web]` section (or its defaults).
     ///   - database: the store (already migrated).
     ///   - connections: store connections shared by the requests (SQLite serialises writers).
-    public init(runtime: Runtime, web: WebConfig, database: StoreLocation, connections: Int = 4,
+    public init(runtime: Runtime, web: WebConfig, database: StoreLocation, password: String? = nil, connections: Int = 4,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.live = Live(Live.Settings(runtime: runtime, web: web, channels: try DeliveryChannels(config: runtime.config, logger: logger)))
-        let stores = try StorePool(database, count: connections)
+        let stores = try StorePool(database, password: password, count: connections)
         self.stores = stores
         self.logger = logger
         self.now = now
@@ -256,8 +256,8 @@ final class StorePool: @unchecked Sendable {
     private let lock = NSLock()
     private var index = 0
 
-    init(_ location: StoreLocation, count: Int) throws {
-        stores = try (0..<max(1, count)).map { _ in try Stores.open(location) }
+    init(_ location: StoreLocation, password: String?, count: Int) throws {
+        stores = try (0..<max(1, count)).map { _ in try Stores.open(location, password: password) }
     }
 
     func next() -> any StoreBackend {

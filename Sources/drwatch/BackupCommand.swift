@@ -21,7 +21,7 @@ struct BackupCommand: ParsableCommand {
         guard Stores.exists(location) else {
             throw CommandFailure("database \(location) does not exist; check --config/--database", code: Sysexits.noInput)
         }
-        let store = try Stores.open(location)
+        let store = try config.openStore()
         let summary: BackupSummary
         do {
             summary = try store.backup(to: path)

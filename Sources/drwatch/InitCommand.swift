@@ -24,7 +24,7 @@ struct InitCommand: ParsableCommand {
             }
         }
         let existed = Stores.exists(location)
-        let store = try Stores.open(location)
+        let store = try config.openStore()
         let applied = try store.migrate()
         print(existed ? "database \(path) exists" : "created database \(path) (mode 0600)")
         if applied.isEmpty {

@@ -65,7 +65,7 @@ struct ReportCommand: ParsableCommand {
             throw CommandFailure("database \(location) not found: check `database` in the config, or --database",
                                  code: Sysexits.noInput)
         }
-        let store = try Stores.open(location)
+        let store = try config.openStore()
         try store.migrate()
         let disputes = try store.disputes(openOnly: false)
 

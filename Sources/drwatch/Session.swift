@@ -25,7 +25,7 @@ struct Session {
         guard Stores.exists(location) else {
             throw CommandFailure("database \(path) does not exist; create it with drwatch init (same --config/--database)", code: Sysexits.noInput)
         }
-        store = try Stores.open(location)
+        store = try config.openStore()
         let pending = try store.pendingMigrations()
         if !pending.isEmpty {
             throw CommandFailure("database \(path) has an older schema (missing \(pending.joined(separator: ", "))); upgrade it with drwatch init", code: Sysexits.unavailable)

@@ -90,7 +90,7 @@ final class DaemonWeb: @unchecked Sendable {
             logger.notice("Reloaded the web app's config and policies")
             return
         }
-        let started = try WebApp(runtime: runtime, web: web, database: try StoreLocation(setting: config.database), logger: logger)
+        let started = try WebApp(runtime: runtime, web: web, database: try StoreLocation(setting: config.database), password: try config.databasePassword(), logger: logger)
         let logger = self.logger
         app = started
         task = Task {

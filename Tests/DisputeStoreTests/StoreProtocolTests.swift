@@ -59,3 +59,20 @@ struct SenderLeaseTests {
         next.release()
     }
 }
+
+@Suite("PostgreSQL connections")
+struct PostgreSQLConnectionTests {
+    @Test func aServerThatIsNotThereIsUnavailableAndTheErrorHoldsNoPassword() throws {
+        let error = try #require(throws: StoreError.self) {
+            try Stores.open(.postgresql(url: "postgresql://drwatch@127.0.0.1:1/drwatch"), password: "pw-NEVER-SHOWN")
+        }
+        #expect(error.code == .unavailable)
+        #expect(error.isRetryable)
+        #expect(error.description.hasPrefix("database: cannot connect to postgresql://drwatch@127.0.0.1:1/drwatch: "))
+        #expect(!"\(error)".contains("pw-NEVER-SHOWN"))
+    }
+
+    @Test func theMigrationNamesAreTheSameOnBothBackends() {
+        #expect(PGMigrations.all.map(\.name) == Migrations.all.map(\.name))
+    }
+}

@@ -111,6 +111,10 @@ extension DrwatchConfig {
         let imports = try ImportConfig.read(root, resolve: resolve)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
+        // PostgreSQL's password: a file (or the systemd credential of that name), never the URL.
+        let databasePassword = try nonEmptyPath(root, "database_password_file").map {
+            SecretFile(name: $0, key: "database_password_file", file: path, line: root.line(of: "database_password_file"))
+        }
         let web = try WebConfig.read(root, resolve: resolve)
         try root.finish()
 
@@ -125,6 +129,7 @@ extension DrwatchConfig {
         config.reports = reports
         config.imports = imports
         config.templatesDir = templatesDir
+        config.databasePasswordFile = databasePassword
         config.web = web
         return config
     }

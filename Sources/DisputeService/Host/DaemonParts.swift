@@ -67,7 +67,7 @@ public struct DaemonParts: Sendable {
 
     /// The store the config's `database` names.
     @Sendable public static func openConfigured(_ config: DrwatchConfig) throws -> any StoreBackend {
-        try Stores.open(setting: config.database)
+        try config.openStore()
     }
 
     /// Brings the schema up to date.
