@@ -30,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // libpq for the PostgreSQL store (README "Choices"): synchronous like CSQLite and CCurl.
+        .systemLibrary(name: "CPostgreSQL", path: "Sources/CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The git commit of the build (scripts/build-info writes its header; "unknown" without it).
         .systemLibrary(name: "CBuildInfo", path: "Sources/CBuildInfo"),
         // prctl(2) and setrlimit(2) wrappers for `drwatch run` (glibc headers only).
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "DisputeCore", dependencies: ["WorkingDays", "TOML"]),
 
         // Edges.
-        .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite"]),
+        .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite", "CPostgreSQL"]),
         .target(name: "Delivery", dependencies: [
             "DisputeCore", "WorkingDays", "CCurl", "CCrypto",
             .product(name: "Logging", package: "swift-log"),

@@ -15,7 +15,7 @@ public enum BuildInfo {
     public static var commit: String { String(cString: drw_build_commit()) }
 
     /// `sqlite3_libversion()` of the loaded libsqlite3.
-    public static var sqliteVersion: String { SQLiteStore.libraryVersion }
+    public static var sqliteVersion: String { Stores.sqliteLibraryVersion }
 
     /// `curl_version_info()`: libcurl's version and its TLS library.
     public static var curlVersion: String { CurlInfo.version }

@@ -24,7 +24,7 @@ extension SQLiteStore {
     /// - Throws: `StoreError.duplicate` when `destination` exists (never overwritten),
     ///   `.cantOpen`/`.readOnly` for the folder, other `StoreError`s from SQLite. A failed
     ///   backup removes its partial file.
-    public func backup(to destination: String) throws -> BackupSummary {
+    func fileBackup(to destination: String) throws -> BackupSummary {
         let operation = "back up the database to \(destination)"
         let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd < 0 {

@@ -25,12 +25,13 @@ extension Date: SQLBindable { var sqlValue: SQLValue { .integer(Int64((timeInter
 extension Optional: SQLBindable where Wrapped: SQLBindable { var sqlValue: SQLValue { self?.sqlValue ?? .null } }
 
 /// One row of a result, valid only inside the `query` closure that received it.
-struct Row {
+struct Row: SQLRow {
     fileprivate let handle: OpaquePointer
 
     func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
     func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
     func int(_ i: Int32) -> Int { Int(sqlite3_column_int64(handle, i)) }
+    var columnCount: Int32 { sqlite3_column_count(handle) }
     func optionalInt(_ i: Int32) -> Int? { isNull(i) ? nil : int(i) }
     func bool(_ i: Int32) -> Bool { sqlite3_column_int64(handle, i) != 0 }
     func string(_ i: Int32) -> String {
@@ -60,7 +61,7 @@ enum TransactionKind: String {
 
 /// A thin wrapper over one SQLite connection: configuration, a prepared-statement cache,
 /// typed binding and transactions. Not thread-safe by itself: `SQLiteStore` serialises access.
-final class Database {
+final class Database: SQLDatabase {
     let path: String
     private(set) var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
@@ -217,6 +218,16 @@ final class Database {
             if limitOne { return }
         }
     }
+
+    func hasTable(_ name: String) throws -> Bool {
+        try first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name, operation: "read the schema") { _ in true } ?? false
+    }
+
+    func checkNotTooNew() throws { try Migrations.checkNotTooNew(self) }
+    func pendingMigrations() throws -> [String] { try Migrations.pending(self) }
+    func migrate() throws -> [String] { try Migrations.migrate(self) }
+    var canSetTriggersAside: Bool { true }
+    var location: StoreLocation { .sqlite(path: path) }
 
     /// The rowid of the last row inserted on this connection.
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

@@ -10,7 +10,7 @@ enum DisputesTable {
     /// Columns read back into a `Dispute`, in this order (see `decode`).
     static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason, d.child_status"
 
-    static func insert(_ dispute: Dispute, state: DisputeSummary, in db: Database) throws -> Int64? {
+    static func insert(_ dispute: Dispute, state: DisputeSummary, in db: some SQLDatabase) throws -> Int64? {
         let changed = try db.execute("""
             INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
                                   raised_by_role, raised_by_email, created_at,
@@ -28,13 +28,13 @@ enum DisputesTable {
     }
 
     /// Reads one row selected with `selection`; events and people are filled in later.
-    static func decode(_ row: Row) throws -> (id: Int64, dispute: Dispute) {
+    static func decode(_ row: some SQLRow) throws -> (id: Int64, dispute: Dispute) {
         var interner = StringInterner(enabled: false)
         return try decode(row, interner: &interner)
     }
 
     /// `decode`, sharing one copy of each repeated string (policy, team, addresses) through `interner`.
-    static func decode(_ row: Row, interner: inout StringInterner) throws -> (id: Int64, dispute: Dispute) {
+    static func decode(_ row: some SQLRow, interner: inout StringInterner) throws -> (id: Int64, dispute: Dispute) {
         let id = row.int64(0)
         func bad(_ column: String) -> StoreError {
             StoreError(.invalidRow, operation: "read dispute", message: "dispute row \(id) has an unknown \(column); was it written by a newer drwatch?")
@@ -57,14 +57,14 @@ enum DisputesTable {
     }
 
     /// The derived state of the dispute with reference `ref`, or nil.
-    static func current(ref: String, in db: Database) throws -> (id: Int64, state: DisputeSummary)? {
+    static func current(ref: String, in db: some SQLDatabase) throws -> (id: Int64, state: DisputeSummary)? {
         try db.first("SELECT id, current_stage, is_paused, closed_at FROM disputes WHERE ref = ?", ref,
                      operation: "find dispute") { row in
             (row.int64(0), DisputeSummary(stage: row.int(1), paused: row.bool(2), closedAt: row.optionalDate(3)))
         }
     }
 
-    static func update(id: Int64, to state: DisputeSummary, in db: Database) throws {
+    static func update(id: Int64, to state: DisputeSummary, in db: some SQLDatabase) throws {
         try db.execute("UPDATE disputes SET current_stage = ?, is_paused = ?, is_closed = ?, closed_at = ? WHERE id = ?",
                        state.stage, state.paused, state.closedAt != nil, state.closedAt, id, operation: "update dispute state")
     }
@@ -99,7 +99,7 @@ enum EventsTable {
     /// Columns read back by `decode`, after `dispute_id` at index 0.
     static let selection = "e.dispute_id, e.kind, e.at, e.by_role, e.by_email, e.stage, e.reason, e.outcome, e.note, e.working_days, e.approver_role, e.approver_email"
 
-    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin = .unknown, in db: Database) throws {
+    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin = .unknown, in db: some SQLDatabase) throws {
         var stage: Int?, reason: String?, outcome: String?, note: String?, workingDays: Int?, approver: Actor?
         switch event.change {
         case .opened(let s): stage = s
@@ -122,19 +122,19 @@ enum EventsTable {
     }
 
     /// The next sequence number for a dispute's events.
-    static func nextSeq(disputeID: Int64, in db: Database) throws -> Int {
+    static func nextSeq(disputeID: Int64, in db: some SQLDatabase) throws -> Int {
         try db.first("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE dispute_id = ?", disputeID,
                      operation: "number dispute event") { $0.int(0) } ?? 1
     }
 
     /// Reads one row selected with `selection`.
-    static func decode(_ row: Row) throws -> DisputeEvent {
+    static func decode(_ row: some SQLRow) throws -> DisputeEvent {
         var interner = StringInterner(enabled: false)
         return try decode(row, interner: &interner)
     }
 
     /// `decode`, sharing one copy of each repeated string (roles, addresses, reasons) through `interner`.
-    static func decode(_ row: Row, interner: inout StringInterner) throws -> DisputeEvent {
+    static func decode(_ row: some SQLRow, interner: inout StringInterner) throws -> DisputeEvent {
         func bad() -> StoreError {
             StoreError(.invalidRow, operation: "read dispute event",
                        message: "an event of dispute row \(row.int64(0)) is incomplete or of an unknown kind; was it written by a newer drwatch?")
@@ -173,10 +173,10 @@ enum EventsTable {
 
 /// The `people` table: role -> ordered addresses, per dispute.
 enum PeopleTable {
-    static func insert(_ people: [String: [String]], disputeID: Int64, in db: Database) throws {
+    static func insert(_ people: [String: [String]], disputeID: Int64, in db: some SQLDatabase) throws {
         for (role, addresses) in people {
             for (position, address) in addresses.enumerated() {
-                try db.execute("INSERT OR IGNORE INTO people (dispute_id, role, position, address) VALUES (?, ?, ?, ?)",
+                try db.execute("INSERT INTO people (dispute_id, role, position, address) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                                disputeID, role, position, address, operation: "insert dispute people")
             }
         }
@@ -194,7 +194,7 @@ enum DisputeLoader {
     ///     others are still returned); when nil, the first bad row throws.
     /// - Throws: `StoreError` (`.invalidRow` for a bad row when `unreadable` is nil).
     static func load(where condition: String, _ args: any SQLBindable..., unreadable: UnsafeMutablePointer<[UnreadableDispute]>? = nil,
-                     in db: Database) throws -> [Dispute] {
+                     in db: some SQLDatabase) throws -> [Dispute] {
         var interner = StringInterner(enabled: false)
         guard let unreadable else {
             return try records(where: condition, arguments: args, people: true, interner: &interner, in: db).map(\.dispute)
@@ -215,7 +215,7 @@ enum DisputeLoader {
     /// - Throws: `StoreError` (`.invalidRow` for a bad row when `unreadable` is nil).
     static func records(where condition: String, arguments args: [any SQLBindable], people: Bool,
                         interner: inout StringInterner, unreadable: UnsafeMutablePointer<[UnreadableRecord]>? = nil,
-                        in db: Database) throws -> [DisputeRecord] {
+                        in db: some SQLDatabase) throws -> [DisputeRecord] {
         var bad: [Int: StoreError] = [:]
         var ids: [Int64] = []
         var disputes: [DisputeRecord] = []
@@ -270,7 +270,7 @@ struct StringInterner {
     let enabled: Bool
     init(enabled: Bool) { self.enabled = enabled }
 
-    mutating func string(_ row: Row, _ i: Int32) -> String {
+    mutating func string(_ row: some SQLRow, _ i: Int32) -> String {
         let s = row.string(i)
         guard enabled, s.utf8.count > 15 else { return s }
         if let shared = seen.firstIndex(of: s) { return seen[shared] }
@@ -279,5 +279,5 @@ struct StringInterner {
         return s
     }
 
-    mutating func optionalString(_ row: Row, _ i: Int32) -> String? { row.isNull(i) ? nil : string(row, i) }
+    mutating func optionalString(_ row: some SQLRow, _ i: Int32) -> String? { row.isNull(i) ? nil : string(row, i) }
 }

@@ -41,7 +41,7 @@ public protocol OIDCSignInStore: Sendable {
     func takePendingSignIn(stateHash: String, now: Date) throws -> PendingOIDCSignInLookup
 }
 
-extension SQLiteStore: OIDCSignInStore {
+extension SQLStore: OIDCSignInStore {
     public func addPendingSignIn(_ p: PendingOIDCSignIn) throws {
         try withDatabase { db in
             try db.transaction(.immediate) {

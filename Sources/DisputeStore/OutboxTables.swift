@@ -12,7 +12,7 @@ enum OutboxTable {
     /// Inserts `item` unless its identity is already there.
     ///
     /// - Returns: true when it was new.
-    static func insert(_ item: OutboxItem, in db: Database) throws -> Bool {
+    static func insert(_ item: OutboxItem, in db: some SQLDatabase) throws -> Bool {
         let changed = try db.execute("""
             INSERT INTO outbox (identity, dispute_ref, event, urgency, channel, subject, body, html, payload,
                                 state, attempts, next_attempt_at, created_at)
@@ -24,13 +24,13 @@ enum OutboxTable {
         guard changed == 1 else { return false }
         let id = db.lastInsertRowID
         for (position, address) in item.recipients.enumerated() {
-            try db.execute("INSERT OR IGNORE INTO outbox_recipients (outbox_id, position, address) VALUES (?, ?, ?)",
+            try db.execute("INSERT INTO outbox_recipients (outbox_id, position, address) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                            id, position, address, operation: "enqueue notification recipient")
         }
         return true
     }
 
-    static func decode(_ row: Row) throws -> OutboxEntry {
+    static func decode(_ row: some SQLRow) throws -> OutboxEntry {
         let id = row.int64(0)
         guard let urgency = OutboxUrgency(rawValue: row.string(4)), let state = OutboxState(rawValue: row.string(10)) else {
             throw StoreError(.invalidRow, operation: "read outbox", message: "outbox row \(id) has an unknown urgency or state")
@@ -43,7 +43,7 @@ enum OutboxTable {
     }
 
     /// Runs a query selecting `selection` from `outbox o`, and fills in each entry's recipients.
-    static func load(_ sql: String, _ args: any SQLBindable..., in db: Database) throws -> [OutboxEntry] {
+    static func load(_ sql: String, _ args: any SQLBindable..., in db: some SQLDatabase) throws -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
         try db.query(sql, arguments: args, operation: "read outbox") { entries.append(try decode($0)) }
         for i in entries.indices {
@@ -62,19 +62,19 @@ enum OutboxTable {
         case .pending: "o.state IN ('pending', 'failed')"
         case .failed: "o.state IN ('failed', 'parked')"
         case .parked: "o.state = 'parked'"
-        case .all: "1"
+        case .all: "1 = 1"
         }
     }
 
     /// The state of message `id`, or nil when there is none.
-    static func state(id: Int64, in db: Database) throws -> OutboxState? {
+    static func state(id: Int64, in db: some SQLDatabase) throws -> OutboxState? {
         try db.first("SELECT state FROM outbox WHERE id = ?", id, operation: "read outbox state") {
             OutboxState(rawValue: $0.string(0))
         } ?? nil
     }
 
     /// The error for an update that matched no row: the message is missing, or in the wrong state.
-    static func refusal(id: Int64, operation: String, allowed: String, in db: Database) throws -> StoreError {
+    static func refusal(id: Int64, operation: String, allowed: String, in db: some SQLDatabase) throws -> StoreError {
         guard let state = try state(id: id, in: db) else {
             return StoreError(.notFound, operation: operation, message: "there is no outbox message \(id)")
         }

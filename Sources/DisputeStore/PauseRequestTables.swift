@@ -34,12 +34,12 @@ public struct PauseRequestRow: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
-    private static let pauseRequestColumns = """
+extension SQLStore: PauseRequestStore {
+    private static var pauseRequestColumns: String { """
         id, dispute_id, requested_at, requested_by, requested_role, reason, declined_at, declined_by, decline_reason
-        """
+        """ }
 
-    private static func pauseRequest(_ r: Row) -> PauseRequestRow {
+    private static func pauseRequest(_ r: some SQLRow) -> PauseRequestRow {
         PauseRequestRow(id: r.int64(0), disputeID: r.int64(1), requestedAt: r.date(2), requestedBy: Actor(role: r.string(4), email: r.string(3)),
                         reason: r.string(5), declinedAt: r.optionalDate(6), declinedBy: r.optionalString(7), declineReason: r.optionalString(8))
     }

@@ -1,30 +1,42 @@
 import DisputeCore
 import Foundation
 
-/// The embedded store: one SQLite file in WAL mode, shared safely with other processes
-/// (the CLI and the daemon) through SQLite's locks and a busy timeout.
+/// A store on one SQL connection (`SQLDatabase`): the same table code for every backend.
+/// `SQLiteStore` is the embedded one (one SQLite file in WAL mode, shared safely with other
+/// processes through SQLite's locks and a busy timeout); `PGStore` the PostgreSQL one.
 ///
 /// One connection per store, used by one thread at a time (calls are serialised by a lock).
 /// Calls block, for up to the busy timeout when another process holds the write lock.
-public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
+///
+/// Outside this module the store is `any StoreBackend`, opened by `Stores.open`.
+final class SQLStore<DB: SQLDatabase>: StoreBackend, @unchecked Sendable {
     private let lock = NSRecursiveLock()
-    private let db: Database
+    private let db: DB
+    private let lease: @Sendable (String) throws -> any SenderLease
 
-    /// Opens (creating with mode 0600 when missing) the database at `path`.
+    /// Wraps an open connection and refuses a database written by a newer drwatch.
     ///
-    /// Call `migrate()` before the first use of a new file.
-    /// - Parameters:
-    ///   - path: the database file; its folder must exist.
-    ///   - busyTimeout: how long to wait for another process's write lock before `.busy`.
-    /// - Throws: `StoreError`: `.schemaTooNew` for a database of a newer drwatch (left untouched),
-    ///   `.cantOpen`/`.readOnly` for permissions, `.corrupt` for a file that is not a database.
-    public init(path: String, busyTimeout: Duration = .seconds(5)) throws {
-        db = try Database(path: path, busyTimeout: busyTimeout)
-        try db.transaction(.deferred) { try Migrations.checkNotTooNew(db) }
+    /// - Parameter lease: takes the right to send (`claimSender`).
+    init(db: DB, lease: @escaping @Sendable (String) throws -> any SenderLease) throws {
+        self.db = db
+        self.lease = lease
+        try db.transaction(.deferred) { try db.checkNotTooNew() }
     }
 
-    /// The database file.
-    public var path: String { db.path }
+    /// Where the database is (a path, or a URL without a password).
+    var path: String { db.path }
+
+    var location: StoreLocation { db.location }
+
+    func claimSender(instance: String) throws -> any SenderLease { try lease(instance) }
+
+    func backup(to destination: String) throws -> BackupSummary {
+        guard let sqlite = self as? SQLiteStore else {
+            throw StoreError(.unsupported, operation: "back up the database to \(destination)",
+                             message: "drwatch backup copies a SQLite file; back up PostgreSQL with its own tools (pg_dump, or the provider's backups)")
+        }
+        return try sqlite.fileBackup(to: destination)
+    }
 
     @discardableResult
     public func migrate() throws -> [String] {
@@ -32,29 +44,29 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
             // Up to date (the usual case at every start): a read, so another process holding
             // the write lock does not stop a daemon or a command from starting.
             let pending = try db.transaction(.deferred) { () throws -> [String] in
-                try Migrations.checkNotTooNew(db)
-                return try Migrations.pending(db)
+                try db.checkNotTooNew()
+                return try db.pendingMigrations()
             }
             if pending.isEmpty { return [] }
-            return try Migrations.migrate(db)
+            return try db.migrate()
         }
     }
 
     /// The migrations `migrate()` would apply now (empty when the schema is up to date).
-    public func pendingMigrations() throws -> [String] {
-        try locked { try db.transaction(.deferred) { try Migrations.pending(db) } }
+    func pendingMigrations() throws -> [String] {
+        try locked { try db.transaction(.deferred) { try db.pendingMigrations() } }
     }
 
     public func read<T>(_ body: (any DisputeReading) throws -> T) throws -> T {
-        try locked { try db.transaction(.deferred) { try body(SQLiteTransaction(db: db)) } }
+        try locked { try db.transaction(.deferred) { try body(SQLTransaction(db: db)) } }
     }
 
     public func write<T>(_ body: (any DisputeWriting) throws -> T) throws -> T {
-        try locked { try db.transaction(.immediate) { try body(SQLiteTransaction(db: db)) } }
+        try locked { try db.transaction(.immediate) { try body(SQLTransaction(db: db)) } }
     }
 
     /// Runs `body` with the raw connection, holding the store's lock (tests, diagnostics).
-    func withDatabase<T>(_ body: (Database) throws -> T) throws -> T {
+    func withDatabase<T>(_ body: (DB) throws -> T) throws -> T {
         try locked { try body(db) }
     }
 
@@ -65,9 +77,27 @@ public final class SQLiteStore: DisputeRepository, @unchecked Sendable {
     }
 }
 
-/// The reads and writes of one open transaction on a `Database`.
-struct SQLiteTransaction: DisputeWriting {
-    let db: Database
+/// The embedded store: one SQLite file.
+typealias SQLiteStore = SQLStore<Database>
+
+extension SQLStore where DB == Database {
+    /// Opens (creating with mode 0600 when missing) the database at `path`.
+    ///
+    /// Call `migrate()` before the first use of a new file.
+    /// - Parameters:
+    ///   - path: the database file; its folder must exist.
+    ///   - busyTimeout: how long to wait for another process's write lock before `.busy`.
+    /// - Throws: `StoreError`: `.schemaTooNew` for a database of a newer drwatch (left untouched),
+    ///   `.cantOpen`/`.readOnly` for permissions, `.corrupt` for a file that is not a database.
+    convenience init(path: String, busyTimeout: Duration = .seconds(5)) throws {
+        try self.init(db: try Database(path: path, busyTimeout: busyTimeout),
+                      lease: { _ in try FileSenderLease(database: path) })
+    }
+}
+
+/// The reads and writes of one open transaction on a connection.
+struct SQLTransaction<DB: SQLDatabase>: DisputeWriting {
+    let db: DB
 
     // MARK: Disputes
 
@@ -89,7 +119,7 @@ struct SQLiteTransaction: DisputeWriting {
     func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]], summaries: [DisputeSummary]) throws {
         func originsOf(_ index: Int) -> [EventOrigin] { index < origins.count ? origins[index] : [] }
         func summaryOf(_ index: Int) -> DisputeSummary? { index < summaries.count ? summaries[index] : nil }
-        guard disputes.count > 100 else {
+        guard disputes.count > 100, db.canSetTriggersAside else {
             for (index, dispute) in disputes.enumerated() {
                 do { try insert(dispute, origins: originsOf(index), summary: summaryOf(index)) } catch var error as StoreError { error.index = index; throw error }
             }
@@ -129,17 +159,15 @@ struct SQLiteTransaction: DisputeWriting {
 
     func disputes(openOnly: Bool) throws -> [Dispute] {
         var ignored: [UnreadableDispute] = []
-        return try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", unreadable: &ignored, in: db)
+        return try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1 = 1", unreadable: &ignored, in: db)
     }
 
     func disputes(openOnly: Bool, unreadable: inout [UnreadableDispute]) throws -> [Dispute] {
-        try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1", unreadable: &unreadable, in: db)
+        try DisputeLoader.load(where: openOnly ? "d.is_closed = 0" : "1 = 1", unreadable: &unreadable, in: db)
     }
 
     func changeToken() throws -> ChangeToken? {
-        let hasTable = try db.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_changes'",
-                                    operation: "read the change counter") { _ in true } ?? false
-        guard hasTable else { return nil }
+        guard try db.hasTable("store_changes") else { return nil }
         return try db.first("SELECT epoch, seq FROM store_changes WHERE id = 1", operation: "read the change counter") {
             ChangeToken(epoch: $0.int64(0), seq: $0.int64(1))
         }
@@ -157,7 +185,7 @@ struct SQLiteTransaction: DisputeWriting {
         var args: [any SQLBindable] = []
         switch (openOnly, seq) {
         case (true, nil): condition = "d.is_closed = 0"
-        case (false, nil): condition = "1"
+        case (false, nil): condition = "1 = 1"
         case (true, let seq?): condition = "d.change_seq > ? AND d.is_closed = 0"; args = [seq]
         case (false, let seq?): condition = "d.change_seq > ?"; args = [seq]
         }
@@ -215,7 +243,7 @@ struct SQLiteTransaction: DisputeWriting {
                 ) - 1 AS n
                 FROM disputes d
                 WHERE d.child_ref IN (SELECT child_ref FROM disputes GROUP BY child_ref, kind HAVING COUNT(*) > 1)
-            ) WHERE n > 0
+            ) AS ranked WHERE n > 0
             """, operation: "count earlier records per child") { row in
             counts[row.string(0)] = row.int(1)
         }
@@ -235,7 +263,7 @@ struct SQLiteTransaction: DisputeWriting {
             found = try DisputeLoader.records(where: "d.ref IN (\(marks))", arguments: list.map { $0 as any SQLBindable }, people: true,
                                               interner: &interner, in: db)
         } else {
-            found = try DisputeLoader.records(where: "1", arguments: [], people: true, interner: &interner, in: db)
+            found = try DisputeLoader.records(where: "1 = 1", arguments: [], people: true, interner: &interner, in: db)
             found.removeAll { !refs.contains($0.dispute.ref) }
         }
         var byID: [Int64: Int] = [:]
@@ -245,7 +273,7 @@ struct SQLiteTransaction: DisputeWriting {
         }
         // Events are numbered 1, 2, 3... per dispute (`seq`), in the order `events` holds them.
         let ids = found.map(\.id)
-        let condition = refs.count <= 500 ? "dispute_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))" : "1"
+        let condition = refs.count <= 500 ? "dispute_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))" : "1 = 1"
         try db.query("SELECT dispute_id, seq, source, event_id FROM events WHERE (source IS NOT NULL OR event_id IS NOT NULL) AND \(condition)",
                      arguments: refs.count <= 500 ? ids.map { $0 as any SQLBindable } : [], operation: "read event origins") { row in
             guard let i = byID[row.int64(0)] else { return }

@@ -1,16 +1,16 @@
-import CSQLite
-
 /// An error from the store: what was being done, and what went wrong.
 ///
 /// The text never contains SQL arguments (case references, addresses, free text are personal
-/// data): only the operation ("insert dispute"), SQLite's own message (which names tables and
-/// columns, never values) and advice on what to do.
+/// data): only the operation ("insert dispute"), the database's own message (which names tables
+/// and columns, never values) and advice on what to do. The same for every backend: nothing in
+/// it is specific to SQLite or PostgreSQL.
 public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The kind of failure. A struct over a private enum, so that new codes break nobody.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case busy, locked, corrupt, schemaTooNew, io, full, readOnly, cantOpen
             case constraint, duplicate, notFound, invalidState, invalidRow, misuse, other
+            case heldByAnother, unsupported, unavailable
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -29,7 +29,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let full = Code(.full)
         /// The database file or its folder is read-only for this user.
         public static let readOnly = Code(.readOnly)
-        /// The database file could not be opened (missing folder, permissions).
+        /// The database could not be opened (missing folder, permissions, refused login).
         public static let cantOpen = Code(.cantOpen)
         /// A schema constraint (NOT NULL, CHECK, FOREIGN KEY, UNIQUE) refused the write.
         public static let constraint = Code(.constraint)
@@ -43,8 +43,14 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let invalidRow = Code(.invalidRow)
         /// The store was used wrongly (a nested transaction, a closed connection): a bug.
         public static let misuse = Code(.misuse)
-        /// Any other SQLite error.
+        /// Any other database error.
         public static let other = Code(.other)
+        /// Another drwatch holds what was asked for (the right to send).
+        public static let heldByAnother = Code(.heldByAnother)
+        /// This build or this backend cannot do that (e.g. a file backup of PostgreSQL).
+        public static let unsupported = Code(.unsupported)
+        /// The database server cannot be reached or went away. Retry later.
+        public static let unavailable = Code(.unavailable)
 
         public var description: String { base.rawValue }
     }
@@ -55,56 +61,33 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     public var operation: String
     /// What went wrong, without values.
     public var message: String
-    /// SQLite's extended result code, when the error came from SQLite.
-    public var sqliteCode: Int32?
+    /// The backend's own result code (SQLite's extended code, PostgreSQL's SQLSTATE packed),
+    /// for the store's diagnostics only; never part of the public contract.
+    var backendCode: Int32?
     /// The position of the failing item in a batch (`insertAll`), counting from 0.
     public var index: Int?
 
-    public init(_ code: Code, operation: String, message: String, sqliteCode: Int32? = nil, index: Int? = nil) {
-        self.code = code; self.operation = operation; self.message = message
-        self.sqliteCode = sqliteCode; self.index = index
+    public init(_ code: Code, operation: String, message: String, index: Int? = nil) {
+        self.code = code; self.operation = operation; self.message = message; self.index = index
+    }
+
+    init(_ code: Code, operation: String, message: String, backendCode: Int32?) {
+        self.init(code, operation: operation, message: message)
+        self.backendCode = backendCode
     }
 
     /// True when trying again later may succeed (the CLI exits 75, the daemon retries next poll).
-    public var isRetryable: Bool { code == .busy || code == .locked }
+    public var isRetryable: Bool { code == .busy || code == .locked || code == .unavailable }
 
     public var description: String {
         var text = "database: cannot \(operation)"
         if let index { text += " (item \(index + 1) of the batch)" }
         text += ": \(message)"
-        if isRetryable { text += " (another process is using the database; try again)" }
+        if code == .unavailable {
+            text += " (the database server cannot be reached; try again)"
+        } else if isRetryable {
+            text += " (another process is using the database; try again)"
+        }
         return text
-    }
-
-    /// Builds the error for a SQLite result code, with SQLite's message (which never holds
-    /// bound values) when a connection is available.
-    static func sqlite(_ rc: Int32, operation: String, db: OpaquePointer?) -> StoreError {
-        let primary = rc & 0xff
-        let code: Code
-        switch primary {
-        case SQLITE_BUSY: code = .busy
-        case SQLITE_LOCKED: code = .locked
-        case SQLITE_CORRUPT, SQLITE_NOTADB: code = .corrupt
-        case SQLITE_IOERR: code = .io
-        case SQLITE_FULL: code = .full
-        case SQLITE_READONLY: code = .readOnly
-        case SQLITE_CANTOPEN, SQLITE_PERM, SQLITE_AUTH: code = .cantOpen
-        case SQLITE_CONSTRAINT: code = .constraint
-        case SQLITE_MISUSE: code = .misuse
-        default: code = .other
-        }
-        var message: String
-        if let db, sqlite3_errcode(db) == rc || sqlite3_extended_errcode(db) == rc, let m = sqlite3_errmsg(db) {
-            message = String(cString: m)
-        } else {
-            message = String(cString: sqlite3_errstr(rc))
-        }
-        switch code {
-        case .corrupt: message += "; the file is not a drwatch database or is damaged: restore it from a backup"
-        case .full: message += "; free some disk space"
-        case .readOnly, .cantOpen: message += "; check that the drwatch user may read and write the database file and its folder"
-        default: break
-        }
-        return StoreError(code, operation: operation, message: message, sqliteCode: rc)
     }
 }

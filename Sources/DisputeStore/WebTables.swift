@@ -52,7 +52,7 @@ public protocol WebSessionStore: Sendable {
     func audit(ref: String?, limit: Int) throws -> [AuditEntry]
 }
 
-extension SQLiteStore: WebSessionStore {
+extension SQLStore: WebSessionStore {
     public func addSignInLink(tokenHash: String, email: String, createdAt: Date, expiresAt: Date, nextPath: String?) throws {
         try withDatabase { db in
             try db.transaction(.immediate) {
@@ -138,7 +138,7 @@ extension SQLiteStore: WebSessionStore {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore: WebDisputeQueries {
     /// The disputes (open and closed) that name `email`: raised by it, or listing it among their
     /// people; at most `limit`, newest first.
     public func disputes(naming email: String, limit: Int) throws -> [DisputeRecord] {

@@ -1,4 +1,5 @@
 import DisputeCore
+import DisputeStore
 import Foundation
 import TOML
 import WorkingDays
@@ -57,7 +58,18 @@ extension DrwatchConfig {
             try DrwatchConfig.nonEmptyPath(r, key)
         }
 
-        let database = resolve(try nonEmptyPath(root, "database") ?? defaultDatabase)
+        // The `database` setting is read in one place (StoreLocation): a path (relative to the
+        // config's folder) selects SQLite; a postgresql:// URL selects PostgreSQL.
+        let database: String
+        if let setting = try nonEmptyPath(root, "database") {
+            do throws(StoreLocation.Invalid) {
+                database = try StoreLocation(setting: setting).isSQLite ? resolve(setting) : setting
+            } catch {
+                throw root.error(error.description, at: "database")
+            }
+        } else {
+            database = resolve(defaultDatabase)
+        }
         let division = try root.optionalEnum("division", Division.self) ?? .englandAndWales
         let holidaysFile = try nonEmptyPath(root, "holidays_file").map(resolve)
 
@@ -99,6 +111,10 @@ extension DrwatchConfig {
         let imports = try ImportConfig.read(root, resolve: resolve)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
+        // PostgreSQL's password: a file (or the systemd credential of that name), never the URL.
+        let databasePassword = try nonEmptyPath(root, "database_password_file").map {
+            SecretFile(name: $0, key: "database_password_file", file: path, line: root.line(of: "database_password_file"))
+        }
         let web = try WebConfig.read(root, resolve: resolve)
         try root.finish()
 
@@ -113,6 +129,7 @@ extension DrwatchConfig {
         config.reports = reports
         config.imports = imports
         config.templatesDir = templatesDir
+        config.databasePasswordFile = databasePassword
         config.web = web
         return config
     }

@@ -74,6 +74,9 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var templatesDir: String? = nil
     /// `$CREDENTIALS_DIRECTORY` when the config was loaded (systemd `LoadCredential=`).
     public var credentialsDirectory: String?
+    /// `database_password_file`: PostgreSQL's password (absolute, next to the config, or a
+    /// systemd credential); without it, the credential `database-password` when present.
+    public var databasePasswordFile: SecretFile? = nil
     /// `[reports]`: report settings.
     public var reports = ReportsConfig()
     /// `[web]` (WebSection.swift): the staff web app; `nil` when the section is absent.

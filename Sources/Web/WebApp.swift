@@ -39,12 +39,12 @@ public final class WebApp: Sendable {
     /// - Parameters:
     ///   - runtime: the loaded config and policies.
     ///   - web: the `[web]` section (or its defaults).
-    ///   - databasePath: the SQLite store (already migrated).
+    ///   - database: the store (already migrated).
     ///   - connections: store connections shared by the requests (SQLite serialises writers).
-    public init(runtime: Runtime, web: WebConfig, databasePath: String, connections: Int = 4,
+    public init(runtime: Runtime, web: WebConfig, database: StoreLocation, password: String? = nil, connections: Int = 4,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.live = Live(Live.Settings(runtime: runtime, web: web, channels: try DeliveryChannels(config: runtime.config, logger: logger)))
-        let stores = try StorePool(path: databasePath, count: connections)
+        let stores = try StorePool(database, password: password, count: connections)
         self.stores = stores
         self.logger = logger
         self.now = now
@@ -254,15 +254,15 @@ final class Live: @unchecked Sendable {
 /// A few store connections, used in turn (each is serialised by its own lock; SQLite in WAL mode
 /// lets readers run beside one writer).
 final class StorePool: @unchecked Sendable {
-    private let stores: [SQLiteStore]
+    private let stores: [any StoreBackend]
     private let lock = NSLock()
     private var index = 0
 
-    init(path: String, count: Int) throws {
-        stores = try (0..<max(1, count)).map { _ in try SQLiteStore(path: path) }
+    init(_ location: StoreLocation, password: String?, count: Int) throws {
+        stores = try (0..<max(1, count)).map { _ in try Stores.open(location, password: password) }
     }
 
-    func next() -> SQLiteStore {
+    func next() -> any StoreBackend {
         lock.lock(); defer { lock.unlock() }
         index = (index + 1) % stores.count
         return stores[index]

@@ -79,7 +79,7 @@ enum DaemonBench {
         let db = folder.appendingPathComponent("drwatch.sqlite").path
         let start = Date(timeIntervalSince1970: 1_795_424_400)   // Wed 25 Nov 2026 09:00 UTC
         let iro = Actor(role: "iro", email: "iro@council.example")
-        let store = try SQLiteStore(path: db)
+        let store = try Stores.open(setting: db)
         try store.migrate()
         if let count, count > 0 {
             try store.insertAll((0..<count).map { i in

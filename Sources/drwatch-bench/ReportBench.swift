@@ -45,7 +45,7 @@ enum ReportBench {
                                     type: DisputeType.allCases[i % 3], division: .englandAndWales,
                                     childRef: "CH-\(i % 20_000)", team: "Team \(i % 25)", raisedBy: iro, events: events))
         }
-        let store = try SQLiteStore(path: path)
+        let store = try Stores.open(setting: path)
         try store.migrate()
         try store.insertAll(disputes)
 
@@ -58,7 +58,7 @@ enum ReportBench {
         var loaded: [Dispute] = []
         var report: Report?
         var html = "", csv = "", md = ""
-        let load = try time { loaded = try SQLiteStore(path: path).disputes(openOnly: false) }
+        let load = try time { loaded = try Stores.open(setting: path).disputes(openOnly: false) }
         let build = try time { report = try builder.build(disputes: loaded, period: .quarter(2026, 3), asOf: asOf) }
         let render = try time {
             let t = report!.tables()

@@ -27,11 +27,11 @@ enum StoreBench {
                                     DisputeEvent(at: at.addingTimeInterval(172_800), by: iro, change: closing)])
         }
 
-        let store = try SQLiteStore(path: path)
+        let store = try Stores.open(setting: path)
         try store.migrate()
         let insert = try time { try store.insertAll(disputes) }
         var open: [Dispute] = []
-        let load = try time { open = try SQLiteStore(path: path).disputes(openOnly: true) }
+        let load = try time { open = try Stores.open(setting: path).disputes(openOnly: true) }
         let loadAgain = try time { open = try store.disputes(openOnly: true) }
         let events = open.reduce(0) { $0 + $1.events.count }
         let append = try time { try store.append(DisputeEvent(at: start, change: .note("x")), toRef: "CASE-\(count / 2 + 1)") }

@@ -33,7 +33,7 @@ enum TickBench {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try DrwatchConfig.load(path: configPath, environment: [:])
         let runtime = try Runtime.load(config: config)
-        let store = try SQLiteStore(path: config.database)
+        let store = try Stores.open(setting: config.database)
         try store.migrate()
 
         let start = CivilTime.london.parse("2026-11-23T10:00")!

@@ -20,10 +20,11 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        guard FileManager.default.fileExists(atPath: config.database) else {
-            throw CommandFailure("database \(config.database) does not exist; check --config/--database", code: Sysexits.noInput)
+        let location = try StoreLocation(setting: config.database)
+        guard Stores.exists(location) else {
+            throw CommandFailure("database \(location) does not exist; check --config/--database", code: Sysexits.noInput)
         }
-        let store = try SQLiteStore(path: config.database)
+        let store = try config.openStore()
         let summary: BackupSummary
         do {
             summary = try store.backup(to: path)

@@ -16,6 +16,7 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     case let e as ConfigFileMissing: return CommandFailure(e.description, code: Sysexits.noInput)
     case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
+    case let e as StoreLocation.Invalid: return CommandFailure(e.description, code: Sysexits.config)
     case let e as DaemonError:
         let code: Int32 = switch e.code {
         case .alreadyRunning: Sysexits.tempFail
@@ -30,13 +31,14 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     }
 }
 
-/// Busy/locked -> 75 (try again); refused data -> 65; a database from a newer drwatch -> 69;
+/// Busy/locked/server unreachable/sender held by another -> 75 (try again); this backend cannot -> 69; refused data -> 65; a database from a newer drwatch -> 69;
 /// the file itself (permissions, disk, damage) -> 74; a bug -> 70.
 private func storeExitCode(_ e: StoreError) -> Int32 {
     if e.isRetryable { return Sysexits.tempFail }
     switch e.code {
     case .duplicate, .notFound, .invalidState, .constraint: return Sysexits.dataErr
-    case .schemaTooNew: return Sysexits.unavailable
+    case .schemaTooNew, .unsupported: return Sysexits.unavailable
+    case .heldByAnother: return Sysexits.tempFail
     case .corrupt, .io, .full, .readOnly, .cantOpen, .invalidRow: return Sysexits.ioErr
     default: return Sysexits.software
     }

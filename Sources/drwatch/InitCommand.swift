@@ -17,14 +17,17 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let config = try global.loadConfig()
-        let path = config.database
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-            throw CommandFailure("the folder of database \(path) does not exist; create \(folder) (owned by the drwatch user)", code: Sysexits.ioErr)
+        let location = try StoreLocation(setting: config.database)
+        let path = location.description
+        if let file = location.filePath {
+            let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+                throw CommandFailure("the folder of database \(path) does not exist; create \(folder) (owned by the drwatch user)", code: Sysexits.ioErr)
+            }
         }
-        let existed = FileManager.default.fileExists(atPath: path)
-        let store = try SQLiteStore(path: path)
+        let existed = Stores.exists(location)
+        let store = try config.openStore()
         let applied = try store.migrate()
         print(existed ? "database \(path) exists" : "created database \(path) (mode 0600)")
         if applied.isEmpty {

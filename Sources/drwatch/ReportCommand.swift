@@ -63,11 +63,12 @@ struct ReportCommand: ParsableCommand {
         if let t = threshold, !(1...100).contains(t) { throw usage("--threshold must be from 1 to 100, not \(t)") }
 
         let config = try global.loadConfig()
-        guard FileManager.default.fileExists(atPath: config.database) else {
-            throw CommandFailure("database \(config.database) not found: check `database` in the config, or --database",
+        let location = try StoreLocation(setting: config.database)
+        guard Stores.exists(location) else {
+            throw CommandFailure("database \(location) not found: check `database` in the config, or --database",
                                  code: Sysexits.noInput)
         }
-        let store = try SQLiteStore(path: config.database)
+        let store = try config.openStore()
         try store.migrate()
         let disputes = try store.disputes(openOnly: false)
 

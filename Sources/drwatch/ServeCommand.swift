@@ -42,8 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         let session = try Session(global)
         let web = session.runtime.config.web ?? WebConfig()
         let logger = Logger(label: "drwatch-web")
-        let app = try WebApp(runtime: session.runtime, web: web, databasePath: session.store.path, logger: logger)
+        let app = try WebApp(runtime: session.runtime, web: web, database: session.store.location, password: try session.runtime.config.databasePassword(), logger: logger)
         let global = self.global
-        try await WebServing.serve(app, database: session.store.path, loadConfig: { try global.loadConfig() }, logger: logger)
+        try await WebServing.serve(app, database: session.runtime.config.database, loadConfig: { try global.loadConfig() }, logger: logger)
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// The config, everything it names, and the store: what a dispute command works with.
 struct Session {
     let runtime: Runtime
-    let store: SQLiteStore
+    let store: any StoreBackend
     /// Every write goes through it (Sources/Recording/Recorder.swift).
     var recorder: Recorder { Recorder(runtime: runtime, store: store, origin: .cli) }
 
@@ -23,11 +23,12 @@ struct Session {
     init(_ global: GlobalOptions) throws {
         let config = try global.loadConfig()
         runtime = try Runtime.load(config: config)
-        let path = config.database
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location = try StoreLocation(setting: config.database)
+        let path = location.description
+        guard Stores.exists(location) else {
             throw CommandFailure("database \(path) does not exist; create it with drwatch init (same --config/--database)", code: Sysexits.noInput)
         }
-        store = try SQLiteStore(path: path)
+        store = try config.openStore()
         let pending = try store.pendingMigrations()
         if !pending.isEmpty {
             throw CommandFailure("database \(path) has an older schema (missing \(pending.joined(separator: ", "))); upgrade it with drwatch init", code: Sysexits.unavailable)

@@ -1,5 +1,6 @@
 import DisputeCore
 import DisputeService
+import DisputeStore
 import Notifications
 import Recording
 import ServiceConfig
@@ -92,7 +93,7 @@ final class DaemonWeb: @unchecked Sendable {
             logger.notice("Reloaded the web app's config and policies")
             return
         }
-        let started = try WebApp(runtime: runtime, web: web, databasePath: config.database, logger: logger)
+        let started = try WebApp(runtime: runtime, web: web, database: try StoreLocation(setting: config.database), password: try config.databasePassword(), logger: logger)
         let logger = self.logger
         app = started
         task = Task {

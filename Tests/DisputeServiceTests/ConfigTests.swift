@@ -116,6 +116,12 @@ struct ConfigTests {
         #expect(hook.webhooks[0].format == .slack && hook.webhooks[0].secretFile == nil)
     }
 
+    @Test func aPostgreSQLURLIsKeptAsWrittenNotMadeAPath() throws {
+        let c = try parse("database = \"postgresql://db.council.example/drwatch?sslmode=verify-full\"\npolicies = [\"p.toml\"]",
+                          path: "/srv/drwatch/etc/drwatch.toml")
+        #expect(c.database == "postgresql://db.council.example/drwatch?sslmode=verify-full")
+    }
+
     @Test func timesMayBeBareTOMLTimes() throws {
         let c = try parse(minimal + "\nclose_of_business = 16:30\nsend_time = 09:00:00\nclosures = [2026-12-29]")
         #expect(c.closeOfBusiness.description == "16:30" && c.sendTime.description == "09:00")
@@ -144,6 +150,7 @@ struct ConfigTests {
         ("policies = [\"p.toml\"]\npoll_interval_seconds = 0", 2, "out of range; use a value from 1 to 3600"),
         ("policies = [\"p.toml\"]\ndatabase = 5", 2, "\"database\" must be a string"),
         ("policies = [\"p.toml\"]\ndatabase = \"\"", 2, "\"database\" is empty"),
+        ("policies = [\"p.toml\"]\ndatabase = \"postgresql://drwatch:pw@db.example/drwatch\"", 2, "database URL contains a password; remove it and put the password in a file named by database_password_file"),
         ("policies = [\"p.toml\"]\nsend_time = \"25:00\"", 2, "\"send_time\" is \"25:00\", not a valid time; write HH:MM from 00:00 to 23:59"),
         ("policies = [\"p.toml\"]\nclose_of_business = \"5pm\"", 2, "\"close_of_business\" is \"5pm\", not a valid time"),
         ("policies = [\"p.toml\"]\nclose_of_business = 17", 2, "\"close_of_business\" must be a time as a string, not an integer"),

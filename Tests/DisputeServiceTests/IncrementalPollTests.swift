@@ -155,7 +155,7 @@ struct IncrementalPollTests {
         #expect(try await fresh(p, at: london("2026-11-23T10:35")).skipped.map(\.ref) == ["DR-FAR"])
         #expect(p.logs.all.filter { $0.contains("Dispute skipped") && $0.contains("dispute.ref=DR-FAR") && $0.contains("impossible date") }.count >= 2)
         // Once closed, it is no longer named.
-        try p.store.withDatabase { db in
+        try (p.store as! SQLiteStore).withDatabase { db in
             try db.execute("UPDATE disputes SET is_closed = 1 WHERE ref = 'DR-FAR'", operation: "test")
         }
         let fourth = try await poller.tick(now: london("2026-11-23T10:40"))
@@ -169,7 +169,7 @@ struct IncrementalPollTests {
         let t0 = london("2026-11-23T10:05")
         #expect(try await poller.tick(now: t0).openDisputes == 2)
         // A hand edit that deletes a dispute row (the history cannot say what went): the epoch changes.
-        try p.store.withDatabase { db in
+        try (p.store as! SQLiteStore).withDatabase { db in
             try db.execute("PRAGMA foreign_keys = OFF", operation: "test")
             try db.execute("DELETE FROM people WHERE dispute_id = (SELECT id FROM disputes WHERE ref = 'DR-2')", operation: "test")
             try db.execute("DELETE FROM disputes WHERE ref = 'DR-2'", operation: "test")

@@ -99,7 +99,7 @@ final class LogCapture: @unchecked Sendable {
 struct Pipeline {
     let dir: URL
     let config: DrwatchConfig
-    let store: SQLiteStore
+    let store: any StoreBackend
     let logs = LogCapture()
     let engine: Engine
 
@@ -120,7 +120,7 @@ struct Pipeline {
         let path = dir.appendingPathComponent("drwatch.toml").path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         config = try DrwatchConfig.load(path: path, environment: [:])
-        store = try SQLiteStore(path: config.database)
+        store = try Stores.open(setting: config.database)
         try store.migrate()
         let policy = try Policy.parse(text: String(contentsOfFile: fourStagePath, encoding: .utf8), file: fourStagePath)
         engine = Engine(policy: policy, calendar: try WorkingCalendar(division: .englandAndWales),

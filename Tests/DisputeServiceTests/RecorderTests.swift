@@ -12,7 +12,7 @@ import WorkingDays
 /// check -> one transaction, refusals name the field, and nothing is written when refused.
 @Suite("Recorder")
 struct RecorderTests {
-    let store: SQLiteStore
+    let store: any StoreBackend
     let recorder: Recorder
 
     init() throws {
@@ -24,7 +24,7 @@ struct RecorderTests {
             \(standardRoles)
             """.utf8).write(to: URL(fileURLWithPath: path))
         let config = try DrwatchConfig.load(path: path, environment: [:])
-        store = try SQLiteStore(path: config.database)
+        store = try Stores.open(setting: config.database)
         try store.migrate()
         recorder = Recorder(runtime: try Runtime.load(config: config), store: store, origin: .web)
     }
@@ -116,7 +116,7 @@ struct RecorderTests {
 
     /// The `disputes` row's summary columns of `ref`: stage, paused, closed.
     func storedSummary(_ ref: String) throws -> [Int] {
-        try store.withDatabase { db in
+        try (store as! SQLiteStore).withDatabase { db in
             try db.first("SELECT current_stage, is_paused, is_closed FROM disputes WHERE ref = ?", ref, operation: "test") {
                 [$0.int(0), $0.int(1), $0.int(2)]
             } ?? []

@@ -13,8 +13,8 @@ struct ChangeTrackingTests {
                 events: [DisputeEvent(at: instant(seconds), by: iro, change: .opened(stage: 1))])
     }
 
-    @Test func onlyDisputesChangedAfterATokenAreReadClosedOnesIncluded() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func onlyDisputesChangedAfterATokenAreReadClosedOnesIncluded(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insertAll([open("A"), open("B"), open("C")])
         let t0 = try #require(try store.changeToken())
@@ -36,10 +36,10 @@ struct ChangeTrackingTests {
         #expect(try store.read { try $0.disputes(ids: [full[1].id, 999]) } == [full[1].id: try #require(try store.dispute(ref: "B"))])
     }
 
-    @Test(arguments: [false, true])
-    func aBulkImportIsSeenByReadersAndLeavesTheTriggersInPlace(failsHalfWay: Bool) throws {
+    @Test(arguments: Backend.all, [false, true])
+    func aBulkImportIsSeenByReadersAndLeavesTheTriggersInPlace(_ backend: Backend, failsHalfWay: Bool) throws {
         // Given a store with one dispute and a reader's token
-        let db = try TempDatabase()
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insert(open("FIRST"))
         let t0 = try #require(try store.changeToken())
@@ -62,28 +62,21 @@ struct ChangeTrackingTests {
         #expect(t2.seq > t1.seq)
     }
 
-    @Test func aDeletedDisputeRowChangesTheEpochSoReadersReloadEverything() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func aDeletedDisputeRowChangesTheEpochSoReadersReloadEverything(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insertAll([open("A"), open("B")])
         let t0 = try #require(try store.changeToken())
-        try store.withDatabase { db in
-            try db.execute("UPDATE disputes SET team = 'North' WHERE ref = 'A'", operation: "test")
-        }
+        try db.execute("UPDATE disputes SET team = 'North' WHERE ref = 'A'")
         let t1 = try #require(try store.changeToken())
         #expect(t1.epoch == t0.epoch && t1.seq > t0.seq)
         #expect(try store.read { try $0.disputeRecords(openOnly: false, changedAfter: t0.seq, people: false, shareStrings: false) }.map(\.dispute.ref) == ["A"])
-        try store.withDatabase { db in
-            try db.execute("PRAGMA foreign_keys = OFF", operation: "test")
-            try db.execute("DELETE FROM people WHERE dispute_id = (SELECT id FROM disputes WHERE ref = 'B')", operation: "test")
-            try db.execute("DELETE FROM disputes WHERE ref = 'B'", operation: "test")
-            try db.execute("PRAGMA foreign_keys = ON", operation: "test")
-        }
+        try db.execute("DELETE FROM people WHERE dispute_id = (SELECT id FROM disputes WHERE ref = 'B'); DELETE FROM disputes WHERE ref = 'B'", foreignKeys: false)
         #expect(try store.changeToken()?.epoch == t1.epoch + 1)
     }
 
-    @Test func outboxIdentitiesOfOpenDisputesOnly() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func outboxIdentitiesOfOpenDisputesOnly(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insertAll([open("A"), open("B")])
         try store.append(DisputeEvent(at: instant(60), change: .withdrawn(reason: "raised in error")), toRef: "B")

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Disputes in the store")
 struct DisputeTests {
-    @Test func everyEventKindSurvivesARoundTrip() throws {
+    @Test(arguments: Backend.all) func everyEventKindSurvivesARoundTrip(_ backend: Backend) throws {
         // Given a dispute whose history holds every kind of change
-        let db = try TempDatabase()
+        let db = try StoreFixture(backend)
         let original = disputeWithEveryEvent()
         #expect(Set(original.events.map(\.change.name)) == [
             "opened", "escalated", "paused", "resumed", "extended", "note", "cafcass-referral", "resolved",
@@ -27,9 +27,9 @@ struct DisputeTests {
         #expect(try store.dispute(ref: "CASE-9999") == nil)
     }
 
-    @Test func subjectConcernAboutTheOwnerAndOpeningReasonSurvive() throws {
+    @Test(arguments: Backend.all) func subjectConcernAboutTheOwnerAndOpeningReasonSurvive(_ backend: Backend) throws {
         // Given a record that names a timescale row, concerns its owner, and was raised above stage 1
-        let db = try TempDatabase()
+        let db = try StoreFixture(backend)
         var d = disputeWithEveryEvent(ref: "CASE-0003")
         d.subject = "placement-breakdown"
         d.concernsOwner = true
@@ -43,8 +43,9 @@ struct DisputeTests {
         #expect(try store.existingRefs(among: ["CASE-0003", "CASE-4"]) == ["CASE-0003"])
     }
 
-    @Test func appendedEventsUpdateTheDerivedStateAndTheOpenList() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func appendedEventsUpdateTheDerivedStateAndTheOpenList(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
+        let store = try db.store()
         try store.insertAll([openDispute(ref: "A"), openDispute(ref: "B")])
         try store.append(DisputeEvent(at: instant(10), by: iro, change: .escalated(toStage: 3, reason: "no reply")), toRef: "A")
         try store.append(DisputeEvent(at: instant(20), by: iro, change: .resolved(outcome: "agreed")), toRef: "B")
@@ -52,14 +53,12 @@ struct DisputeTests {
         #expect(try store.disputes(openOnly: true).map(\.ref) == ["A"])
         #expect(try store.disputes(openOnly: false).map(\.ref) == ["A", "B"])
         #expect(try store.dispute(ref: "A")?.events.map(\.change.name) == ["opened", "escalated"])
-        let stage = try store.withDatabase { db in
-            try db.first("SELECT current_stage, is_closed FROM disputes WHERE ref = 'A'", operation: "test") { [$0.int(0), $0.int(1)] }
-        }
-        #expect(stage == [3, 0])
+        #expect(try db.ints("SELECT current_stage, is_closed FROM disputes WHERE ref = 'A'") == [3, 0])
     }
 
-    @Test func aDuplicateReferenceIsRefusedAndNothingIsWritten() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func aDuplicateReferenceIsRefusedAndNothingIsWritten(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
+        let store = try db.store()
         try store.insert(openDispute(ref: "CASE-1"))
         var second = disputeWithEveryEvent(ref: "CASE-1")
         second.policy = "other-policy"
@@ -69,23 +68,20 @@ struct DisputeTests {
         #expect(!error.isRetryable)
         #expect(error.description.contains("already recorded"))
         #expect(try store.dispute(ref: "CASE-1") == openDispute(ref: "CASE-1"))
-        let rows = try store.withDatabase { db in
-            try db.first("SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM people)", operation: "test") { [$0.int(0), $0.int(1)] }
-        }
-        #expect(rows == [1, 0])
+        #expect(try db.ints("SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM people)") == [1, 0])
     }
 
-    @Test func appendingToAnUnknownReferenceIsRefused() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func appendingToAnUnknownReferenceIsRefused(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         let error = try #require(throws: StoreError.self) {
             try store.append(DisputeEvent(at: instant(), change: .resumed), toRef: "NOPE")
         }
         #expect(error.code == .notFound)
     }
 
-    @Test func aTransactionThatThrowsLeavesNothingBehind() throws {
+    @Test(arguments: Backend.all) func aTransactionThatThrowsLeavesNothingBehind(_ backend: Backend) throws {
         // Given a write transaction that records a dispute, an event and a notification, then fails
-        let store = try TempDatabase().store()
+        let store = try StoreFixture(backend).store()
         try store.insert(openDispute(ref: "KEEP"))
         #expect(throws: Boom.self) {
             try store.write { tx in
@@ -104,8 +100,8 @@ struct DisputeTests {
         #expect(try store.disputes(openOnly: true).map(\.ref) == ["KEEP", "AFTER"])
     }
 
-    @Test func aNestedWriteIsRefusedAndTheOuterOneRollsBack() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func aNestedWriteIsRefusedAndTheOuterOneRollsBack(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         let error = try #require(throws: StoreError.self) {
             try store.write { tx in
                 try tx.insert(openDispute(ref: "OUTER"))
@@ -116,8 +112,8 @@ struct DisputeTests {
         #expect(try store.disputes(openOnly: false).isEmpty)
     }
 
-    @Test func insertAllIsAllOrNothingAndNamesTheFailingItem() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func insertAllIsAllOrNothingAndNamesTheFailingItem(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         let batch = [openDispute(ref: "R1"), disputeWithEveryEvent(ref: "R2"), openDispute(ref: "R3"), openDispute(ref: "R2")]
         let error = try #require(throws: StoreError.self) { try store.insertAll(batch) }
         #expect(error.code == .duplicate)
@@ -129,12 +125,13 @@ struct DisputeTests {
         #expect(try store.disputes(openOnly: false).map(\.ref) == ["R1", "R2", "R3"])
     }
 
-    @Test func eventsAreAppendOnly() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func eventsAreAppendOnly(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
+        let store = try db.store()
         try store.insert(openDispute(ref: "A"))
         for sql in ["UPDATE events SET at = 0", "DELETE FROM events"] {
             let error = try #require(throws: StoreError.self) {
-                try store.withDatabase { try $0.execute(sql, operation: "tamper") }
+                try db.execute(sql)
             }
             #expect(error.code == .constraint)
             #expect(error.message.contains("append-only"))
@@ -151,8 +148,8 @@ struct EarlierRecordTests {
                        division: .englandAndWales, childRef: child, raisedBy: iro, events: events)
     }
 
-    @Test func closedRecordsCountAndOnlyTheSameChildAndKindAreCounted() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func closedRecordsCountAndOnlyTheSameChildAndKindAreCounted(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         // Inserted out of opening order: the count follows the opening time, then the reference.
         try store.insert(record("B-3", child: "C-1", at: 300))
@@ -167,16 +164,14 @@ struct EarlierRecordTests {
 
 @Suite("Impossible dates")
 struct ImpossibleDateTests {
-    @Test(arguments: [Int64.max, Int64.min, 0, 4_102_444_800_000])
-    func anEventWithAnImpossibleDateMakesItsDisputeAnUnreadableRowAndLeavesTheOthers(_ ms: Int64) throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all, [Int64.max, Int64.min, 0, 4_102_444_800_000])
+    func anEventWithAnImpossibleDateMakesItsDisputeAnUnreadableRowAndLeavesTheOthers(_ backend: Backend, _ ms: Int64) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insert(openDispute(ref: "DR-GOOD"))
         try store.insert(openDispute(ref: "DR-FAR"))
         // Written behind drwatch's back (events are append-only: a new row, as a hand edit would add).
-        let raw = try Database(path: db.path)
-        _ = try raw.execute("INSERT INTO events (dispute_id, seq, kind, at, note) SELECT id, 2, 'note', ?, 'x' FROM disputes WHERE ref = 'DR-FAR'",
-                        ms, operation: "test")
+        try db.execute("INSERT INTO events (dispute_id, seq, kind, at, note) SELECT id, 2, 'note', \(ms), 'x' FROM disputes WHERE ref = 'DR-FAR'")
         var unreadable: [UnreadableDispute] = []
         let open = try store.disputes(openOnly: true, unreadable: &unreadable)
         #expect(open.map(\.ref) == ["DR-GOOD"])
@@ -186,8 +181,8 @@ struct ImpossibleDateTests {
         #expect(throws: StoreError.self) { try store.dispute(ref: "DR-FAR") }
     }
 
-    @Test func theFirstAndLastAcceptedInstantsAreRead() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func theFirstAndLastAcceptedInstantsAreRead(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insert(openDispute(ref: "DR-1995", at: Date(timeIntervalSince1970: 788_918_400)))
         try store.insert(openDispute(ref: "DR-2099", at: Date(timeIntervalSince1970: 4_102_444_799)))

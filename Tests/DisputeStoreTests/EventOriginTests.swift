@@ -7,8 +7,8 @@ import Testing
 /// export's own id of the event, unique per dispute.
 @Suite("Event origins")
 struct EventOriginTests {
-    @Test func originsAreKeptPerEventAndReadBackInHistoryOrder() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func originsAreKeptPerEventAndReadBackInHistoryOrder(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         let opened = openDispute(ref: "A")
         try store.write { tx in
@@ -28,16 +28,12 @@ struct EventOriginTests {
                               EventOrigin(source: "import:lcs.csv", eventID: "E-2")])
         #expect(a.origins.map(\.isImport) == [true, false, false, true])
         #expect(found["B"]?.origins == [.unknown])
-        let sources = try store.withDatabase { db in
-            var out: [String] = []
-            try db.query("SELECT COALESCE(source, 'NULL') FROM events ORDER BY dispute_id, seq", operation: "test") { out.append($0.string(0)) }
-            return out
-        }
+        let sources = try db.strings("SELECT COALESCE(source, 'NULL') FROM events ORDER BY dispute_id, seq")
         #expect(sources == ["import:lcs.csv", "cli", "web", "import:lcs.csv", "NULL"])
     }
 
-    @Test func anExportIDIsUniquePerDisputeOnly() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func anExportIDIsUniquePerDisputeOnly(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         try store.insertAll([openDispute(ref: "A"), openDispute(ref: "B")])
         try store.append(DisputeEvent(at: instant(60), change: .note("one")), toRef: "A", origin: .import(file: "x.csv", eventID: "7"))
@@ -51,8 +47,8 @@ struct EventOriginTests {
     }
 
     /// More than 500 references are read in one pass over the store, with the same result.
-    @Test func manyReferencesAreReadInOnePass() throws {
-        let db = try TempDatabase()
+    @Test(arguments: Backend.all) func manyReferencesAreReadInOnePass(_ backend: Backend) throws {
+        let db = try StoreFixture(backend)
         let store = try db.store()
         let disputes = (0..<700).map { openDispute(ref: "R-\($0)") }
         try store.write { tx in

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("The notification outbox")
 struct OutboxTests {
-    @Test func enqueueingTheSameIdentityTwiceAddsItOnce() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func enqueueingTheSameIdentityTwiceAddsItOnce(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         #expect(try store.enqueue([outboxItem("a"), outboxItem("b"), outboxItem("a")]) == 2)
         var changed = outboxItem("b"); changed.subject = "different"
         #expect(try store.enqueue([changed, outboxItem("c")]) == 1)
@@ -14,8 +14,8 @@ struct OutboxTests {
         #expect(try store.outbox(filter: .all).map(\.item.subject) == ["Stage 2 due", "Stage 2 due", "Stage 2 due"])
     }
 
-    @Test func aStoredItemComesBackWhole() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func aStoredItemComesBackWhole(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         let item = outboxItem("a", recipients: ["x@council.example", "y@council.example"], urgency: .urgent)
         try store.enqueue([item])
         let entry = try #require(try store.outbox(filter: .all).first)
@@ -26,9 +26,9 @@ struct OutboxTests {
         #expect(entry.pendingRecipients == ["x@council.example", "y@council.example"])
     }
 
-    @Test func aRetryOnlyGoesToRecipientsWhoHaveNotReceivedIt() throws {
+    @Test(arguments: Backend.all) func aRetryOnlyGoesToRecipientsWhoHaveNotReceivedIt(_ backend: Backend) throws {
         // Given a message to three recipients, delivered to one before the connection failed
-        let store = try TempDatabase().store()
+        let store = try StoreFixture(backend).store()
         try store.enqueue([outboxItem("m", recipients: ["a@x.example", "b@x.example", "c@x.example"])])
         let id = try #require(try store.duePending(now: instant(), limit: 10).first?.id)
         try store.markRecipientSent(id: id, address: "a@x.example", at: instant(1))
@@ -55,8 +55,8 @@ struct OutboxTests {
         #expect(try store.outboxCounts() == OutboxCounts(sent: 1))
     }
 
-    @Test func aParkedMessageWaitsForAnAdminRetry() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func aParkedMessageWaitsForAnAdminRetry(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         try store.enqueue([outboxItem("m", recipients: ["a@x.example", "b@x.example"])])
         let id = try #require(try store.outbox(filter: .pending).first?.id)
         try store.markRecipientSent(id: id, address: "a@x.example", at: instant(1))
@@ -82,16 +82,16 @@ struct OutboxTests {
         #expect(try #require(throws: StoreError.self) { try store.park(id: id, error: "x") }.code == .invalidState)
     }
 
-    @Test func urgentMessagesComeFirstAndTheLimitHolds() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func urgentMessagesComeFirstAndTheLimitHolds(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         try store.enqueue([outboxItem("old", at: instant(0)), outboxItem("new", at: instant(5)),
                            outboxItem("urgent", urgency: .urgent, at: instant(9)), outboxItem("future", at: instant(100))])
         #expect(try store.duePending(now: instant(10), limit: 10).map(\.item.identity) == ["urgent", "old", "new"])
         #expect(try store.duePending(now: instant(10), limit: 2).map(\.item.identity) == ["urgent", "old"])
     }
 
-    @Test func aMessageWithoutAddressesIsMarkedSentWhole() throws {
-        let store = try TempDatabase().store()
+    @Test(arguments: Backend.all) func aMessageWithoutAddressesIsMarkedSentWhole(_ backend: Backend) throws {
+        let store = try StoreFixture(backend).store()
         var hook = outboxItem("hook", recipients: [])
         hook.channel = "safeguarding-channel"
         try store.enqueue([hook])
@@ -100,9 +100,9 @@ struct OutboxTests {
         #expect(try store.outboxCounts() == OutboxCounts(sent: 1))
     }
 
-    @Test func enqueueJoinsTheCallersTransaction() throws {
+    @Test(arguments: Backend.all) func enqueueJoinsTheCallersTransaction(_ backend: Backend) throws {
         // Given a poll that records an event and enqueues its notifications together
-        let store = try TempDatabase().store()
+        let store = try StoreFixture(backend).store()
         try store.insert(openDispute(ref: "CASE-0001"))
         let added = try store.write { tx in
             try tx.append(DisputeEvent(at: instant(5), change: .note("reminder planned")), toRef: "CASE-0001")

@@ -1,5 +1,6 @@
 import DisputeCore
 import Foundation
+import Testing
 import WorkingDays
 @testable import DisputeStore
 
@@ -19,6 +20,81 @@ final class TempDatabase {
         let store = try SQLiteStore(path: path, busyTimeout: busyTimeout)
         try store.migrate()
         return store
+    }
+}
+
+/// The store backends the backend-neutral suites run against (`@Test(arguments: Backend.all)`).
+enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgresql
+    var testDescription: String { rawValue }
+    /// Every backend this machine can run: PostgreSQL when its server binaries are installed
+    /// (else its tests are left out, with the reason printed once).
+    static var all: [Backend] { PostgresServer.shared == nil ? [.sqlite] : [.sqlite, .postgresql] }
+}
+
+/// A fresh, empty store of one backend for one test, removed when the test ends; with raw SQL
+/// for the few checks the store's protocol does not answer (the same SQL on every backend).
+final class StoreFixture {
+    let backend: Backend
+    private let sqlite: TempDatabase
+    private var url = ""
+
+    init(_ backend: Backend) throws {
+        self.backend = backend
+        sqlite = try TempDatabase()
+        if backend == .postgresql {
+            guard let server = PostgresServer.shared else { throw PostgresServer.Unavailable(description: "no PostgreSQL server") }
+            url = try server.makeDatabase()
+        }
+    }
+
+    var location: StoreLocation { backend == .sqlite ? .sqlite(path: sqlite.path) : .postgresql(url: url) }
+
+    /// Opens (a new connection each time) and migrates the store.
+    func store(busyTimeout: Duration = .seconds(5)) throws -> any StoreBackend {
+        let store = try Stores.open(location, busyTimeout: busyTimeout)
+        try store.migrate()
+        return store
+    }
+
+    /// Runs statements outside drwatch's code (a hand edit); errors are the store's `StoreError`.
+    /// `foreignKeys: false`: a hand edit that leaves rows pointing at a deleted dispute.
+    func execute(_ sql: String, foreignKeys: Bool = true) throws {
+        switch backend {
+        case .sqlite:
+            let db = try Database(path: sqlite.path)
+            if !foreignKeys { try db.executeScript("PRAGMA foreign_keys = OFF", operation: "test") }
+            try db.executeScript(sql, operation: "test")
+        case .postgresql:
+            let c = try PGConnection(url: url, password: nil)
+            if !foreignKeys {
+                try c.executeScript("ALTER TABLE events DROP CONSTRAINT events_dispute_id_fkey; ALTER TABLE people DROP CONSTRAINT people_dispute_id_fkey",
+                                    operation: "test")
+            }
+            try c.executeScript(sql, operation: "test")
+        }
+    }
+
+    /// The first row of a query, as integers.
+    func ints(_ sql: String) throws -> [Int] {
+        switch backend {
+        case .sqlite:
+            let db = try Database(path: sqlite.path)
+            return try db.first(sql, operation: "test") { row in (0..<row.columnCount).map { row.int($0) } } ?? []
+        case .postgresql:
+            let c = try PGConnection(url: url, password: nil)
+            return try c.first(sql, operation: "test") { row in (0..<row.columnCount).map { row.int($0) } } ?? []
+        }
+    }
+
+    /// The first column of every row of a query, as text.
+    func strings(_ sql: String) throws -> [String] {
+        var out: [String] = []
+        switch backend {
+        case .sqlite: try Database(path: sqlite.path).query(sql, operation: "test") { out.append($0.string(0)) }
+        case .postgresql: try PGConnection(url: url, password: nil).execute(sql, operation: "test") { out.append($0.string(0)) }
+        }
+        return out
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import WorkingDays
 
-// `drwatch report` through the built binary, on a database seeded with SQLiteStore directly.
+// `drwatch report` through the built binary, on a database seeded through the store directly.
 
 /// A temporary folder with a config naming the four-stage preset and a seeded database.
 struct ReportWorkspace {
@@ -20,7 +20,7 @@ struct ReportWorkspace {
             policies = ["\(preset)"]
             \(reports)
             """.utf8).write(to: URL(fileURLWithPath: config))
-        let store = try SQLiteStore(path: database)
+        let store = try Stores.open(setting: database)
         try store.migrate()
         try store.insertAll(disputes)
     }

@@ -101,7 +101,7 @@ final class TestProvider: @unchecked Sendable {
 /// A relying party on a fresh SQLite store, for the shared test provider.
 struct RPHarness {
     let rp: OIDCRelyingParty
-    let store: SQLiteStore
+    let store: any StoreBackend
     let provider: TestProvider
     let logs: CapturedLogs
 
@@ -110,7 +110,7 @@ struct RPHarness {
     init(provider: TestProvider, tenants: [String] = [], secretFile: String? = nil,
          configure: (inout OIDCConfig) -> Void = { _ in }) throws {
         let dir = try makeTempDir("oidc-rp")
-        store = try SQLiteStore(path: dir.appendingPathComponent("drwatch.sqlite").path)
+        store = try Stores.open(setting: dir.appendingPathComponent("drwatch.sqlite").path)
         try store.migrate()
         let secret = secretFile ?? provider.secretFile
         var config = OIDCConfig(issuer: provider.issuer, clientID: provider.clientID,

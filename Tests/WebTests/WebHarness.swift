@@ -35,7 +35,7 @@ struct HTTPReply {
 /// HTTP client (libcurl through FoundationNetworking; no redirects followed, cookies by hand).
 final class WebHarness: @unchecked Sendable {
     let dir: URL
-    let store: SQLiteStore
+    let store: any StoreBackend
     let clock: TestClock
     let app: WebApp
     var port = 0
@@ -73,13 +73,13 @@ final class WebHarness: @unchecked Sendable {
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try DrwatchConfig.load(path: path, environment: [:])
         let runtime = try Runtime.load(config: loaded)
-        store = try SQLiteStore(path: loaded.database)
+        store = try Stores.open(setting: loaded.database)
         try store.migrate()
         clock = TestClock(start)
         let clock = self.clock
         var logger = Logger(label: "web-test")
         logger.logLevel = .critical
-        app = try WebApp(runtime: runtime, web: loaded.web ?? WebConfig(), databasePath: loaded.database, connections: 2,
+        app = try WebApp(runtime: runtime, web: loaded.web ?? WebConfig(), database: StoreLocation(setting: loaded.database), connections: 2,
                          logger: logger, now: { clock.now })
         let sessionConfig = URLSessionConfiguration.ephemeral
         sessionConfig.httpShouldSetCookies = false

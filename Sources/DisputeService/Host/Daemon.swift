@@ -86,14 +86,17 @@ public final class Daemon: @unchecked Sendable {
         } catch let missing as ConfigFileMissing {
             throw DaemonError(.config, missing.description)
         }
-        let lock: InstanceLock
-        do {
-            lock = try InstanceLock(database: config.database)
-        } catch let failure as InstanceLock.Failure {
-            throw DaemonError(failure.isHeldByAnother ? .alreadyRunning : .io, failure.description)
-        }
-        defer { withExtendedLifetime(lock) {} }
         let store = try parts.openStore(config)
+        let lease: any SenderLease
+        do {
+            lease = try store.claimSender(instance: Self.instanceName())
+        } catch let e as StoreError where e.code == .heldByAnother {
+            throw DaemonError(.alreadyRunning, e.message)
+        } catch let e as StoreError where e.code == .io {
+            throw DaemonError(.io, e.message)
+        }
+        defer { lease.release() }
+        try DaemonParts.migrate(store)
         var workload = try parts.makeWorkload(config, store, logger)
 
         let watchdog = Watchdog(notifier: notifier, state: state, stallLimit: options.stallLimit, logger: logger)
@@ -221,6 +224,11 @@ public final class Daemon: @unchecked Sendable {
 
     /// `2026-11-25T10:00:00Z`, as `ISO8601DateFormatter` writes it, without loading ICU.
     static func iso(_ d: Date) -> String { CivilTime.utcISO8601(d) }
+
+    /// This process as other instances and status lines name it: `host:pid`.
+    static func instanceName() -> String {
+        "\(ProcessInfo.processInfo.hostName.prefix(64)):\(ProcessInfo.processInfo.processIdentifier)"
+    }
 
     static func oneLine(_ error: Error) -> String {
         String("\(error)".map { $0 == "\n" || $0 == "\r" ? " " : $0 }.prefix(200))

@@ -54,23 +54,27 @@ public struct DaemonWorkload: Sendable {
 public struct DaemonParts: Sendable {
     /// Loads and validates the config file (at start and on SIGHUP).
     public var loadConfig: @Sendable () throws -> DrwatchConfig
-    /// Opens (and migrates) the store; called once.
-    public var openStore: @Sendable (DrwatchConfig) throws -> any DisputeRepository
+    /// Opens the store; called once. The daemon then takes the right to send and migrates.
+    public var openStore: @Sendable (DrwatchConfig) throws -> any StoreBackend
     /// Loads what the config names (policies, calendars) and builds the work; at start and on
     /// SIGHUP. Throwing keeps the running workload.
     public var makeWorkload: @Sendable (DrwatchConfig, any DisputeRepository, Logger) throws -> DaemonWorkload
 
     public init(loadConfig: @escaping @Sendable () throws -> DrwatchConfig,
-                openStore: @escaping @Sendable (DrwatchConfig) throws -> any DisputeRepository = DaemonParts.openSQLite,
+                openStore: @escaping @Sendable (DrwatchConfig) throws -> any StoreBackend = DaemonParts.openConfigured,
                 makeWorkload: @escaping @Sendable (DrwatchConfig, any DisputeRepository, Logger) throws -> DaemonWorkload) {
         self.loadConfig = loadConfig
         self.openStore = openStore
         self.makeWorkload = makeWorkload
     }
 
-    /// The embedded default: the SQLite file the config names, migrated.
-    @Sendable public static func openSQLite(_ config: DrwatchConfig) throws -> any DisputeRepository {
-        let store = try SQLiteStore(path: config.database)
+    /// The store the config's `database` names.
+    @Sendable public static func openConfigured(_ config: DrwatchConfig) throws -> any StoreBackend {
+        try config.openStore()
+    }
+
+    /// Brings the schema up to date.
+    static func migrate(_ store: any StoreBackend) throws {
         // A schema change waits for another writer (an import, say) for up to a minute: each
         // attempt already waits the store's busy timeout; then start fails with 75 (try again)
         // and systemd restarts the unit.
@@ -78,7 +82,7 @@ public struct DaemonParts: Sendable {
         while true {
             do {
                 try store.migrate()
-                return store
+                return
             } catch let error as StoreError where error.isRetryable && attempt < 12 {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.5)

@@ -1,0 +1,110 @@
+import Foundation
+@testable import DisputeStore
+
+/// One real PostgreSQL for the whole test run (started on first use, stopped when the test
+/// process exits): Debian's server binaries, `initdb` into a temporary folder, run as `nobody`
+/// when the tests run as root (PostgreSQL refuses root), on a free loopback port with its unix
+/// socket in the same folder. Trust authentication on loopback only. Each test gets a fresh
+/// database of its own (`makeDatabase`), so tests never see each other's rows.
+final class PostgresServer: @unchecked Sendable {
+    let port: Int
+    let folder: URL
+    private let bin: String
+    private let lock = NSLock()
+    private var counter = 0
+
+    /// The shared server, or nil (with the reason printed once) when the binaries are absent.
+    static let shared: PostgresServer? = {
+        do { return try PostgresServer() } catch {
+            print("PostgreSQL store tests skipped: \(error)")
+            return nil
+        }
+    }()
+
+    struct Unavailable: Error, CustomStringConvertible { var description: String }
+
+    private init() throws {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let bin = versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }).map({ "/usr/lib/postgresql/\($0)/bin" })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }) else {
+            throw Unavailable(description: "no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql; scripts/setup does)")
+        }
+        self.bin = bin
+        folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("drwatch-pg-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        let data = folder.appendingPathComponent("data").path
+        let asRoot = getuid() == 0
+        if asRoot { try Self.run("/bin/chown", ["nobody", folder.path]) }
+        try runAsOwner("\(bin)/initdb", ["-D", data, "-A", "trust", "-U", "drwatch", "--no-sync", "-E", "UTF8", "--locale=C"])
+        try runAsOwner("\(bin)/pg_ctl", ["-D", data, "-w", "-t", "120", "-l", folder.appendingPathComponent("pg.log").path,
+                                          "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                                          "start"])
+        let stop = "\(bin)/pg_ctl"
+        let owner = asRoot
+        let dir = folder.path
+        Self.atExit = {
+            try? Self.run(owner ? "/usr/sbin/runuser" : stop,
+                          (owner ? ["-u", "nobody", "--", stop] : []) + ["-D", dir + "/data", "-m", "immediate", "stop"])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        atexit { PostgresServer.atExit?() }
+    }
+
+    nonisolated(unsafe) static var atExit: (() -> Void)?
+
+    /// A new empty database; its URL.
+    func makeDatabase() throws -> String {
+        let name: String = lock.withLock { counter += 1; return "t\(getpid())_\(counter)" }
+        let admin = try PGConnection(url: url("postgres"), password: nil)
+        try admin.execute("CREATE DATABASE \(name)", operation: "create a test database")
+        return url(name)
+    }
+
+    func url(_ database: String) -> String { "postgresql://drwatch@127.0.0.1:\(port)/\(database)" }
+
+    private func runAsOwner(_ tool: String, _ args: [String]) throws {
+        if getuid() == 0 { try Self.run("/usr/sbin/runuser", ["-u", "nobody", "--", tool] + args) } else { try Self.run(tool, args) }
+    }
+
+    /// Runs a tool to its end (posix_spawn and waitpid: Foundation's Process may never see the
+    /// exit inside the test runner); its output goes to a file (a pipe would stay open in the
+    /// server that `pg_ctl start` leaves running).
+    private static func run(_ tool: String, _ args: [String]) throws {
+        let log = "/tmp/drwatch-pg-tool-\(getpid())-\(UUID().uuidString).log"
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([tool] + args).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, tool, &actions, nil, argv, environ)
+        guard rc == 0 else { throw Unavailable(description: "cannot run \(tool): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        guard exited == 0 else {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw Unavailable(description: "\(tool) failed (\(exited)): \(text.suffix(800))")
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw Unavailable(description: "no free loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
