@@ -52,7 +52,7 @@ let package = Package(
         //   ServiceConfig <- Recording <- Notifications <- DisputeService (the host: daemon, signals, systemd)
         // The web app and the sync depend on Recording, never on the daemon.
         // The config file (one file per section) and what it names, loaded: policies, calendars.
-        .target(name: "ServiceConfig", dependencies: ["DisputeCore", "Delivery", "TOML", "WorkingDays"]),
+        .target(name: "ServiceConfig", dependencies: ["DisputeCore", "DisputeStore", "Delivery", "TOML", "WorkingDays"]),
         // Every change to a dispute (CLI, import, sync, web): validate, the engine's check, one transaction.
         .target(name: "Recording", dependencies: ["ServiceConfig", "DisputeCore", "DisputeStore", "WorkingDays"]),
         // The poll pipeline: evaluate, route, compose, outbox, deliver, record.

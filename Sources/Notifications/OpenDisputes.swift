@@ -170,10 +170,13 @@ final class OpenDisputes: @unchecked Sendable {
         location[record.id] = (Int32(gi), Int32(g.disputes.count))
         g.disputes.append(record.dispute)
         g.ids.append(record.id)
+        contextsCurrent = false
     }
 
     private func remove(_ id: Int64) {
         guard let at = location.removeValue(forKey: id) else { return }
+        // The groups' contexts are parallel to their disputes: rebuilt before the next evaluation.
+        contextsCurrent = false
         let g = groups[Int(at.group)]
         let i = Int(at.index), last = g.disputes.count - 1
         if i != last {

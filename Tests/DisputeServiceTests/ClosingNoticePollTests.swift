@@ -42,6 +42,28 @@ struct ClosingNoticePollTests {
         #expect(r1.enqueued == 0 && r1.closedAwaitingNotices == 0)
     }
 
+    /// Dropping a closed dispute from its group keeps the group's engine contexts in step with
+    /// its disputes (they are parallel arrays: a stale one stopped the daemon with SIGILL at the
+    /// next poll's batch evaluation).
+    @Test func anOpenDisputeBesideADroppedClosedOneIsStillEvaluated() async throws {
+        let p = try Pipeline(Self.toml)
+        try p.open("DR-1")
+        try p.open("DR-2")
+        let poller = try p.poller()
+        #expect(try await poller.tick(now: london("2026-11-23T10:05")).enqueued == 2)
+        try resolve(p, "DR-1", at: "2026-11-24T09:00")
+        let second = try await poller.tick(now: london("2026-11-24T09:05"))
+        #expect(second.planned.map(\.item.identity) == ["DR-1/s1/resolved/iro"])
+        #expect(second.closedAwaitingNotices == 0 && second.openDisputes == 1)
+        // The next polls evaluate DR-2 alone: and later its reminders and breach alerts go out.
+        let third = try await poller.tick(now: london("2026-11-24T09:10"))
+        #expect(third.enqueued == 0 && third.openDisputes == 1)
+        let later = try await poller.tick(now: london("2026-12-10T09:00"))
+        #expect(later.openDisputes == 1)
+        #expect(later.planned.allSatisfy { $0.item.identity.hasPrefix("DR-2/") } && !later.planned.isEmpty,
+                "\(later.planned.map(\.item.identity))")
+    }
+
     // (closed at, polled first at, what is enqueued) for a dispute closed while no daemon ran.
     static let windows: [(closed: String, poll: String, enqueued: [String])] = [
         ("2026-11-24T09:00", "2026-11-24T09:05", ["DR-1/s1/resolved/iro"]),
