@@ -25,6 +25,8 @@ struct Drwatch: AsyncParsableCommand {
             CalendarCommand.self,
             ReportCommand.self,
             BackupCommand.self,
+            PurgeCommand.self,
+            CheckCommand.self,
         ]
     )
 

@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
         let clock: any DaemonClock = try testHookClock(environment, logger: logger) ?? SystemDaemonClock()
         let configPath = global.config, database = global.database
         let web = DaemonWeb()
-        let parts = DaemonParts(
+        var parts = DaemonParts(
             loadConfig: {
                 var options = GlobalOptions()
                 options.config = configPath
@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
                 try web.update(config: config)
                 return workload
             })
+        let housekeeping = Housekeeping()
+        parts.afterPoll = { housekeeping.afterPoll($0, workload: $1, store: $2, logger: $3) }
         do {
             try await Daemon(parts: parts, clock: clock, logger: logger).run()
         } catch {

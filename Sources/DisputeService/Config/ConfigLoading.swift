@@ -97,6 +97,7 @@ extension DrwatchConfig {
         let delivery = try DeliveryConfig.read(root)
         let reports = try ReportsConfig.read(root)
         let imports = try ImportConfig.read(root, resolve: resolve)
+        let retention = try RetentionConfig.read(root)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
         let web = try WebConfig.read(root, resolve: resolve)
@@ -112,6 +113,7 @@ extension DrwatchConfig {
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
         config.reports = reports
         config.imports = imports
+        config.retention = retention
         config.templatesDir = templatesDir
         config.web = web
         return config

@@ -139,6 +139,10 @@ public final class Daemon: @unchecked Sendable {
             state.endPoll()
             let took = ContinuousClock.now - pollStart
             logger.debug("Poll took", metadata: ["duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
+            // Housekeeping (recording the poll, daily retention, the metrics textfile) inline, before
+            // STATUS: whoever waits for STATUS sees the poll recorded, and the loop's timing stays
+            // what it was (STATUS, then at once the sleep).
+            parts.afterPoll?(PollOutcome(now: now, duration: took, succeeded: report != nil), workload, store, logger)
             if let report {
                 lastStatus = report.statusLine
                 notifier.status(report.statusLine)

@@ -56,6 +56,10 @@ public struct DaemonParts: Sendable {
     /// Loads what the config names (policies, calendars) and builds the work; at start and on
     /// SIGHUP. Throwing keeps the running workload.
     public var makeWorkload: @Sendable (DrwatchConfig, any DisputeRepository, Logger) throws -> DaemonWorkload
+    /// Runs after each poll, inline on the loop before the daemon sleeps (`Housekeeping`:
+    /// recording the poll, the daily retention run, the metrics textfile); `nil` for nothing.
+    /// It must be short: the next poll waits for it.
+    public var afterPoll: (@Sendable (PollOutcome, DaemonWorkload, any DisputeRepository, Logger) -> Void)? = nil
 
     public init(loadConfig: @escaping @Sendable () throws -> DrwatchConfig,
                 openStore: @escaping @Sendable (DrwatchConfig) throws -> any DisputeRepository = DaemonParts.openSQLite,
