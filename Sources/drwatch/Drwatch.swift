@@ -27,6 +27,7 @@ struct Drwatch: AsyncParsableCommand {
             BackupCommand.self,
             PurgeCommand.self,
             CheckCommand.self,
+            MetricsCommand.self,
         ]
     )
 

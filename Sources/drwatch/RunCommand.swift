@@ -93,6 +93,7 @@ enum DaemonWiring {
             : ImportingPollWork(dropFolder: DropFolderSync(runtime: runtime, store: store, templates: templates, logger: logger), work: poller)
         return DaemonWorkload(config: config, work: work,
                               oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,
-                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
+                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))",
+                              runtime: runtime)
     }
 }

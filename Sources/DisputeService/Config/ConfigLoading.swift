@@ -98,6 +98,7 @@ extension DrwatchConfig {
         let reports = try ReportsConfig.read(root)
         let imports = try ImportConfig.read(root, resolve: resolve)
         let retention = try RetentionConfig.read(root)
+        let metrics = try MetricsConfig.read(root)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
         let web = try WebConfig.read(root, resolve: resolve)
@@ -114,6 +115,7 @@ extension DrwatchConfig {
         config.reports = reports
         config.imports = imports
         config.retention = retention
+        config.metrics = metrics
         config.templatesDir = templatesDir
         config.web = web
         return config

@@ -38,7 +38,11 @@ public struct DaemonWorkload: Sendable {
     public var oneOffsKnownThrough: Int?
     /// A few words for the log, e.g. "5 policies".
     public var summary: String
-    public init(config: DrwatchConfig, work: any PollWork, oneOffsKnownThrough: Int?, summary: String) {
+    /// The policies and calendars the work was built from, for what runs after a poll (the
+    /// metrics textfile), so it never loads them again; `nil` when the work has none.
+    public var runtime: Runtime?
+    public init(config: DrwatchConfig, work: any PollWork, oneOffsKnownThrough: Int?, summary: String, runtime: Runtime? = nil) {
+        self.runtime = runtime
         self.config = config
         self.work = work
         self.oneOffsKnownThrough = oneOffsKnownThrough

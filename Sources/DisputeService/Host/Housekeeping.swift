@@ -20,7 +20,8 @@ public struct PollOutcome: Sendable {
 }
 
 /// What the daemon does after each poll, inline on its loop (never in a detached task, so its
-/// timing stays deterministic): records the poll (for `drwatch check` and the metrics) and,
+/// timing stays deterministic): records the poll (for `drwatch check` and the metrics), rewrites
+/// `[metrics] textfile` (with the workload's loaded policies, never reloading them), and,
 /// with `[retention] daily = true`, applies the retention schedule once a day. Each step is a
 /// short write; failures are logged and never stop the daemon.
 public struct Housekeeping: Sendable {
@@ -35,6 +36,14 @@ public struct Housekeeping: Sendable {
                                   durationMs: outcome.milliseconds, succeeded: outcome.succeeded)
         } catch {
             logger.warning("Could not record the poll for monitoring", metadata: ["error": "\(error)"])
+        }
+        if let textfile = config.metrics.textfile, let runtime = workload.runtime {
+            do {
+                let text = PrometheusMetrics.render(try PrometheusMetrics.snapshot(store: sqlite, runtime: runtime, now: outcome.now))
+                try PrometheusMetrics.writeTextfile(text, to: textfile)
+            } catch {
+                logger.warning("Could not write the metrics textfile", metadata: ["file": "\(textfile)", "error": "\(error)"])
+            }
         }
         guard config.retention.daily, outcome.succeeded else { return }
         do {
