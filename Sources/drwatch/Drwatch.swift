@@ -28,6 +28,7 @@ struct Drwatch: AsyncParsableCommand {
             PurgeCommand.self,
             CheckCommand.self,
             MetricsCommand.self,
+            ExportCommand.self,
         ]
     )
 
