@@ -105,6 +105,7 @@ public final class Daemon: @unchecked Sendable {
 
         var lastNow: Date?
         var lastCoverageWarning: Date?
+        var lastTimeZoneCheck: Date?
         var lastStatus = "ready; first poll"
         var failures = 0
         loop: while !state.isStopRequested {
@@ -121,6 +122,10 @@ public final class Daemon: @unchecked Sendable {
                                metadata: ["known_through": "\(through)"])
             }
 
+            if let check = parts.timeZoneWarnings, Housekeeping.dailyRunDue(now: now, last: lastTimeZoneCheck) {
+                lastTimeZoneCheck = now
+                for w in check() { logger.warning("\(w)") }
+            }
             var report: PollReport?
             let pollStart = ContinuousClock.now
             state.beginPoll()

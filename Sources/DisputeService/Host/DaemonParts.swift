@@ -64,6 +64,9 @@ public struct DaemonParts: Sendable {
     /// recording the poll, the daily retention run, the metrics textfile); `nil` for nothing.
     /// It must be short: the next poll waits for it.
     public var afterPoll: (@Sendable (PollOutcome, DaemonWorkload, any DisputeRepository, Logger) -> Void)? = nil
+    /// Compares the built-in Europe/London rule with the system's tzdata (`TimeZoneCheck`);
+    /// the daemon logs each returned line as a warning, at start and then daily. `nil`: no check.
+    public var timeZoneWarnings: (@Sendable () -> [String])? = nil
 
     public init(loadConfig: @escaping @Sendable () throws -> DrwatchConfig,
                 openStore: @escaping @Sendable (DrwatchConfig) throws -> any DisputeRepository = DaemonParts.openSQLite,

@@ -44,4 +44,31 @@ struct DaemonHousekeepingTests {
         #expect(try ws.scalar("SELECT COUNT(*) FROM retention_log") == "0")
         #expect(try PurgeTests.count(ws, "SELECT polls FROM daemon_polls") >= 2)
     }
+
+    @Test func theDaemonWarnsWhenTheSystemsTzdataDisagreesWithTheBuiltInRule() throws {
+        let ws = try Workspace()
+        let zoneinfo = ws.dir.appendingPathComponent("zoneinfo/Europe")
+        try FileManager.default.createDirectory(at: zoneinfo, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/usr/share/zoneinfo/Europe/Paris", toPath: zoneinfo.appendingPathComponent("London").path)
+        let nowFile = ws.dir.appendingPathComponent("now")
+        try "2026-12-03T12:00:00Z".write(to: nowFile, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(args: ["--config", ws.config.path],
+                                       env: ["DRWATCH_FAKE_NOW": nowFile.path, "DRWATCH_FAKE_SPEED": "300",
+                                             "TZDIR": ws.dir.appendingPathComponent("zoneinfo").path],
+                                       logURL: ws.dir.appendingPathComponent("tz.log"))
+        defer { daemon.kill9() }
+        #expect(daemon.waitForLog("Poll done", timeout: 60))
+        let warnings = daemon.log.components(separatedBy: "\n").filter { $0.hasPrefix("<4>Time zone:") }
+        #expect(warnings.first == "<4>Time zone: the system's tzdata (\(zoneinfo.path)/London) disagrees with drwatch's built-in Europe/London rule: tzdata changes the offset to +2 h at 1990-03-25T01:00Z, the built-in rule does not. Deadlines use the built-in rule; if the UK has changed its clocks, upgrade drwatch")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 60) == 0)
+        // At start only (the clock stays on one day): each line once.
+        #expect(Set(warnings).count == warnings.count)
+    }
+
+    @Test func withTheSystemsTzdataTheDaemonSaysNothingAboutTheTimeZone() throws {
+        let ws = try Workspace()
+        let daemon = try Self.run(ws, at: "2026-12-03T12:00:00Z", polls: 1, name: "tz-ok")
+        #expect(!daemon.log.contains("Time zone"))
+    }
 }
