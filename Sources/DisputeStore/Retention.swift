@@ -92,6 +92,8 @@ extension SQLiteStore {
                     try db.execute("DELETE FROM audit WHERE dispute_ref IN (SELECT ref FROM disputes WHERE id IN (SELECT dispute_id FROM purge_grant))", operation: op)
                     try db.execute("DELETE FROM events WHERE dispute_id IN (SELECT dispute_id FROM purge_grant)", operation: op)
                     try db.execute("DELETE FROM people WHERE dispute_id IN (SELECT dispute_id FROM purge_grant)", operation: op)
+                    // Web pause requests (migration 007-web-pause-requests) name the dispute by id.
+                    try db.execute("DELETE FROM pause_requests WHERE dispute_id IN (SELECT dispute_id FROM purge_grant)", operation: op)
                     try db.execute("DELETE FROM disputes WHERE id IN (SELECT dispute_id FROM purge_grant)", operation: op)
                 }
                 try db.execute("DELETE FROM purge_grant", operation: "purge closed disputes")

@@ -13,7 +13,7 @@ public struct HeldTable: Sendable, Equatable {
 
 extension SQLiteStore {
     /// Everything the store holds about the disputes of one child (`childRef`) or one dispute
-    /// (`disputeRef`), in one read transaction: the disputes, their events, people, outbox
+    /// (`disputeRef`), in one read transaction: the disputes, their events, people, web pause requests, outbox
     /// messages and recipients, and the web audit rows naming them. Nothing about any other
     /// dispute: admin notices and digests (no case reference) are not included.
     ///
@@ -27,6 +27,7 @@ extension SQLiteStore {
             ("disputes", "SELECT * FROM disputes WHERE id IN (\(chosen)) ORDER BY ref"),
             ("events", "SELECT d.ref AS dispute_ref, e.* FROM events e JOIN disputes d ON d.id = e.dispute_id WHERE e.dispute_id IN (\(chosen)) ORDER BY d.ref, e.seq"),
             ("people", "SELECT d.ref AS dispute_ref, p.* FROM people p JOIN disputes d ON d.id = p.dispute_id WHERE p.dispute_id IN (\(chosen)) ORDER BY d.ref, p.role, p.position"),
+            ("pause_requests", "SELECT d.ref AS dispute_ref, q.* FROM pause_requests q JOIN disputes d ON d.id = q.dispute_id WHERE q.dispute_id IN (\(chosen)) ORDER BY d.ref, q.id"),
             ("outbox", "SELECT * FROM outbox WHERE dispute_ref IN (\(refs)) ORDER BY id"),
             ("outbox_recipients", "SELECT o.dispute_ref, r.* FROM outbox_recipients r JOIN outbox o ON o.id = r.outbox_id WHERE o.dispute_ref IN (\(refs)) ORDER BY r.outbox_id, r.position"),
             ("audit", "SELECT * FROM audit WHERE dispute_ref IN (\(refs)) ORDER BY id"),

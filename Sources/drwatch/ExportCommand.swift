@@ -84,7 +84,7 @@ struct ExportCommand: ParsableCommand {
             <p>Exported \(esc(CivilTime.utcISO8601(at))). Every table and column as stored; times in UTC.</p>
 
             """
-        let titles = ["disputes": "Disputes", "events": "History (events)", "people": "People named on the disputes",
+        let titles = ["disputes": "Disputes", "events": "History (events)", "people": "People named on the disputes", "pause_requests": "Pause requests made on the web",
                       "outbox": "Notifications", "outbox_recipients": "Notification recipients", "audit": "Web audit trail"]
         for t in tables {
             h += "<h2>\(esc(titles[t.table] ?? t.table))</h2>\n"

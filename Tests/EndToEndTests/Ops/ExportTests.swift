@@ -99,6 +99,6 @@ struct ExportTests {
         let r = try ws.run(["export", "--child", "C-404", "--out", prefix])
         #expect(r.status == 0)
         #expect(r.stdout.hasSuffix("0 disputes, 0 rows held about child C-404\n"))
-        #expect(try String(contentsOfFile: prefix + ".html", encoding: .utf8).components(separatedBy: "<p>None held.</p>").count - 1 == 6)
+        #expect(try String(contentsOfFile: prefix + ".html", encoding: .utf8).components(separatedBy: "<p>None held.</p>").count - 1 == 7)
     }
 }

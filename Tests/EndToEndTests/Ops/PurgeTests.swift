@@ -48,7 +48,7 @@ struct PurgeTests {
         #expect(people == 2)          // a team manager each
         #expect(messages == 1)        // DR-OLD's "opened" notice
         #expect(sentNew == 1)         // DR-NEW's
-        #expect(openMessages == 16)   // its notices up to the 2026 tick
+        #expect(openMessages == 19)   // its notices up to the 2026 tick
         let report = try ws.run(["report", "--year", "2026", "--format", "csv"])
         #expect(report.status == 0)
 
@@ -64,6 +64,11 @@ struct PurgeTests {
         #expect(ws.disputeCount == 5)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM retention_log") == 0)
 
+        // A web pause request on a dispute past retention goes with it (it names the dispute by id).
+        try CheckTests.execute(ws, """
+            INSERT INTO pause_requests (dispute_id, requested_at, requested_by, requested_role, reason)
+            SELECT id, 0, 'sw@council.example', 'social-worker', 'court hearing' FROM disputes WHERE ref = 'DR-OLD'
+            """)
         let real = try ws.run(["purge", "--yes", "--at", "2026-12-03T12:00"])
         #expect(real.status == 0, "\(real.stderr)")
         #expect(real.stdout.hasPrefix("removed 2 closed disputes closed before 2019-12-03T00:00:00+00:00"))
@@ -74,10 +79,11 @@ struct PurgeTests {
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM outbox WHERE dispute_ref = 'DR-OPEN'") == openMessages)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM outbox_recipients WHERE outbox_id NOT IN (SELECT id FROM outbox)") == 0)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM purge_grant") == 0)
+        #expect(try Self.count(ws, "SELECT COUNT(*) FROM pause_requests") == 0)
         // The counts kept, without references.
         let kept = try ws.scalar("SELECT group_concat(raised_quarter || ' ' || closed_quarter || ' ' || kind || ' ' || highest_stage || ' ' || outcome || ' ' || disputes, '; ') FROM (SELECT * FROM purged_counts ORDER BY raised_quarter)")
-        // DR-OLD stayed open a year: the engine escalated it on each breach, to stage 4.
-        #expect(kept == "2018Q1 2019Q1 formal 4 resolved 1; 2019Q4 2019Q4 formal 1 withdrawn 1")
+        // DR-OLD stayed open a year: the engine escalated it on each breach, to the last stage (5).
+        #expect(kept == "2018Q1 2019Q1 formal 5 resolved 1; 2019Q4 2019Q4 formal 1 withdrawn 1")
         // The log: what, up to when, how many, by whom.
         let log = try ws.run(["purge", "--log"])
         #expect(log.stdout == """
