@@ -253,6 +253,7 @@ enum Migrations {
         Migration(name: "008-dispute-child-status", sql: """
             ALTER TABLE disputes ADD COLUMN child_status TEXT;
             """),
+        retention,
         // Append new migrations here. Never edit one above.
     ]
 

@@ -109,6 +109,8 @@ extension DrwatchConfig {
         let delivery = try DeliveryConfig.read(root)
         let reports = try ReportsConfig.read(root)
         let imports = try ImportConfig.read(root, resolve: resolve)
+        let retention = try RetentionConfig.read(root)
+        let metrics = try MetricsConfig.read(root)
 
         let templatesDir = try nonEmptyPath(root, "templates_dir").map(resolve)
         // PostgreSQL's password: a file (or the systemd credential of that name), never the URL.
@@ -128,6 +130,8 @@ extension DrwatchConfig {
             keyLines: Dictionary(uniqueKeysWithValues: root.keys.map { ($0, root.line(of: $0)) }))
         config.reports = reports
         config.imports = imports
+        config.retention = retention
+        config.metrics = metrics
         config.templatesDir = templatesDir
         config.databasePasswordFile = databasePassword
         config.web = web

@@ -85,6 +85,10 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     public var sso: WebSSOConfig { web?.sso ?? WebSSOConfig() }
     /// `[import]`: the drop folder and the export's column and value mapping.
     public var imports = ImportConfig()
+    /// `[retention]`: how long closed disputes and sent messages are kept (docs/operations.md).
+    public var retention = RetentionConfig()
+    /// `[metrics]`: the node_exporter textfile and the web app's `/metrics` token.
+    public var metrics = MetricsConfig()
     /// The line of each top-level key and section (`"holidays_file"`, `"email"`, ...), for
     /// errors found later, e.g. by the calendar.
     public var keyLines: [String: Int] = [:]

@@ -63,7 +63,7 @@ extension DrwatchConfig {
 
     /// Every secret file the config names.
     public var secretFiles: [SecretFile] {
-        [email?.passwordFile, email?.oauth2TokenFile, sso.oidc?.clientSecretFile].compactMap { $0 } + webhooks.flatMap { [$0.urlFile, $0.secretFile].compactMap { $0 } }
+        [email?.passwordFile, email?.oauth2TokenFile, sso.oidc?.clientSecretFile, metrics.tokenFile].compactMap { $0 } + webhooks.flatMap { [$0.urlFile, $0.secretFile].compactMap { $0 } }
     }
 
     /// Checks every secret file that can be found now: private to its owner (mode 0600 or

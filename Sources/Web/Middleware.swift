@@ -51,6 +51,7 @@ struct SessionMiddleware: RouterMiddleware {
 
     static func isPublic(_ path: String) -> Bool {
         path == "/sign-in" || path.hasPrefix("/sign-in/") || path.hasPrefix("/assets/") || path == "/healthz" || path == "/signed-out"
+            || path == "/metrics"   // its own bearer token (MetricsRoute)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

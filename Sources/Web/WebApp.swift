@@ -73,6 +73,7 @@ public final class WebApp: Sendable {
             return r
         }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        MetricsRoute(app: self).add(to: router)
         for method in signInMethods { method.addRoutes(to: router, app: self) }
         router.post("/sign-out") { _, context in try self.signOut(context) }
         router.get("/signed-out") { _, context in await self.signedOut(context) }

@@ -28,6 +28,10 @@ struct Drwatch: AsyncParsableCommand {
             CalendarCommand.self,
             ReportCommand.self,
             BackupCommand.self,
+            PurgeCommand.self,
+            CheckCommand.self,
+            MetricsCommand.self,
+            ExportCommand.self,
         ]
     )
 

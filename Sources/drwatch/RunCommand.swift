@@ -27,8 +27,9 @@ struct RunCommand: AsyncParsableCommand {
             open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
             config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
             SIGINT finish the message in flight and exit 0. One daemon per database. Logs go to \
-            stderr with journald priority prefixes. With [web] serve_in_run = true it also serves \
-            the staff web app (as drwatch serve), reloaded and stopped with the daemon.
+            journald as fields (DRWATCH_DISPUTE_REF...) under systemd, else to stderr with journald \
+            priority prefixes. With [web] serve_in_run = true it also serves the staff web app (as \
+            drwatch serve), reloaded and stopped with the daemon.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -48,12 +49,13 @@ struct RunCommand: AsyncParsableCommand {
         limitMallocArenas()
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let journal = JournalSocket.forStderr(environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level, journal: journal) }
         let logger = Logger(label: "drwatch")
         let clock: any DaemonClock = try testHookClock(environment, logger: logger) ?? SystemDaemonClock()
         let configPath = global.config, database = global.database
         let web = DaemonWeb()
-        let parts = DaemonParts(
+        var parts = DaemonParts(
             loadConfig: {
                 var options = GlobalOptions()
                 options.config = configPath
@@ -65,6 +67,10 @@ struct RunCommand: AsyncParsableCommand {
                 try web.update(config: config)
                 return workload
             })
+        let housekeeping = Housekeeping()
+        parts.afterPoll = { housekeeping.afterPoll($0, workload: $1, store: $2, logger: $3) }
+        let zoneinfo = TimeZoneCheck.systemLondonPath(environment: environment)
+        parts.timeZoneWarnings = { TimeZoneCheck.londonWarnings(path: zoneinfo) }
         do {
             try await Daemon(parts: parts, clock: clock, logger: logger).run()
         } catch {
@@ -94,6 +100,7 @@ enum DaemonWiring {
             : ImportingPollWork(dropFolder: DropFolderSync(runtime: runtime, store: store, templates: templates, logger: logger), work: poller)
         return DaemonWorkload(config: config, work: work,
                               oneOffsKnownThrough: runtime.calendars[config.division]?.oneOffsKnownThrough,
-                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))")
+                              summary: "\(names.count) polic\(names.count == 1 ? "y" : "ies"): \(names.joined(separator: ", "))",
+                              runtime: runtime)
     }
 }

@@ -38,7 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
+        let journal = JournalSocket.forStderr(environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level, journal: journal) }
         let session = try Session(global)
         let web = session.runtime.config.web ?? WebConfig()
         let logger = Logger(label: "drwatch-web")

@@ -59,7 +59,8 @@ struct TickCommand: AsyncParsableCommand {
 
 /// A logger for a command: journald-style lines on stderr (never bootstrapped globally).
 func commandLogger(level: Logger.Level) -> Logger {
-    var logger = Logger(label: "drwatch") { JournalLogHandler(label: $0, level: level) }
+    let journal = JournalSocket.forStderr(environment: ProcessInfo.processInfo.environment)
+    var logger = Logger(label: "drwatch") { JournalLogHandler(label: $0, level: level, journal: journal) }
     logger.logLevel = level
     return logger
 }

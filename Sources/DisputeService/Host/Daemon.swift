@@ -111,6 +111,7 @@ public final class Daemon: @unchecked Sendable {
 
         var lastNow: Date?
         var lastCoverageWarning: Date?
+        var lastTimeZoneCheck: Date?
         var lastStatus = "ready; first poll"
         var failures = 0
         loop: while !state.isStopRequested {
@@ -127,6 +128,10 @@ public final class Daemon: @unchecked Sendable {
                                metadata: ["known_through": "\(through)"])
             }
 
+            if let check = parts.timeZoneWarnings, Housekeeping.dailyRunDue(now: now, last: lastTimeZoneCheck) {
+                lastTimeZoneCheck = now
+                for w in check() { logger.warning("\(w)") }
+            }
             var report: PollReport?
             let pollStart = ContinuousClock.now
             state.beginPoll()
@@ -145,6 +150,10 @@ public final class Daemon: @unchecked Sendable {
             state.endPoll()
             let took = ContinuousClock.now - pollStart
             logger.debug("Poll took", metadata: ["duration_ms": "\(took.components.seconds * 1000 + took.components.attoseconds / 1_000_000_000_000_000)"])
+            // Housekeeping (recording the poll, daily retention, the metrics textfile) inline, before
+            // STATUS: whoever waits for STATUS sees the poll recorded, and the loop's timing stays
+            // what it was (STATUS, then at once the sleep).
+            parts.afterPoll?(PollOutcome(now: now, duration: took, succeeded: report != nil), workload, store, logger)
             if let report {
                 lastStatus = report.statusLine
                 notifier.status(report.statusLine)

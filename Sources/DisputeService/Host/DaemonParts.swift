@@ -41,7 +41,11 @@ public struct DaemonWorkload: Sendable {
     public var oneOffsKnownThrough: Int?
     /// A few words for the log, e.g. "5 policies".
     public var summary: String
-    public init(config: DrwatchConfig, work: any PollWork, oneOffsKnownThrough: Int?, summary: String) {
+    /// The policies and calendars the work was built from, for what runs after a poll (the
+    /// metrics textfile), so it never loads them again; `nil` when the work has none.
+    public var runtime: Runtime?
+    public init(config: DrwatchConfig, work: any PollWork, oneOffsKnownThrough: Int?, summary: String, runtime: Runtime? = nil) {
+        self.runtime = runtime
         self.config = config
         self.work = work
         self.oneOffsKnownThrough = oneOffsKnownThrough
@@ -59,6 +63,13 @@ public struct DaemonParts: Sendable {
     /// Loads what the config names (policies, calendars) and builds the work; at start and on
     /// SIGHUP. Throwing keeps the running workload.
     public var makeWorkload: @Sendable (DrwatchConfig, any DisputeRepository, Logger) throws -> DaemonWorkload
+    /// Runs after each poll, inline on the loop before the daemon sleeps (`Housekeeping`:
+    /// recording the poll, the daily retention run, the metrics textfile); `nil` for nothing.
+    /// It must be short: the next poll waits for it.
+    public var afterPoll: (@Sendable (PollOutcome, DaemonWorkload, any DisputeRepository, Logger) -> Void)? = nil
+    /// Compares the built-in Europe/London rule with the system's tzdata (`TimeZoneCheck`);
+    /// the daemon logs each returned line as a warning, at start and then daily. `nil`: no check.
+    public var timeZoneWarnings: (@Sendable () -> [String])? = nil
 
     public init(loadConfig: @escaping @Sendable () throws -> DrwatchConfig,
                 openStore: @escaping @Sendable (DrwatchConfig) throws -> any StoreBackend = DaemonParts.openConfigured,

@@ -5,8 +5,12 @@ import Foundation
 import Logging
 import DisputeCore
 
-/// A swift-log handler writing one line per record to stderr with the sd-daemon priority prefix
-/// (`<3>` error ... `<7>` debug), so journald keeps the levels:
+/// A swift-log handler. Under systemd (stderr is the journal, `JournalSocket.forStderr`) each
+/// record goes to journald as fields: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER=drwatch`,
+/// `CODE_FILE`/`CODE_LINE`/`CODE_FUNC`, and one `DRWATCH_...` field per metadata key
+/// (`dispute.ref` -> `DRWATCH_DISPUTE_REF`), so `journalctl -u drwatch DRWATCH_DISPUTE_REF=DR-1`
+/// works. Otherwise, or when a record cannot be sent, one line to stderr with the sd-daemon
+/// priority prefix (`<3>` error ... `<7>` debug), so journald keeps the levels:
 /// `<6>Reminder sent dispute.ref=DR-1 stage=2`.
 ///
 /// Metadata values are printed as given: callers put case references in them, never names,
@@ -18,13 +22,16 @@ public struct JournalLogHandler: LogHandler {
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
     private let write: @Sendable (String) -> Void
+    private let journal: JournalSocket?
 
     /// - Parameters:
     ///   - label: the logger label (not printed; journald knows the unit).
     ///   - level: the minimum level.
+    ///   - journal: journald's socket, for records as fields (`nil`: text lines only).
     ///   - write: where a finished line goes; stderr by default (tests pass a collector).
-    public init(label: String, level: Logger.Level = .info,
+    public init(label: String, level: Logger.Level = .info, journal: JournalSocket? = nil,
                 write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+        self.journal = journal
         self.label = label
         self.logLevel = level
         self.write = write
@@ -39,6 +46,14 @@ public struct JournalLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        if let journal {
+            var fields: [(name: String, value: String)] = [
+                ("MESSAGE", Self.oneLine(event.message.description)), ("PRIORITY", "\(Self.priority(event.level))"),
+                ("SYSLOG_IDENTIFIER", "drwatch"), ("CODE_FILE", event.file), ("CODE_LINE", "\(event.line)"), ("CODE_FUNC", event.function),
+            ]
+            for key in merged.keys.sorted() { fields.append((JournalSocket.fieldName(key), Self.oneLine(merged[key]!.description))) }
+            if journal.send(fields) { return }
+        }
         var line = "<\(Self.priority(event.level))>\(Self.oneLine(event.message.description))"
         for key in merged.keys.sorted() {
             line += " \(key)=\(Self.oneLine(merged[key]!.description))"
