@@ -42,8 +42,7 @@ struct Row: SQLRow {
     func optionalString(_ i: Int32) -> String? { isNull(i) ? nil : string(i) }
     func date(_ i: Int32) -> Date { Date(timeIntervalSince1970: Double(sqlite3_column_int64(handle, i)) / 1000) }
     func optionalDate(_ i: Int32) -> Date? { isNull(i) ? nil : date(i) }
-    /// How many columns the row has, and the name of one (for whole-row dumps: subject access).
-    var columnCount: Int32 { sqlite3_column_count(handle) }
+    /// The name of a column (for whole-row dumps: subject access).
     func columnName(_ i: Int32) -> String { sqlite3_column_name(handle, i).map { String(cString: $0) } ?? "column\(i)" }
     /// Whether the column holds an integer (times are ms since 1970 in INTEGER columns).
     func isInteger(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_INTEGER }

@@ -44,9 +44,9 @@ public struct NotificationCount: Sendable, Equatable {
     }
 }
 
-extension SQLiteStore {
+extension SQLStore where DB == Database {
     /// Records one poll: `succeeded` ending at `at` and taking `durationMs`, or a failure.
-    public func recordPoll(at: Date, durationMs: Int, succeeded: Bool) throws {
+    func sqliteRecordPoll(at: Date, durationMs: Int, succeeded: Bool) throws {
         try withDatabase { db in
             try db.transaction(.immediate) {
                 if succeeded {
@@ -63,7 +63,7 @@ extension SQLiteStore {
     }
 
     /// Records the daemon's daily retention run.
-    public func recordDailyPurge(at: Date) throws {
+    func sqliteRecordDailyPurge(at: Date) throws {
         try withDatabase { db in
             try db.transaction(.immediate) {
                 try db.execute("UPDATE daemon_polls SET last_purge_at = ? WHERE id = 1", at, operation: "record the daily purge")
@@ -72,7 +72,7 @@ extension SQLiteStore {
     }
 
     /// What the daemon recorded of its polls.
-    public func pollRecord() throws -> PollRecord {
+    func sqlitePollRecord() throws -> PollRecord {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 try db.first("""
@@ -87,7 +87,7 @@ extension SQLiteStore {
     }
 
     /// Counts of pending, failed and parked messages, and the oldest one not yet sent.
-    public func outboxHealth() throws -> OutboxHealth {
+    func sqliteOutboxHealth() throws -> OutboxHealth {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 var h = OutboxHealth()
@@ -108,7 +108,7 @@ extension SQLiteStore {
     }
 
     /// The notification counters per channel, by channel name.
-    public func notificationCounts() throws -> [NotificationCount] {
+    func sqliteNotificationCounts() throws -> [NotificationCount] {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 var out: [NotificationCount] = []

@@ -47,12 +47,12 @@ public struct PurgedCount: Sendable, Equatable {
     public var disputes: Int
 }
 
-extension SQLiteStore {
+extension SQLStore where DB == Database {
     /// The disputes a purge at `cutoff` takes: closed, and closed before `cutoff`.
     private static let purgeable = "SELECT id FROM disputes WHERE is_closed = 1 AND closed_at IS NOT NULL AND closed_at < ?"
 
     /// What `purge(closedBefore:)` would remove now; writes nothing.
-    public func purgePlan(closedBefore cutoff: Date) throws -> PurgeSummary {
+    func sqlitePurgePlan(closedBefore cutoff: Date) throws -> PurgeSummary {
         try withDatabase { db in try db.transaction(.deferred) { try Self.count(cutoff: cutoff, grant: false, in: db) } }
     }
 
@@ -65,7 +65,7 @@ extension SQLiteStore {
     ///   - now: when the purge runs (for the log).
     ///   - by: who ran it, for the log (`drwatch purge`, `daemon`).
     /// - Returns: what was removed.
-    public func purge(closedBefore cutoff: Date, now: Date, by: String) throws -> PurgeSummary {
+    func sqlitePurge(closedBefore cutoff: Date, now: Date, by: String) throws -> PurgeSummary {
         try withDatabase { db in
             try db.transaction(.immediate) {
                 try db.execute("DELETE FROM purge_grant", operation: "purge closed disputes")
@@ -134,7 +134,7 @@ extension SQLiteStore {
 
     /// How many sent messages `pruneSentMessages(sentBefore:)` would remove after a purge at
     /// `closedBefore` (whose disputes' messages go with them, so are not counted twice).
-    public func prunableSentMessages(sentBefore cutoff: Date, afterPurgeBefore closedBefore: Date) throws -> Int {
+    func sqlitePrunableSentMessages(sentBefore cutoff: Date, afterPurgeBefore closedBefore: Date) throws -> Int {
         try withDatabase { db in
             try db.first("""
                 SELECT COUNT(*) \(Self.prunable)
@@ -149,7 +149,7 @@ extension SQLiteStore {
     ///
     /// - Returns: how many messages were removed.
     @discardableResult
-    public func pruneSentMessages(sentBefore cutoff: Date, files: Int, now: Date, by: String) throws -> Int {
+    func sqlitePruneSentMessages(sentBefore cutoff: Date, files: Int, now: Date, by: String) throws -> Int {
         try withDatabase { db in
             try db.transaction(.immediate) {
                 let newest = try db.first("SELECT MAX(sent_at) \(Self.prunable)", cutoff, operation: "prune sent messages") { $0.optionalDate(0) } ?? nil
@@ -163,7 +163,7 @@ extension SQLiteStore {
     }
 
     /// Every purge and pruning, oldest first.
-    public func retentionLog() throws -> [RetentionLogEntry] {
+    func sqliteRetentionLog() throws -> [RetentionLogEntry] {
         try withDatabase { db in
             var out: [RetentionLogEntry] = []
             try db.query("SELECT at, what, cutoff, disputes, events, people, messages, audit, files, newest, by FROM retention_log ORDER BY id",
@@ -177,7 +177,7 @@ extension SQLiteStore {
     }
 
     /// The counts kept of purged disputes.
-    public func purgedCounts() throws -> [PurgedCount] {
+    func sqlitePurgedCounts() throws -> [PurgedCount] {
         try withDatabase { db in
             var out: [PurgedCount] = []
             try db.query("""

@@ -53,7 +53,7 @@ public protocol SenderLease: AnyObject, Sendable {
 
 /// A store, whatever its backend: disputes and outbox (`DisputeRepository`), the web app's
 /// sessions and reads, sign-ins in progress, its schema, and who may send.
-public protocol StoreBackend: DisputeRepository, WebSessionStore, OIDCSignInStore, WebDisputeQueries, PauseRequestStore {
+public protocol StoreBackend: DisputeRepository, WebSessionStore, OIDCSignInStore, WebDisputeQueries, PauseRequestStore, OperationsStore {
     /// Where it lives (never holds a password).
     var location: StoreLocation { get }
     /// The migrations `migrate()` would apply now (empty when the schema is up to date).

@@ -11,14 +11,14 @@ public struct HeldTable: Sendable, Equatable {
     public var rows: [[Value]]
 }
 
-extension SQLiteStore {
+extension SQLStore where DB == Database {
     /// Everything the store holds about the disputes of one child (`childRef`) or one dispute
     /// (`disputeRef`), in one read transaction: the disputes, their events, people, web pause requests, outbox
     /// messages and recipients, and the web audit rows naming them. Nothing about any other
     /// dispute: admin notices and digests (no case reference) are not included.
     ///
     /// - Returns: one `HeldTable` per table, in that order (a table with no rows is kept, empty).
-    public func held(childRef: String? = nil, disputeRef: String? = nil) throws -> [HeldTable] {
+    func sqliteHeld(childRef: String? = nil, disputeRef: String? = nil) throws -> [HeldTable] {
         precondition((childRef == nil) != (disputeRef == nil), "exactly one of childRef and disputeRef")
         let key = childRef ?? disputeRef!
         let chosen = childRef != nil ? "SELECT id FROM disputes WHERE child_ref = ?" : "SELECT id FROM disputes WHERE ref = ?"

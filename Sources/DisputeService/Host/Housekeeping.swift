@@ -31,7 +31,8 @@ public struct Housekeeping: Sendable {
 
     /// The hook for `DaemonParts.afterPoll`.
     public func afterPoll(_ outcome: PollOutcome, workload: DaemonWorkload, store: any DisputeRepository, logger: Logger) {
-        guard let sqlite = store as? SQLiteStore else { return }
+        // The poll record and retention live in SQLite's 009-retention; PostgreSQL has not got them yet.
+        guard let sqlite = store as? any StoreBackend, case .sqlite = sqlite.location else { return }
         let config = workload.config
         do {
             try sqlite.recordPoll(at: outcome.now.addingTimeInterval(Double(outcome.milliseconds) / 1000),

@@ -41,7 +41,7 @@ public enum Retention {
     /// - Parameters:
     ///   - by: who runs it, for the retention log (`drwatch purge`, `daemon`).
     /// - Throws: `StoreError`; a file that cannot be removed is logged and skipped.
-    public static func run(store: SQLiteStore, config: DrwatchConfig, now: Date, apply: Bool, by: String,
+    public static func run(store: any StoreBackend, config: DrwatchConfig, now: Date, apply: Bool, by: String,
                            logger: Logger) throws -> RetentionRun {
         let r = config.retention
         let closed = closedCutoff(now: now, years: r.closedYears)

@@ -1,6 +1,7 @@
 import DisputeCore
 import DisputeStore
 import Foundation
+import ServiceConfig
 
 /// The figures the Prometheus metrics show, read at one `now`.
 public struct MetricsSnapshot: Sendable, Equatable {
@@ -35,7 +36,7 @@ public enum PrometheusMetrics {
 
     /// Reads the figures from the store and evaluates the open disputes at `now` (a dispute
     /// that cannot be evaluated is left out of `drwatch_open_disputes`).
-    public static func snapshot(store: SQLiteStore, runtime: Runtime, now: Date) throws -> MetricsSnapshot {
+    public static func snapshot(store: any StoreBackend, runtime: Runtime, now: Date) throws -> MetricsSnapshot {
         let polls = try store.pollRecord()
         let notifications = try store.notificationCounts()
         let outbox = try store.outboxHealth()
