@@ -109,6 +109,7 @@ let package = Package(
             "OIDC", "DisputeService", "ServiceConfig", "Recording", "Notifications", "DisputeStore",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Servers"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WorkingDays", "DisputeCore", "DisputeStore"],
+                    exclude: ["Servers", "Browser"]),
     ]
 )

@@ -1,4 +1,4 @@
-// libFuzzer target: the import CSV parser (parseCSV, Sources/DisputeService/CSV.swift) and the
+// libFuzzer target: the import CSV parser (parseCSV, Sources/Recording/CSV.swift) and the
 // report's CSV writer (SafeText.csvField).
 // Properties: parsing any bytes never crashes and lines only grow; a record written with
 // SafeText.csvField parses back to the same fields (formula prefix aside), as one record.

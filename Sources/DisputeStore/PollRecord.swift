@@ -47,7 +47,7 @@ public struct NotificationCount: Sendable, Equatable {
 extension SQLStore where DB == Database {
     /// Records one poll: `succeeded` ending at `at` and taking `durationMs`, or a failure.
     func sqliteRecordPoll(at: Date, durationMs: Int, succeeded: Bool) throws {
-        try withDatabase { db in
+        _ = try withDatabase { db in
             try db.transaction(.immediate) {
                 if succeeded {
                     try db.execute("""
@@ -64,7 +64,7 @@ extension SQLStore where DB == Database {
 
     /// Records the daemon's daily retention run.
     func sqliteRecordDailyPurge(at: Date) throws {
-        try withDatabase { db in
+        _ = try withDatabase { db in
             try db.transaction(.immediate) {
                 try db.execute("UPDATE daemon_polls SET last_purge_at = ? WHERE id = 1", at, operation: "record the daily purge")
             }

@@ -88,7 +88,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Waits (bounded) until the log contains `text`.
     @discardableResult
-    func waitForLog(_ text: String, timeout: TimeInterval = 10) -> Bool {
+    func waitForLog(_ text: String, timeout: TimeInterval = 60) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if log.contains(text) { return true }
