@@ -24,12 +24,12 @@ import sys
 import time
 
 from axe_selenium_python import Axe
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "BrowserSupport"))
+from page_swap import click_and_wait  # noqa: E402
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 base, outbox, shots, drwatch, config = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
@@ -69,31 +69,10 @@ def expect(cond, what):
         problems.append(f"{what} (at {d.current_url.replace(base, '')})")
 
 
-def gone(page):
-    """A wait condition: the element `page` is no longer in the document. Chromium answers a
-    query about a node of a page being replaced either with a stale-element error or, in the
-    middle of the swap, with an inspector error ("Node with given id does not belong to the
-    document"): both mean the old page is gone."""
-    def condition(_):
-        try:
-            page.is_enabled()
-            return False
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as e:
-            if "does not belong to the document" in str(e) or "No node with given id" in str(e):
-                return True
-            raise
-    return condition
-
-
 def go(element):
     """Clicks a link or button and waits (at most 60 s) until the next page has replaced this one
     and has loaded."""
-    page = d.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(d, 60).until(gone(page))
-    WebDriverWait(d, 60).until(lambda _: d.execute_script("return document.readyState") == "complete")
+    click_and_wait(d, element)
 
 
 def body():

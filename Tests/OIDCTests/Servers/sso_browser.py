@@ -8,10 +8,11 @@ as one JSON object on stdout. Screenshots of each page go to --shots.
 import argparse, json, os, sys
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "BrowserSupport"))
+from page_swap import click_and_wait  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--base", required=True)
@@ -29,28 +30,6 @@ d.set_page_load_timeout(60)
 seen = {}
 
 
-def click_and_wait(element, settled=lambda url: True):
-    """Clicks, then waits (at most 60 s) until the page that held `element` is gone, the new one
-    has loaded and its address satisfies `settled` (a chain of redirects may pass through the
-    provider first)."""
-    old = d.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def replaced(_):
-        try:
-            old.is_enabled()
-            return False
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException as e:
-            if "does not belong to the document" in str(e) or "No node with given id" in str(e):
-                return True
-            raise
-    WebDriverWait(d, 60).until(replaced)
-    WebDriverWait(d, 60).until(lambda _: d.execute_script("return document.readyState") == "complete"
-                               and settled(d.current_url))
-
-
 try:
     def shot(name):
         d.save_screenshot(os.path.join(a.shots, name + ".png"))
@@ -60,20 +39,20 @@ try:
     button = d.find_element(By.CSS_SELECTOR, "a[href^='/sign-in/oidc']")
     seen["button"] = button.text
     # -> provider /authorize -> drwatch callback -> the next page
-    click_and_wait(button, lambda url: url.startswith(a.base) and "/sign-in/oidc" not in url)
+    click_and_wait(d, button, lambda url: url.startswith(a.base) and "/sign-in/oidc" not in url)
     seen["after_sign_in_url"] = d.current_url
     seen["after_sign_in_h1"] = d.find_element(By.TAG_NAME, "h1").text
     seen["after_sign_in_text"] = d.find_element(By.TAG_NAME, "body").text
     seen["cookies"] = sorted(c["name"] for c in d.get_cookies())
     shot("02-signed-in")
-    click_and_wait(d.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
     seen["after_sign_out_url"] = d.current_url
     seen["after_sign_out_text"] = d.find_element(By.TAG_NAME, "body").text
     shot("03-signed-out")
     links = d.find_elements(By.CSS_SELECTOR, "a[data-end-session]")
     seen["end_session_link"] = links[0].get_attribute("href") if links else None
     if links:
-        click_and_wait(links[0])
+        click_and_wait(d, links[0])
         seen["provider_logout_text"] = d.find_element(By.TAG_NAME, "body").text
         shot("04-provider-signed-out")
     d.get(a.base + "/")
