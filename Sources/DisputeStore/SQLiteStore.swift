@@ -13,6 +13,9 @@ final class SQLStore<DB: SQLDatabase>: StoreBackend, @unchecked Sendable {
     private let lock = NSRecursiveLock()
     private let db: DB
     private let lease: @Sendable (String) throws -> any SenderLease
+    /// The last sender lease claimed through this store, when it fences (PostgreSQL): each
+    /// transaction of this store then first checks that the lease still holds (`StoreFence`).
+    private var fence: (any StoreFence)?
 
     /// Wraps an open connection and refuses a database written by a newer drwatch.
     ///
@@ -28,7 +31,16 @@ final class SQLStore<DB: SQLDatabase>: StoreBackend, @unchecked Sendable {
 
     var location: StoreLocation { db.location }
 
-    func claimSender(instance: String) throws -> any SenderLease { try lease(instance) }
+    func claimSender(instance: String) throws -> any SenderLease {
+        let claimed = try lease(instance)
+        if let f = claimed as? any StoreFence { locked { fence = f } }
+        return claimed
+    }
+
+    func currentSender() throws -> String? {
+        guard self is PGStore else { return nil }
+        return try locked { try db.transaction(.deferred) { try PGSenderLease.holderInstance(in: db) } }
+    }
 
     func backup(to destination: String) throws -> BackupSummary {
         guard let sqlite = self as? SQLiteStore else {
@@ -58,11 +70,11 @@ final class SQLStore<DB: SQLDatabase>: StoreBackend, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any DisputeReading) throws -> T) throws -> T {
-        try locked { try db.transaction(.deferred) { try body(SQLTransaction(db: db)) } }
+        try locked { try db.transaction(.deferred) { try fence?.checkFence(in: db); return try body(SQLTransaction(db: db)) } }
     }
 
     public func write<T>(_ body: (any DisputeWriting) throws -> T) throws -> T {
-        try locked { try db.transaction(.immediate) { try body(SQLTransaction(db: db)) } }
+        try locked { try db.transaction(.immediate) { try fence?.checkFence(in: db); return try body(SQLTransaction(db: db)) } }
     }
 
     /// Runs `body` with the raw connection, holding the store's lock (tests, diagnostics).
@@ -70,11 +82,20 @@ final class SQLStore<DB: SQLDatabase>: StoreBackend, @unchecked Sendable {
         try locked { try body(db) }
     }
 
-    private func locked<T>(_ body: () throws -> T) throws -> T {
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
+}
+
+/// A sender lease that a store checks inside its own transactions (fencing): a process whose
+/// lease was lost can then neither claim nor mark an outbox message, even on a connection of
+/// its store that is still up.
+protocol StoreFence: AnyObject, Sendable {
+    /// Throws `StoreError` `.heldByAnother` unless the lease still holds, as the database sees it
+    /// inside the transaction open on `db`.
+    func checkFence<DB: SQLDatabase>(in db: DB) throws
 }
 
 /// The embedded store: one SQLite file.

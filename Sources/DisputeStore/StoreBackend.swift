@@ -64,6 +64,12 @@ public protocol StoreBackend: DisputeRepository, WebSessionStore, OIDCSignInStor
     /// - Throws: `StoreError` `.heldByAnother` (naming the holder when known) when another
     ///   drwatch holds it; other `StoreError`s when the store cannot be asked.
     func claimSender(instance: String) throws -> any SenderLease
+    /// Who holds the right to send, as the instance named itself when it took it (`HOST:PID`;
+    /// PostgreSQL), or nil when nobody does or the backend cannot tell (SQLite's file lock).
+    ///
+    /// Once a lease was claimed through a store that fences (PostgreSQL), every transaction of
+    /// that store first checks the lease still holds and throws `.heldByAnother` when it does not.
+    func currentSender() throws -> String?
     /// Copies the store into a new single file at `destination`, checked (SQLite only).
     ///
     /// - Throws: `StoreError` `.unsupported` for a backend with its own backup tools.

@@ -45,20 +45,33 @@ struct CheckCommand: ParsableCommand {
         t.pollAge = try Self.pair(pollAge, "poll-age"); t.parked = try Self.pair(parked, "parked"); t.failed = try Self.pair(failed, "failed")
         t.pendingAge = try Self.pair(pendingAge, "pending-age"); t.breached = try Self.pair(breached, "breached")
         let figures: HealthFigures
+        var sender: String?
         do {
-            figures = try gather()
+            let session = try Session(global)
+            sender = Self.senderLine(session.store)
+            figures = try gather(session)
         } catch {
             let message = (error as? CommandFailure)?.description ?? mapDomainError(error)?.description ?? "\(error)"
-            writeOut("DRWATCH UNKNOWN - \(message.split(separator: "\n").first ?? "")\n")
+            writeOut("DRWATCH UNKNOWN - \(message.split(separator: "\n").first ?? "")\n" + (sender.map { $0 + "\n" } ?? ""))
             Foundation.exit(HealthVerdict.State.unknown.rawValue)
         }
         let verdict = HealthCheck.judge(figures, t)
-        writeOut(verdict.line + "\n")
+        writeOut(verdict.line + "\n" + (sender.map { $0 + "\n" } ?? ""))
         Foundation.exit(verdict.state.rawValue)
     }
 
-    private func gather() throws -> HealthFigures {
-        let session = try Session(global)
+    /// A server database (several daemons): which one sends, as a second line (the plugin's long
+    /// text: the status line and perfdata stay as they are). None on SQLite (one daemon).
+    static func senderLine(_ store: any StoreBackend) -> String? {
+        guard case .postgresql = store.location else { return nil }
+        do {
+            return "sender: " + (try store.currentSender() ?? "none (no drwatch run holds the right to send)")
+        } catch {
+            return "sender: unknown (\(error))"
+        }
+    }
+
+    private func gather(_ session: Session) throws -> HealthFigures {
         let now = try parseAt(at)
         func age(_ d: Date?) -> Int? { d.map { max(0, Int(now.timeIntervalSince($0).rounded(.down))) } }
         let polls = try session.store.pollRecord()

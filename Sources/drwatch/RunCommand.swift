@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         let zoneinfo = TimeZoneCheck.systemLondonPath(environment: environment)
         parts.timeZoneWarnings = { TimeZoneCheck.londonWarnings(path: zoneinfo) }
         do {
-            try await Daemon(parts: parts, clock: clock, logger: logger).run()
+            try await Daemon(parts: parts, clock: clock, logger: logger, options: testHookOptions(environment)).run()
         } catch {
             await web.stop()
             throw error

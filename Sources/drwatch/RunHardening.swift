@@ -26,3 +26,16 @@ func testHookClock(_ environment: [String: String], logger: Logger) throws -> (a
     return nil
     #endif
 }
+
+/// The daemon's options, with the test hook `DRWATCH_STANDBY_RETRY_MS` (how often a standby
+/// instance on PostgreSQL tries to take the right to send, 100 to 60000 ms) honoured only by
+/// the builds that honour the test clock. The shipped interval is 5 s.
+func testHookOptions(_ environment: [String: String]) -> Daemon.Options {
+    var options = Daemon.Options()
+    #if DEBUG || DRWATCH_TEST_HOOKS
+    if let text = environment["DRWATCH_STANDBY_RETRY_MS"], let ms = Int(text), (100...60_000).contains(ms) {
+        options.standbyRetry = .milliseconds(ms)
+    }
+    #endif
+    return options
+}

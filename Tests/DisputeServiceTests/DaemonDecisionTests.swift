@@ -23,6 +23,25 @@ struct DaemonDecisionTests {
         #expect(next.timeIntervalSince(Self.now) == expected)
     }
 
+    @Test(arguments: [
+        // (consecutive failures to reach the database, seconds before the next attempt)
+        (1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (6, 30), (7, 30), (1000, 30),
+    ])
+    func aLostDatabaseIsRetriedAfterABackoffDoublingFromOneSecondToThirty(failures: Int, seconds: Int) {
+        #expect(DatabaseOutage.delay(afterFailures: failures, first: .seconds(1), cap: .seconds(30)) == .seconds(seconds))
+    }
+
+    @Test func anOutageIsReportedWhenItBeginsAndWhenItEndsNotAtEachRetry() {
+        var outage = DatabaseOutage()
+        #expect(outage.succeeded() == nil)
+        #expect(outage.failed() == (.seconds(1), true))
+        #expect(outage.failed() == (.seconds(2), false))
+        #expect(outage.failed() == (.seconds(4), false))
+        #expect(outage.succeeded() == 3)
+        #expect(outage.succeeded() == nil)
+        #expect(outage.failed() == (.seconds(1), true))
+    }
+
     @Test func coverageWarningAtStartThenDailyWhileNextYearIsUnknown() {
         // Given a calendar that knows one-offs through 2026, in November 2026.
         #expect(Daemon.coverageWarningDue(now: Self.now, knownThrough: 2026, lastWarning: nil))

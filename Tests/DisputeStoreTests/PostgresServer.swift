@@ -6,6 +6,10 @@ import Foundation
 /// when the tests run as root (PostgreSQL refuses root), on a free loopback port with its unix
 /// socket in the same folder. Trust authentication on loopback only. Each test gets a fresh
 /// database of its own (`makeDatabase`), so tests never see each other's rows.
+///
+/// Shared by several test targets through symlinks (EndToEndTests/PostgresServer.swift). A test
+/// that stops and restarts the server takes one of its own (`makePrivate`, then `stop()` and
+/// `start()`: same port, same data folder).
 final class PostgresServer: @unchecked Sendable {
     let port: Int
     let folder: URL
@@ -23,12 +27,23 @@ final class PostgresServer: @unchecked Sendable {
 
     struct Unavailable: Error, CustomStringConvertible { var description: String }
 
-    private init() throws {
+    /// True when this machine has the server binaries (else the tests that need them are left out).
+    static var isInstalled: Bool { (try? binaries()) != nil }
+
+    /// A server of the calling test's own, stopped when the test process exits.
+    static func makePrivate() throws -> PostgresServer { try PostgresServer() }
+
+    private static func binaries() throws -> String {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let bin = versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }).map({ "/usr/lib/postgresql/\($0)/bin" })
                 .first(where: { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }) else {
             throw Unavailable(description: "no /usr/lib/postgresql/*/bin/initdb (apt-get install postgresql; scripts/setup does)")
         }
+        return bin
+    }
+
+    private init() throws {
+        let bin = try Self.binaries()
         self.bin = bin
         folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("drwatch-pg-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -37,21 +52,36 @@ final class PostgresServer: @unchecked Sendable {
         let asRoot = getuid() == 0
         if asRoot { try Self.run("/bin/chown", ["nobody", folder.path]) }
         try runAsOwner("\(bin)/initdb", ["-D", data, "-A", "trust", "-U", "drwatch", "--no-sync", "-E", "UTF8", "--locale=C"])
-        try runAsOwner("\(bin)/pg_ctl", ["-D", data, "-w", "-t", "120", "-l", folder.appendingPathComponent("pg.log").path,
-                                          "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                                          "start"])
+        try start()
         let stop = "\(bin)/pg_ctl"
         let owner = asRoot
         let dir = folder.path
-        Self.atExit = {
-            try? Self.run(owner ? "/usr/sbin/runuser" : stop,
-                          (owner ? ["-u", "nobody", "--", stop] : []) + ["-D", dir + "/data", "-m", "immediate", "stop"])
-            try? FileManager.default.removeItem(atPath: dir)
+        Self.exitLock.withLock {
+            if Self.atExits.isEmpty { atexit { PostgresServer.exitLock.withLock { for f in PostgresServer.atExits { f() } } } }
+            Self.atExits.append {
+                try? Self.run(owner ? "/usr/sbin/runuser" : stop,
+                              (owner ? ["-u", "nobody", "--", stop] : []) + ["-D", dir + "/data", "-m", "immediate", "stop"])
+                try? FileManager.default.removeItem(atPath: dir)
+            }
         }
-        atexit { PostgresServer.atExit?() }
     }
 
-    nonisolated(unsafe) static var atExit: (() -> Void)?
+    private static let exitLock = NSLock()
+    nonisolated(unsafe) private static var atExits: [() -> Void] = []
+
+    /// Starts the server (again) on its port and data folder; returns once it accepts connections.
+    func start() throws {
+        try runAsOwner("\(bin)/pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-w", "-t", "120",
+                                          "-l", folder.appendingPathComponent("pg.log").path,
+                                          "-o", "-p \(port) -k \(folder.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                                          "start"])
+    }
+
+    /// Stops the server as an operator's restart does (`pg_ctl stop -m fast`: every session is
+    /// ended, open transactions roll back); returns once it is down.
+    func stop() throws {
+        try runAsOwner("\(bin)/pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-w", "-t", "120", "-m", "fast", "stop"])
+    }
 
     /// A new empty database; its URL.
     func makeDatabase() throws -> String {

@@ -12,6 +12,14 @@ import WorkingDays
 //   loop: now = clock.now() (once) -> tick -> STATUS=... -> wait until the next poll
 //         (poll_interval_seconds) or the work's next wake-up, whichever is first, or a signal.
 //
+// On a server database (PostgreSQL) several daemons may run on one store: each takes READY=1,
+// then at the top of every loop turn the one holding the sender lease checks it still does (a
+// round trip) and the others try to take it every `standbyRetry`, logging once that they stand
+// by and naming the sender in STATUS=. A lease lost (its session ended) or a transaction refused
+// by the store's fence sends the instance back to standing by. A poll that fails because the
+// database went away is retried after a backoff (1 s doubling to 30 s); the loss and the recovery
+// are logged once each. On SQLite a second daemon exits 75 at start, as it always did.
+//
 // SIGTERM/SIGINT cancel the tick in flight (the work finishes the message it is sending and
 // stops), then the loop ends: STOPPING=1, exit 0. A backstop exits after `stopTimeout` in any
 // case (systemd's TimeoutStopSec is 15 s). SIGHUP reloads config and policies: RELOADING=1,
@@ -32,6 +40,13 @@ public final class Daemon: @unchecked Sendable {
         public var stallLimit: Duration = .seconds(600)
         /// Log a clock step backwards larger than this.
         public var backwardsTolerance: TimeInterval = 1
+        /// On a server database: how often an instance standing by tries to take the right to
+        /// send (real time, whatever the daemon's clock).
+        public var standbyRetry: Duration = .seconds(5)
+        /// On a server database: the wait after a failure to reach it, doubled at each further
+        /// failure up to `reconnectCap` (real time).
+        public var reconnectFirst: Duration = .seconds(1)
+        public var reconnectCap: Duration = .seconds(30)
         public init() {}
     }
 
@@ -87,15 +102,19 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonError(.config, missing.description)
         }
         let store = try parts.openStore(config)
-        let lease: any SenderLease
-        do {
-            lease = try store.claimSender(instance: Self.instanceName())
-        } catch let e as StoreError where e.code == .heldByAnother {
-            throw DaemonError(.alreadyRunning, e.message)
-        } catch let e as StoreError where e.code == .io {
-            throw DaemonError(.io, e.message)
+        // A server database: standby and takeover, reconnecting. SQLite: one daemon, as shipped.
+        let shared: Bool = { if case .postgresql = store.location { true } else { false } }()
+        var lease: (any SenderLease)?
+        if !shared {
+            do {
+                lease = try store.claimSender(instance: Self.instanceName())
+            } catch let e as StoreError where e.code == .heldByAnother {
+                throw DaemonError(.alreadyRunning, e.message)
+            } catch let e as StoreError where e.code == .io {
+                throw DaemonError(.io, e.message)
+            }
         }
-        defer { lease.release() }
+        defer { lease?.release() }
         try DaemonParts.migrate(store)
         var workload = try parts.makeWorkload(config, store, logger)
 
@@ -114,7 +133,16 @@ public final class Daemon: @unchecked Sendable {
         var lastTimeZoneCheck: Date?
         var lastStatus = "ready; first poll"
         var failures = 0
+        var role = SenderRole.starting
+        var outage = DatabaseOutage(first: options.reconnectFirst, cap: options.reconnectCap)
         loop: while !state.isStopRequested {
+            if shared, let pause = senderTurn(&lease, store: store, role: &role, outage: &outage, status: &lastStatus) {
+                switch await wait(for: pause) {
+                case .timer: continue
+                case .stop: break loop
+                case .reload: reload(&workload, store: store, status: lastStatus); continue
+                }
+            }
             let now = clock.now()
             if let last = lastNow, now < last.addingTimeInterval(-options.backwardsTolerance) {
                 logger.warning("The clock went backwards; nothing is sent twice (notifications are kept by identity)",
@@ -138,8 +166,36 @@ public final class Daemon: @unchecked Sendable {
             do {
                 report = try await state.runTick { [workload] in try await workload.work.poll(now: now) }
                 failures = 0
+                if shared, let attempts = outage.succeeded() {
+                    logger.notice("Database connection restored", metadata: ["failed_attempts": "\(attempts)"])
+                }
             } catch {
                 if state.isStopRequested { state.endPoll(); break }
+                if shared, DatabaseOutage.isLostLease(error) {
+                    // The store's fence refused a claim or a mark: stop sending now.
+                    state.endPoll()
+                    lease?.release()
+                    lease = nil
+                    role = .lost
+                    logger.warning("Lost the right to send during a poll; stopped sending, taking it again when it is free",
+                                   metadata: ["error": "\(error)"])
+                    continue
+                }
+                if shared, DatabaseOutage.isOutage(error) {
+                    let (delay, began) = outage.failed()
+                    if began {
+                        logger.error("Lost the connection to the database; reconnecting with backoff (nothing is lost: each message is marked sent only after delivery)",
+                                     metadata: ["error": "\(error)"])
+                    }
+                    lastStatus = "database unavailable (\(outage.failures) failed attempts), reconnecting: \(Self.oneLine(error))"
+                    notifier.status(lastStatus)
+                    state.endPoll()
+                    switch await wait(for: delay) {
+                    case .timer: continue loop
+                    case .stop: break loop
+                    case .reload: reload(&workload, store: store, status: lastStatus); continue loop
+                    }
+                }
                 failures += 1
                 logger.error("Poll failed; retrying at the next poll", metadata: [
                     "error": "\(error)", "consecutive_failures": "\(failures)",
@@ -155,8 +211,8 @@ public final class Daemon: @unchecked Sendable {
             // what it was (STATUS, then at once the sleep).
             parts.afterPoll?(PollOutcome(now: now, duration: took, succeeded: report != nil), workload, store, logger)
             if let report {
-                lastStatus = report.statusLine
-                notifier.status(report.statusLine)
+                lastStatus = shared ? "sending; \(report.statusLine)" : report.statusLine
+                notifier.status(lastStatus)
             }
             if state.isStopRequested { break }
 
@@ -176,10 +232,20 @@ public final class Daemon: @unchecked Sendable {
 
     /// Waits until `deadline` on the clock, or until a signal arrives.
     private func wait(until deadline: Date) async -> Wake {
-        let clock = self.clock, state = self.state
+        let clock = self.clock
+        return await wait { try await clock.sleep(until: deadline) }
+    }
+
+    /// Waits for `duration` of real time, or until a signal arrives.
+    private func wait(for duration: Duration) async -> Wake {
+        await wait { try await Task.sleep(for: duration) }
+    }
+
+    private func wait(_ sleep: @escaping @Sendable () async throws -> Void) async -> Wake {
+        let state = self.state
         return await withTaskGroup(of: Wake?.self) { group in
             group.addTask {
-                do { try await clock.sleep(until: deadline) } catch { return nil }
+                do { try await sleep() } catch { return nil }
                 return .timer
             }
             group.addTask {
@@ -195,6 +261,60 @@ public final class Daemon: @unchecked Sendable {
             }
             group.cancelAll()
             return result
+        }
+    }
+
+    /// A server database's turn about the right to send, at the top of each loop turn: keeps it
+    /// (nil: poll now), or takes it, or stands by / waits for the database (the pause before
+    /// trying again). Logs each change of role once; STATUS names the sender while standing by.
+    private func senderTurn(_ lease: inout (any SenderLease)?, store: any StoreBackend, role: inout SenderRole,
+                            outage: inout DatabaseOutage, status: inout String) -> Duration? {
+        if let held = lease {
+            if held.isHeld { return nil }
+            held.release()
+            lease = nil
+            role = .lost
+            logger.warning("Lost the right to send (its database session ended); stopped sending, taking it again when it is free")
+        }
+        do {
+            lease = try store.claimSender(instance: Self.instanceName())
+            if let attempts = outage.succeeded() {
+                logger.notice("Database connection restored", metadata: ["failed_attempts": "\(attempts)"])
+            }
+            logger.notice(role == .starting ? "This instance sends for the database" : "Took over as the sender for the database",
+                          metadata: ["instance": "\(Self.instanceName())"])
+            role = .sending
+            status = "sending; first poll"
+            notifier.status(status)
+            return nil
+        } catch let error as StoreError where error.code == .heldByAnother {
+            if let attempts = outage.succeeded() {
+                logger.notice("Database connection restored", metadata: ["failed_attempts": "\(attempts)"])
+            }
+            let sender = SenderRole.shortName((try? store.currentSender()) ?? nil)
+            if case .standingBy(let before) = role {
+                if before != sender { logger.info("Standing by; the sender is now another instance", metadata: ["sender": "\(sender)"]) }
+            } else {
+                logger.notice("Standing by: another instance sends for this database; this one takes over when it stops",
+                              metadata: ["sender": "\(sender)", "retry_seconds": "\(Double(options.standbyRetry.components.seconds) + Double(options.standbyRetry.components.attoseconds) / 1e18)"])
+            }
+            role = .standingBy(sender: sender)
+            // STATUS only when it changes: a standby retries every few seconds for as long as
+            // the sender lives.
+            let line = "standby; sender is \(sender)"
+            if line != status {
+                status = line
+                notifier.status(status)
+            }
+            return options.standbyRetry
+        } catch {
+            let (delay, began) = outage.failed()
+            if began {
+                logger.error("Cannot reach the database; retrying with backoff", metadata: ["error": "\(error)"])
+            }
+            status = "database unavailable (\(outage.failures) failed attempts), reconnecting: \(Self.oneLine(error))"
+            notifier.status(status)
+            return delay
         }
     }
 

@@ -51,8 +51,12 @@ final class PGConnection {
     ///   it refuses the login.
     init(url: String, password: String?, applicationName: String = "drwatch") throws {
         self.url = url
-        var keys = ["dbname", "application_name", "connect_timeout"]
-        var values = [url, applicationName, "10"]
+        // Keepalives first, so the URL (expanded from dbname) may override them: a server that
+        // vanished (a dead host, a failover) is noticed within about 20 s instead of hanging on
+        // the kernel's two-hour default.
+        var keys = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                    "dbname", "application_name", "connect_timeout"]
+        var values = ["1", "5", "2", "3", "20000", url, applicationName, "10"]
         if let password { keys.append("password"); values.append(password) }
         let conn = Self.withCStrings(keys) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
@@ -77,6 +81,9 @@ final class PGConnection {
 
     /// True while the session is up (a lost connection ends every lock it held).
     var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// The server process serving this session (`pg_backend_pid()`), 0 when closed.
+    var backendPID: Int64 { handle.map { Int64(PQbackendPID($0)) } ?? 0 }
 
     /// Runs one statement (placeholders `$1`...) and calls `row` for each result row.
     ///

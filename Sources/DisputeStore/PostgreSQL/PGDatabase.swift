@@ -18,10 +18,16 @@ extension PGRow: SQLRow {
 /// transaction takes one transaction-level advisory lock first, so writers run one at a time
 /// exactly as SQLite's single write lock makes them (the code that reads then writes relies on
 /// it); a read transaction is REPEATABLE READ (one snapshot). Nested transactions are refused.
+///
+/// A lost session (a server restart, a failover) is reconnected at the next transaction: the
+/// transaction that was open when it went rolled back on the server and threw `.unavailable`
+/// here; the next one opens a new session first (and, when the first statement finds the old
+/// session dead, once more), so nothing is half-written and nothing is written twice.
 final class PGDatabase: SQLDatabase {
     typealias RowType = PGRow
-    let connection: PGConnection
+    private(set) var connection: PGConnection
     let path: String
+    private let password: String?
     private var translated: [String: String] = [:]
     private var inTransaction = false
     private(set) var lastInsertRowID: Int64 = 0
@@ -34,6 +40,30 @@ final class PGDatabase: SQLDatabase {
     init(url: String, password: String?) throws {
         connection = try PGConnection(url: url, password: password)
         path = url
+        self.password = password
+    }
+
+    /// A new session in place of a lost one.
+    ///
+    /// - Throws: `StoreError` `.unavailable` while the server cannot be reached.
+    func reconnect() throws {
+        connection.close()
+        inTransaction = false
+        connection = try PGConnection(url: path, password: password)
+    }
+
+    /// Opens a transaction with `begin`, on a new session when the current one is gone.
+    private func begin(_ sql: String) throws {
+        if !connection.isConnected { try reconnect() }
+        do {
+            try connection.execute(sql, operation: "begin a transaction")
+        } catch let error as StoreError where !connection.isConnected {
+            // The session died since its last use (the server restarted): nothing was done in
+            // it, so a new one may begin the same transaction.
+            _ = error
+            try reconnect()
+            try connection.execute(sql, operation: "begin a transaction")
+        }
     }
 
     var location: StoreLocation { .postgresql(url: path) }
@@ -108,12 +138,12 @@ final class PGDatabase: SQLDatabase {
         }
         switch kind {
         case .immediate:
-            try connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED", operation: "begin a transaction")
+            try begin("BEGIN ISOLATION LEVEL READ COMMITTED")
             inTransaction = true
             do { try connection.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.writeLockKey)], operation: "take the write lock") }
             catch { rollback(); throw error }
         case .deferred:
-            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ", operation: "begin a transaction")
+            try begin("BEGIN ISOLATION LEVEL REPEATABLE READ")
             inTransaction = true
         }
         let result: T
@@ -138,6 +168,7 @@ final class PGDatabase: SQLDatabase {
     func pendingMigrations() throws -> [String] { try PGMigrations.pending(connection) }
     func migrate() throws -> [String] {
         guard !inTransaction else { throw StoreError(.misuse, operation: "migrate", message: "a transaction is open") }
+        if !connection.isConnected { try reconnect() }
         return try PGMigrations.migrate(connection)
     }
 }
