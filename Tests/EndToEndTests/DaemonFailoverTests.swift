@@ -112,44 +112,72 @@ struct DaemonFailoverTests {
             runs += 1
             return try DaemonProcess(args: ["--config", ws.config.path], env: Self.env, logURL: ws.dir.appendingPathComponent("run-\(runs).log"))
         }
-        var daemons = try (0..<3).map { _ in try start() }
+        /// How many times `text` was logged by every daemon so far.
+        func logged(_ text: String) -> Int {
+            (1...runs).reduce(0) { n, run in
+                n + (((try? String(contentsOf: ws.dir.appendingPathComponent("run-\(run).log"), encoding: .utf8)) ?? "")
+                    .components(separatedBy: text).count - 1)
+            }
+        }
+        /// Waits (bounded) until `text` was logged once more than `before` times.
+        func waitForLogged(_ text: String, more before: Int, _ what: String) throws {
+            let end = Date().addingTimeInterval(60)
+            while Date() < end, logged(text) == before { usleep(5_000) }
+            try #require(logged(text) > before, "\(what): no '\(text)'")
+        }
+        let up = "Standing by: another instance sends", tookOver = "Took over as the sender for the database"
+        /// Starts a daemon and waits (bounded) until it stands by or sends.
+        func startAndWait() throws -> DaemonProcess {
+            let d = try start()
+            let end = Date().addingTimeInterval(60)
+            while Date() < end, !d.log.contains(up), !d.log.contains("This instance sends for the database") { usleep(5_000) }
+            return d
+        }
+        var daemons: [DaemonProcess] = []
         defer { for d in daemons { d.kill9() } }
+        for _ in 0..<3 { daemons.append(try startAndWait()) }
         func total() -> Int { smtp.received().values.reduce(0, +) }
+        func waitForDelivery(_ what: String) throws {
+            let before = total()
+            let end = Date().addingTimeInterval(60)
+            while Date() < end, total() == before { usleep(2_000) }
+            try #require(total() > before, "nothing delivered \(what)")
+        }
 
         let kills = 12
-        var takeovers: [TimeInterval] = []
+        var takeovers: [TimeInterval] = [], firstSends: [TimeInterval] = []
         var restartedDatabase = false
         for i in 0..<kills {
             // Wait (bounded) until a sender delivers something, then kill it 0-40 ms later, so
             // the kill falls anywhere in a message.
-            func waitForDelivery(_ what: String) throws {
-                let before = total()
-                let end = Date().addingTimeInterval(60)
-                while Date() < end, total() == before { usleep(2_000) }
-                try #require(total() > before, "nothing delivered \(what)")
-            }
             try waitForDelivery("before kill \(i)")
             if i == kills / 2 {
-                // Once, mid-run, while a sender delivers: the database restarts under the daemons,
-                // and delivery resumes. (A daemon started while it is down exits 75 and systemd
-                // starts it again: not tested here.)
+                // Once, mid-run, while a sender delivers: the database restarts under the daemons.
+                // It ends the sender's session, so the lock is taken again (by it or a standby).
+                // (A daemon started while it is down exits 75 and systemd starts it again: not
+                // tested here.)
+                let before = logged(tookOver)
                 try server.stop()
                 try server.start()
                 restartedDatabase = true
+                try waitForLogged(tookOver, more: before, "after the database restarted")
                 try waitForDelivery("after the database restarted")
             }
             usleep(UInt32.random(in: 0...40_000, using: &random))
             let pid = try #require(Self.senderPID(url), "no sender before kill \(i)")
             let index = try #require(daemons.firstIndex { $0.pid == pid })
+            let before = logged(tookOver)
             let killedAt = Date()
-            let delivered = total()
             kill(pid, SIGKILL)
             #expect(daemons[index].waitForExit() == 128 + SIGKILL)
-            daemons[index] = try start()
-            // The time from the kill to the next message received: a standby's takeover.
+            // A standby takes over (the killed one is started again only then), and sends.
+            try waitForLogged(tookOver, more: before, "after kill \(i)")
+            takeovers.append(Date().timeIntervalSince(killedAt))
+            let delivered = total()
             let next = Date().addingTimeInterval(60)
             while Date() < next, total() == delivered { usleep(2_000) }
-            takeovers.append(Date().timeIntervalSince(killedAt))
+            firstSends.append(Date().timeIntervalSince(killedAt))
+            daemons[index] = try startAndWait()
         }
         // Then let the last sender finish the outbox (bounded), and stop every daemon.
         let end = Date().addingTimeInterval(90)
@@ -183,7 +211,10 @@ struct DaemonFailoverTests {
         // failed, or a retry found the server down, depends on when the restart fell.
         #expect(restartedDatabase)
         #expect(logs.contains { $0.contains("Lost the right to send") })
-        let sorted = takeovers.sorted()
-        print("failover test: \(pairs.count) notifications, \(kills) SIGKILLs of the sender, 1 database restart, \(duplicates) duplicates; kill to next delivery: median \(String(format: "%.2f", sorted[sorted.count / 2])) s, max \(String(format: "%.2f", sorted.last ?? 0)) s")
+        func figures(_ t: [TimeInterval]) -> String {
+            let sorted = t.sorted()
+            return "median \(String(format: "%.2f", sorted[sorted.count / 2])) s, max \(String(format: "%.2f", sorted.last ?? 0)) s"
+        }
+        print("failover test: \(pairs.count) notifications, \(kills) SIGKILLs of the sender, 1 database restart, \(duplicates) duplicates; from the kill to a standby's 'Took over': \(figures(takeovers)); to its first message received: \(figures(firstSends))")
     }
 }
