@@ -9,7 +9,7 @@ struct FailoverStoreTests {
     /// Ends the sessions whose application_name is `name` and waits (bounded, by the server)
     /// until they are gone, as a killed process or a cut network would.
     static func cut(_ db: StoreFixture, applicationName name: String) throws {
-        try db.execute("SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE application_name = '\(name)'")
+        try db.execute("SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE application_name = '\(name)' AND datname = current_database()")
     }
 
     @Test func aStoreWhoseLeaseWasLostNeitherClaimsNorMarksAnOutboxMessage() throws {
@@ -52,6 +52,17 @@ struct FailoverStoreTests {
         lease.release()
         #expect(try web.enqueue([outboxItem("n")]) == 1)
         #expect(try web.currentSender() == nil)
+    }
+
+    @Test func theSenderOfAnotherDatabaseOnTheSameServerIsNotThisOnesSender() throws {
+        let one = try StoreFixture(.postgresql), two = try StoreFixture(.postgresql)
+        let lease = try one.store().claimSender(instance: "host-a:1")
+        let other = try two.store()
+        #expect(try other.currentSender() == nil)
+        let own = try other.claimSender(instance: "host-b:2")   // each database has its own right to send
+        #expect(try other.currentSender() == "host-b:2")
+        own.release()
+        lease.release()
     }
 
     @Test func aCutSessionIsReconnectedAtTheNextTransaction() throws {

@@ -47,6 +47,7 @@ struct DaemonFailoverTests {
         let name = try? scalar(url, """
             SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND a.application_name LIKE 'drwatch-sender %'
+              AND a.datname = current_database()
             """)
         return name.flatMap { $0.split(separator: ":").last.flatMap { Int32($0) } }
     }

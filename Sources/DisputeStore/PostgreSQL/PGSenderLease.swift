@@ -44,6 +44,7 @@ final class PGSenderLease: SenderLease, StoreFence, @unchecked Sendable {
     private static let holderSQL = """
         SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 1
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         """
 
     /// The `application_name` of the session holding the sender lock, or nil.
