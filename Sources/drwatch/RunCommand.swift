@@ -12,7 +12,8 @@ import WorkingDays
 
 /// `drwatch run`: the daemon. See README "Running as a service" and Host/Daemon.swift.
 ///
-/// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same database,
+/// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same SQLite database
+/// (on PostgreSQL it stands by instead) or the database server cannot be reached at start,
 /// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
 ///
 /// Test-only (not in --help, and only in debug builds or builds with `-DDRWATCH_TEST_HOOKS`): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
@@ -26,7 +27,8 @@ struct RunCommand: AsyncParsableCommand {
             Made for systemd (Type=notify): READY=1 once the config is valid and the database is \
             open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
             config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
-            SIGINT finish the message in flight and exit 0. One daemon per database. Logs go to \
+            SIGINT finish the message in flight and exit 0. One daemon per SQLite database (a second \
+            exits 75); on PostgreSQL one sends and the others stand by and take over. Logs go to \
             journald as fields (DRWATCH_DISPUTE_REF...) under systemd, else to stderr with journald \
             priority prefixes. With [web] serve_in_run = true it also serves the staff web app (as \
             drwatch serve), reloaded and stopped with the daemon.

@@ -106,7 +106,8 @@ public struct DaemonParts: Sendable {
 public struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// Why the daemon could not start.
     public enum Code: Sendable, Equatable {
-        /// Another daemon holds the database's instance lock (exit 75, try again).
+        /// Another daemon holds the SQLite database's instance lock (exit 75, try again). On
+        /// PostgreSQL a second daemon stands by instead (`Daemon`).
         case alreadyRunning
         /// The config is missing or invalid (exit 78).
         case config
