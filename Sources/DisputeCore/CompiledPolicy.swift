@@ -162,7 +162,9 @@ final class KindPlan: Sendable {
     /// The limit of `role` among `rows` for a child with `childStatus`, or nil when no row names the role.
     static func limit(_ rows: [(role: String, maxStage: Int, childStatus: ChildStatus?)], role: String, childStatus: ChildStatus?) -> Int? {
         var most = -1, mostOfStatus = -1
-        for l in rows where l.role == role {
+        // Lengths first: most rows name another role, and comparing unequal strings is the slow path.
+        let length = role.utf8.count
+        for l in rows where l.role.utf8.count == length && l.role == role {
             if l.childStatus == nil { most = max(most, l.maxStage) }
             else if l.childStatus == childStatus { mostOfStatus = max(mostOfStatus, l.maxStage) }
         }

@@ -10,6 +10,14 @@ extension Engine {
     }
 
     func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Clock, asOf: Int) throws -> (instant: Int, day: LocalDate) {
+        let capped = r.statStartDay != nil && !plan.stages[seg.stage - 1].beyondStatutoryTotal
+        return try deadline(plan, seg, r, asOf: asOf, statutory: capped ? statutoryDay(plan, r, asOf: asOf) : nil)
+    }
+
+    /// The stage deadline of `seg`, given the statutory day at `asOf` (`statutoryDay(plan, r, asOf:)`,
+    /// nil when the record has none): a caller that needs both computes the statutory day once.
+    func deadline(_ plan: KindPlan, _ seg: Segment, _ r: Clock, asOf: Int, statutory: LocalDate?) throws -> (instant: Int, day: LocalDate) {
+        let cap = plan.stages[seg.stage - 1].beyondStatutoryTotal ? nil : statutory
         switch seg.timescale {
         case .workingDays(let n):
             var paused = seg.pausedDays
@@ -19,12 +27,12 @@ extension Engine {
             // longer timescale or a late stage): a stage that begins on or after the statutory day is
             // beyond the total (six-stage's stage 6) and keeps its own timescale, as does a stage
             // marked `beyond_statutory_total` (four-stage's written adjudication).
-            if r.statStartDay != nil, !plan.stages[seg.stage - 1].beyondStatutoryTotal, let sd = try statutoryDay(plan, r, asOf: asOf), d > sd, seg.startDay < sd { d = sd }
+            if let sd = cap, d > sd, seg.startDay < sd { d = sd }
             return (instant(d, minutes: cobMinutes), d)
         case .hours(let h):
             var t = seg.start + h * 3600 + seg.pausedSeconds
             if let p = r.pausedAt { t += max(0, asOf - p) }
-            if r.statStartDay != nil, !plan.stages[seg.stage - 1].beyondStatutoryTotal, let sd = try statutoryDay(plan, r, asOf: asOf), seg.startDay < sd {
+            if let sd = cap, seg.startDay < sd {
                 t = min(t, instant(sd, minutes: cobMinutes))
             }
             return (t, day(t))

@@ -133,7 +133,7 @@ public struct Engine: Sendable {
     public func responses(_ dispute: Dispute, upTo moment: Date) throws -> [StageResponse] {
         guard let plan = plan(dispute.kind) else { throw unknownKind(dispute) }
         let r = try replay(dispute, plan: plan, until: Int(moment.timeIntervalSince1970.rounded(.down)))
-        return try r.responses.map {
+        return try r.marks(.responded).map {
             StageResponse(stage: $0.stage, at: Date(timeIntervalSince1970: TimeInterval($0.at)),
                           workingDays: try calendar.workingDaysBetween($0.startDay, day($0.at)), withinTimescale: $0.inTime)
         }

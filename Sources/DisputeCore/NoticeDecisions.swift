@@ -41,19 +41,18 @@ extension Engine {
             for role in plan.names(roles) { notSent.append(Decision(identity: "\(ref)/s\(stage)/\(event.name)/\(role)", reason: why)) }
         }
 
-        // Deadlines.
+        // Deadlines (the statutory day once: the stage deadline is capped by it).
+        let statDay = try statutoryDay(plan, r.clock, asOf: now)
         var stageDL: (instant: Int, day: LocalDate)?
         if let seg = r.seg {
-            let dl = try deadline(plan, seg, r.clock, asOf: now)
+            let dl = try deadline(plan, seg, r.clock, asOf: now, statutory: statDay)
             stageDL = dl
             o.stageDeadline = dl.instant
             o.stageDeadlineDay = dl.day
             o.stageWorkingDaysLeft = try calendar.workingDaysBetween(today, dl.day)
         }
-        var statDay: LocalDate?
         var statInstant = 0
-        if let sd = try statutoryDay(plan, r.clock, asOf: now) {
-            statDay = sd
+        if let sd = statDay {
             statInstant = instant(sd, minutes: cobMinutes)
             o.statutoryDeadline = statInstant
             o.statutoryDeadlineDay = sd
@@ -121,17 +120,17 @@ extension Engine {
             emit(&wake, &sink, r.openingStage, .repeatAlert, 0, to: plan.repeatAlert, urgent: false, trigger: r.openedAt, day: nil, left: nil)
         }
         if plan.cafcassAlert.count > 0 {
-            for (n, c) in r.cafcass.enumerated() {
+            for (n, c) in r.marks(.cafcassReferral).enumerated() {
                 emit(&wake, &sink, c.stage, .cafcassReferral, n + 1, to: plan.cafcassAlert, urgent: true, trigger: c.at, day: nil, left: nil)
             }
         }
         if plan.cafcassIntendedAlert.count > 0 {
-            for (n, c) in r.cafcassIntended.enumerated() {
+            for (n, c) in r.marks(.cafcassIntended).enumerated() {
                 emit(&wake, &sink, c.stage, .cafcassIntended, n + 1, to: plan.cafcassIntendedAlert, urgent: true, trigger: c.at, day: nil, left: nil)
             }
         }
         if plan.extensionNotify.count > 0 {
-            for (n, e) in r.extensions.enumerated() {
+            for (n, e) in r.marks(.extended).enumerated() {
                 emit(&wake, &sink, e.stage, .extended, n + 1, to: plan.extensionNotify, urgent: false, trigger: e.at, day: nil, left: nil)
             }
         }

@@ -39,10 +39,10 @@ extension Engine {
         var pausedAt: Int?
         var pausedDay: LocalDate?
         var terminal: DisputeState?
-        var cafcass: [(at: Int, stage: Int)] = []
-        var cafcassIntended: [(at: Int, stage: Int)] = []
-        /// Extensions recorded, when the policy tells anyone of them.
-        var extensions: [(at: Int, stage: Int)] = []
+        /// The events later notices and reports count (CAFCASS referrals and intentions, the
+        /// extensions the policy tells anyone of, responses), in order: one array, not one per
+        /// kind, because every array of a `Replay` is retained and released with it on the hot path.
+        var marks: [Mark] = []
         var openedAt = 0
         var openingStage = 0
         var subjectIndex = -1
@@ -53,10 +53,22 @@ extension Engine {
         var closedAt = 0
         var closedByOther = false
         var closedByRole: UInt16 = 0
-        /// Every response recorded, in order (stage, instant, stage start day, in time).
-        var responses: [(stage: Int, at: Int, startDay: LocalDate, inTime: Bool)] = []
+
+        /// The marks of one kind, in order.
+        @inline(__always) func marks(_ kind: Mark.Kind) -> LazyFilterSequence<[Mark]> { marks.lazy.filter { $0.kind == kind } }
 
         @inline(__always) var clock: Clock { Clock(statStartDay: statStartDay, statPausedDays: statPausedDays, pausedDay: pausedDay, pausedAt: pausedAt) }
+    }
+
+    /// An event of the replay that a notice or a report counts (`Replay.marks`).
+    struct Mark {
+        enum Kind: UInt8 { case cafcassReferral, cafcassIntended, extended, responded }
+        var kind: Kind
+        var stage: Int
+        var at: Int
+        /// For a response: its stage's start day, and whether it came within the stage's timescale.
+        var startDay = LocalDate(dayNumber: 0)
+        var inTime = false
     }
 
     /// What the deadline arithmetic reads of a replay: plain values, so the hot path never copies a
@@ -165,17 +177,17 @@ extension Engine {
                 }
             case .extended(let n, _):
                 r.seg?.extensionDays += max(0, n)
-                if plan.extensionNotify.count > 0 { r.extensions.append((t, r.seg?.stage ?? 0)) }
+                if plan.extensionNotify.count > 0 { r.marks.append(Mark(kind: .extended, stage: r.seg?.stage ?? 0, at: t)) }
             case .cafcassReferral:
-                r.cafcass.append((t, r.seg?.stage ?? 0))
+                r.marks.append(Mark(kind: .cafcassReferral, stage: r.seg?.stage ?? 0, at: t))
             case .cafcassIntended:
-                r.cafcassIntended.append((t, r.seg?.stage ?? 0))
+                r.marks.append(Mark(kind: .cafcassIntended, stage: r.seg?.stage ?? 0, at: t))
             case .responded:
                 if var s = r.seg, !s.responded {
                     s.respondedAt = t
                     s.respondedInTime = t <= (try deadline(plan, s, r.clock, asOf: t)).instant
                     r.seg = s
-                    r.responses.append((s.stage, t, s.startDay, s.respondedInTime))
+                    r.marks.append(Mark(kind: .responded, stage: s.stage, at: t, startDay: s.startDay, inTime: s.respondedInTime))
                 }
             case .note:
                 break
