@@ -1,5 +1,6 @@
 import ArgumentParser
 import DisputeService
+import DisputeStore
 import Notifications
 import Recording
 import ServiceConfig
@@ -27,6 +28,10 @@ struct TickCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try Session(global)
         let now = try parseAt(at)
+        // The right to send, as `drwatch run` takes it: a tick beside a running daemon could deliver
+        // a message the daemon is delivering too. A dry run writes and sends nothing: it needs none.
+        let lease = dryRun ? nil : try Self.claimSender(session)
+        defer { lease?.release() }
         let logger = commandLogger(level: dryRun ? .warning : .info)
         var out = ""
         let config = session.runtime.config
@@ -54,6 +59,18 @@ struct TickCommand: AsyncParsableCommand {
         }
         out += s.statusLine + (s.nextWakeUp.map { "; next wake-up \(iso($0))" } ?? "") + "\n"
         writeOut(out)
+    }
+}
+
+extension TickCommand {
+    /// Takes the sender right for one tick, or throws `.heldByAnother` (exit 75) saying what to do.
+    static func claimSender(_ session: Session) throws -> any SenderLease {
+        do {
+            return try session.store.claimSender(instance: "drwatch-tick \(ProcessInfo.processInfo.hostName.prefix(64)):\(getpid())")
+        } catch let e as StoreError where e.code == .heldByAnother {
+            throw StoreError(.heldByAnother, operation: "take the sender lock",
+                             message: "\(e.message). drwatch tick delivers as the daemon does, so it runs only while no daemon sends; run drwatch tick --dry-run to see what it would do")
+        }
     }
 }
 

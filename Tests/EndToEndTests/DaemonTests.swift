@@ -120,6 +120,30 @@ struct DaemonTests {
         #expect(first.waitForExit() == 0)
     }
 
+    /// A tick delivers as the daemon does: beside a running daemon it could send a message the
+    /// daemon is sending too, so it is refused (75, nothing sent); a dry run sends nothing and runs.
+    @Test func aTickBesideARunningDaemonIsRefusedWith75AndADryRunIsNot() throws {
+        let ws = try Self.workspace()
+        let notify = try NotifySocket(path: ws.dir.appendingPathComponent("notify").path)
+        let daemon = try Self.start(ws, notify: notify)
+        defer { daemon.kill9() }
+        #expect(notify.wait(for: "READY") { $0.contains("READY=1") } != nil)
+
+        let tick = try ws.run(["tick"])
+        #expect(tick.status == 75)
+        #expect(tick.stdout.isEmpty)
+        #expect(tick.stderr.contains("another drwatch daemon is already running on \(ws.database.path)"))
+        #expect(tick.stderr.contains("run drwatch tick --dry-run to see what it would do"))
+        let dry = try ws.run(["tick", "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("nothing written"))
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        // With the daemon stopped, the tick runs.
+        #expect(try ws.run(["tick"]).status == 0)
+    }
+
     @Test(arguments: [
         ("policies = [", "unterminated"),
         ("database = \"x.sqlite\"\n", "policies"),
