@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "DisputeCore", dependencies: ["WorkingDays", "TOML"]),
 
         // Edges.
-        .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite", "CPostgreSQL"]),
+        .target(name: "DisputeStore", dependencies: ["DisputeCore", "WorkingDays", "CSQLite", "CPostgreSQL", "CCrypto"]),
         .target(name: "Delivery", dependencies: [
             "DisputeCore", "WorkingDays", "CCurl", "CCrypto",
             .product(name: "Logging", package: "swift-log"),

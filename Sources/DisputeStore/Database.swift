@@ -52,6 +52,16 @@ struct Row: SQLRow {
         guard n > 0, let p = sqlite3_column_blob(handle, i) else { return Data() }
         return Data(bytes: p, count: n)
     }
+    /// The column as stored, with its storage class (`copy-store` copies values as they are).
+    func value(_ i: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(int64(i))
+        case SQLITE_FLOAT: .real(sqlite3_column_double(handle, i))
+        case SQLITE_BLOB: .blob(optionalData(i) ?? Data())
+        default: .text(string(i))
+        }
+    }
 }
 
 /// How a write transaction takes its lock.

@@ -291,9 +291,10 @@ enum Migrations {
     /// Applies every migration not yet recorded, in one immediate transaction, after checking
     /// that the database is not newer than this binary.
     ///
+    /// - Parameter only: apply only these (`copy-store` brings a target to its source's schema).
     /// - Returns: the names of the migrations applied (empty when up to date).
     @discardableResult
-    static func migrate(_ db: Database) throws -> [String] {
+    static func migrate(_ db: Database, only: Set<String>? = nil) throws -> [String] {
         try db.transaction(.immediate) {
             try checkNotTooNew(db)
             try db.execute("""
@@ -305,7 +306,7 @@ enum Migrations {
             var applied = Set<String>()
             try db.query("SELECT name FROM schema_migrations", operation: "read applied migrations") { applied.insert($0.string(0)) }
             var done: [String] = []
-            for (index, migration) in all.enumerated() where !applied.contains(migration.name) {
+            for (index, migration) in all.enumerated() where !applied.contains(migration.name) && only?.contains(migration.name) != false {
                 try db.executeScript(migration.sql, operation: "apply migration \(migration.name)")
                 try db.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                                migration.name, Date(), operation: "record migration \(migration.name)")

@@ -147,7 +147,7 @@ extension SQLStore: WebDisputeQueries {
                 var interner = StringInterner(enabled: false)
                 return try DisputeLoader.records(where: """
                     d.id IN (SELECT id FROM (SELECT id FROM disputes WHERE raised_by_email = ?1
-                             UNION SELECT dispute_id FROM people WHERE address = ?1) ORDER BY id DESC LIMIT ?2)
+                             UNION SELECT dispute_id FROM people WHERE address = ?1) AS named ORDER BY id DESC LIMIT ?2)
                     """, arguments: [email, limit], people: true, interner: &interner, in: db)
             }
         }

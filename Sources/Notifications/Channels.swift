@@ -35,9 +35,7 @@ public struct DeliveryChannels: Sendable {
             from = "drwatch <drwatch@drwatch.invalid>"
         }
         ics = config.email?.ics ?? false
-        let dir = config.outboxDirectory() ?? URL(fileURLWithPath: config.database).deletingLastPathComponent()
-            .appendingPathComponent("outbox").path
-        files = FileTransport(directory: URL(fileURLWithPath: dir))
+        files = FileTransport(directory: URL(fileURLWithPath: config.fileTransportDirectory))
         webhooks = [:]
         for w in config.webhooks {
             webhooks[w.name] = try WebhookTransport(endpoint: WebhookEndpoint(

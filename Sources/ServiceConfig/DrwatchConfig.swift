@@ -1,4 +1,5 @@
 import DisputeCore
+import DisputeStore
 import Foundation
 import TOML
 import WorkingDays
@@ -114,12 +115,25 @@ public struct DrwatchConfig: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The outbox folder of the file transport, or `nil` when the file transport is off.
-    /// Without a `directory`, it is `outbox/` next to the database.
+    /// Without a `directory`, it is `outbox/` next to a SQLite database, or
+    /// `serverStoreOutbox` for PostgreSQL (a URL has no folder).
     public func outboxDirectory(databaseOverride: String? = nil) -> String? {
         guard let files else { return nil }
-        if let d = files.directory { return d }
-        let db = URL(fileURLWithPath: resolvedDatabasePath(override: databaseOverride))
-        return db.deletingLastPathComponent().appendingPathComponent("outbox").path
+        return files.directory ?? defaultOutboxDirectory(databaseOverride: databaseOverride)
+    }
+
+    /// Where the file transport writes (the admin notices' last resort even when `[files]` is
+    /// off): `[files] directory`, else `outbox/` next to a SQLite database, else `serverStoreOutbox`.
+    public var fileTransportDirectory: String { outboxDirectory() ?? defaultOutboxDirectory(databaseOverride: nil) }
+
+    /// The file transport's folder when the database is a PostgreSQL URL and `[files]` names no
+    /// `directory`: the folder systemd gives every drwatch unit (`StateDirectory=drwatch`).
+    public static let serverStoreOutbox = "/var/lib/drwatch/outbox"
+
+    private func defaultOutboxDirectory(databaseOverride: String?) -> String {
+        let database = resolvedDatabasePath(override: databaseOverride)
+        guard let location = try? StoreLocation(setting: database), let file = location.filePath else { return Self.serverStoreOutbox }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("outbox").path
     }
 
     /// A summary for `--help`-style output and logs; paths only, never secrets or full webhook URLs.

@@ -28,6 +28,7 @@ struct Drwatch: AsyncParsableCommand {
             CalendarCommand.self,
             ReportCommand.self,
             BackupCommand.self,
+            CopyStoreCommand.self,
             PurgeCommand.self,
             CheckCommand.self,
             MetricsCommand.self,

@@ -17,6 +17,15 @@ func mapDomainError(_ error: Error) -> CommandFailure? {
     case let e as ConfigFileError: return CommandFailure(e.description, code: Sysexits.config)
     case let e as StoreError: return CommandFailure(e.description, code: storeExitCode(e))
     case let e as StoreLocation.Invalid: return CommandFailure(e.description, code: Sysexits.config)
+    case let e as StoreCopyError:
+        let code: Int32 = switch e.kind {
+        case .sameStore: Sysexits.usage
+        case .sourceMissing: Sysexits.noInput
+        case .schemaDiffers: Sysexits.unavailable
+        case .targetNotEmpty: Sysexits.cantCreate
+        case .copyDiffers: Sysexits.dataErr
+        }
+        return CommandFailure(e.description, code: code)
     case let e as DaemonError:
         let code: Int32 = switch e.code {
         case .alreadyRunning: Sysexits.tempFail

@@ -1,4 +1,5 @@
 import Delivery
+import Logging
 import Foundation
 import Testing
 import TOML
@@ -87,6 +88,29 @@ struct ConfigTests {
         #expect(c.outboxDirectory(databaseOverride: "/tmp/x/db.sqlite") == "/tmp/x/outbox")
         #expect(c.delivery.maxAttempts == 8 && c.delivery.backoffSeconds == 60)
         #expect(c.reports.suppressionThreshold == 5)
+    }
+
+    /// A PostgreSQL URL has no folder to put `outbox/` in: the file transport (and the admin
+    /// notices' last resort) writes to systemd's state folder unless `[files] directory` says where.
+    static let outboxFolders: [(config: String, override: String?, outbox: String?, fileTransport: String)] = [
+        ("database = \"postgresql://db.council.example/drwatch\"\n" + minimal, nil, "/var/lib/drwatch/outbox", "/var/lib/drwatch/outbox"),
+        ("database = \"postgresql://db.council.example/drwatch\"\n" + minimal + "\n[files]\ndirectory = \"/srv/out\"", nil, "/srv/out", "/srv/out"),
+        ("database = \"postgresql://db.council.example/drwatch\"\n" + minimal + "\n[email]\nurl = \"smtps://mail.example:465\"\nfrom = \"a@b.example\"",
+         nil, nil, "/var/lib/drwatch/outbox"),
+        ("database = \"/srv/db/drwatch.sqlite\"\n" + minimal + "\n[email]\nurl = \"smtps://mail.example:465\"\nfrom = \"a@b.example\"",
+         nil, nil, "/srv/db/outbox"),
+        ("database = \"/srv/db/drwatch.sqlite\"\n" + minimal, "postgresql://127.0.0.1/drwatch", "/var/lib/drwatch/outbox", "/srv/db/outbox"),
+    ]
+
+    @Test(arguments: outboxFolders)
+    func theOutboxOfAPostgreSQLStoreIsTheStateFolderUnlessFilesDirectorySaysWhere(_ text: String, _ override: String?, _ outbox: String?, _ fileTransport: String) throws {
+        let c = try parse(text)
+        #expect(c.outboxDirectory(databaseOverride: override) == outbox)
+        #expect(c.fileTransportDirectory == fileTransport)
+        var overridden = c
+        if let override { overridden.database = override }
+        #expect(overridden.fileTransportDirectory == (override == nil ? fileTransport : "/var/lib/drwatch/outbox"))
+        #expect(try DeliveryChannels(config: overridden, logger: Logger(label: "test")).files.directory.path == overridden.fileTransportDirectory)
     }
 
     @Test func theReportsSuppressionThresholdIsRead() throws {

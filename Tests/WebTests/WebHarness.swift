@@ -31,26 +31,32 @@ struct HTTPReply {
     func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
 }
 
-/// The web app on 127.0.0.1 (a free port), a real SQLite file, the file transport, and a real
-/// HTTP client (libcurl through FoundationNetworking; no redirects followed, cookies by hand).
+/// The web app on 127.0.0.1 (a free port), a real SQLite file (or the test run's PostgreSQL),
+/// the file transport, and a real HTTP client (libcurl through FoundationNetworking; no redirects followed, cookies by hand).
 final class WebHarness: @unchecked Sendable {
     let dir: URL
     let store: any StoreBackend
     let clock: TestClock
     let app: WebApp
+    /// The `database` setting, resolved (a second instance on the same store takes it).
+    let databaseSetting: String
     var port = 0
     private var task: Task<Void, any Error>?
     private let session: URLSession
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// - Parameter web: the `[web]` section's body.
-    init(web: String = "base_url = \"https://drwatch.test\"", start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!) async throws {
+    /// - Parameters:
+    ///   - web: the `[web]` section's body.
+    ///   - database: the `database` setting (a PostgreSQL URL, or another harness's `databaseSetting`
+    ///     for a second instance on one store); nil for a SQLite file of its own.
+    init(web: String = "base_url = \"https://drwatch.test\"", start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!,
+         database: String? = nil) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("drwatch-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let policies = Self.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
         let config = """
-            database = "drwatch.sqlite"
+            database = "\(database ?? "drwatch.sqlite")"
             policies = ["\(policies)"]
             [roles]
             iro = ["iro.team@council.example"]
@@ -72,13 +78,14 @@ final class WebHarness: @unchecked Sendable {
         let path = dir.appendingPathComponent("drwatch.toml").path
         try config.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try DrwatchConfig.load(path: path, environment: [:])
+        databaseSetting = loaded.database
         let runtime = try Runtime.load(config: loaded)
         store = try Stores.open(setting: loaded.database)
         try store.migrate()
         clock = TestClock(start)
         let clock = self.clock
         var logger = Logger(label: "web-test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["DRWATCH_WEB_TEST_LOG"] == nil ? .critical : .debug
         app = try WebApp(runtime: runtime, web: loaded.web ?? WebConfig(), database: StoreLocation(setting: loaded.database), connections: 2,
                          logger: logger, now: { clock.now })
         let sessionConfig = URLSessionConfiguration.ephemeral
@@ -91,10 +98,11 @@ final class WebHarness: @unchecked Sendable {
         for await p in stream { port = p; break }
     }
 
-    func stop() async {
+    /// Stops serving and removes the folder (`keepFolder`: its SQLite file stays for another instance).
+    func stop(keepFolder: Bool = false) async {
         task?.cancel()
         _ = try? await task?.value
-        try? FileManager.default.removeItem(at: dir)
+        if !keepFolder { try? FileManager.default.removeItem(at: dir) }
     }
 
     /// Records a dispute as `drwatch dispute open` would.

@@ -47,8 +47,7 @@ public enum Retention {
         let closed = closedCutoff(now: now, years: r.closedYears)
         let sent = sentCutoff(now: now, days: r.sentMessagesDays)
         // The file transport's folder: `[files]`, else outbox/ next to the database (admin notices).
-        let folder = config.outboxDirectory() ?? URL(fileURLWithPath: config.database).deletingLastPathComponent()
-            .appendingPathComponent("outbox").path
+        let folder = config.fileTransportDirectory
         guard apply else {
             return RetentionRun(purge: try store.purgePlan(closedBefore: closed),
                                 sentMessages: try store.prunableSentMessages(sentBefore: sent, afterPurgeBefore: closed), sentCutoff: sent,

@@ -34,6 +34,8 @@ struct PGRow {
     func int64(_ i: Int32) -> Int64 { Int64(string(i)) ?? 0 }
     func int(_ i: Int32) -> Int { Int(int64(i)) }
     func bool(_ i: Int32) -> Bool { let s = string(i); return s == "t" || s == "true" || s == "1" }
+    /// The type of a column (its OID: 20 bigint, 25 text, 17 bytea...).
+    func typeOID(_ i: Int32) -> UInt32 { PQftype(result, i) }
 }
 
 /// One libpq connection, synchronous (like the SQLite and libcurl wrappers). Not thread-safe by

@@ -97,7 +97,7 @@ final class PGDatabase: SQLDatabase {
         return t
     }
 
-    private static func values(_ args: [any SQLBindable]) -> [PGValue] {
+    static func values(_ args: [any SQLBindable]) -> [PGValue] {
         args.map {
             switch $0.sqlValue {
             case .null: .null

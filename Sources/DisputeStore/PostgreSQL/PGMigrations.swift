@@ -254,7 +254,9 @@ enum PGMigrations {
 
     /// Applies every migration not yet recorded, in one transaction, holding an advisory lock so
     /// that instances starting together do not race.
-    static func migrate(_ c: PGConnection) throws -> [String] {
+    ///
+    /// - Parameter only: apply only these (`copy-store` brings a target to its source's schema).
+    static func migrate(_ c: PGConnection, only: Set<String>? = nil) throws -> [String] {
         try c.execute("BEGIN", operation: "begin the migration")
         do {
             try c.execute("SELECT pg_advisory_xact_lock($1)", [.int(migrationLockKey)], operation: "lock the schema")
@@ -263,7 +265,7 @@ enum PGMigrations {
                           operation: "create the migrations table")
             let done = Set(try applied(c))
             var now: [String] = []
-            for migration in all where !done.contains(migration.name) {
+            for migration in all where !done.contains(migration.name) && only?.contains(migration.name) != false {
                 try c.executeScript(migration.sql, operation: "apply migration \(migration.name)")
                 try c.execute("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)",
                               [.text(migration.name), .int(Int64(Date().timeIntervalSince1970 * 1000))],
