@@ -5,9 +5,33 @@ import Testing
 @testable import DisputeService
 @testable import Notifications
 
+/// The stores a pipeline test runs on: PostgreSQL too when its server binaries are installed
+/// (the store suite's `PostgresServer`, shared through a symbolic link).
+enum PipelineStore: String, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+    var testDescription: String { rawValue }
+    static var all: [PipelineStore] { PostgresServer.shared == nil ? [.sqlite] : [.sqlite, .postgresql] }
+
+    /// The `database` setting of a new, empty store (nil: the pipeline's own SQLite file).
+    func database() throws -> String? {
+        guard self == .postgresql else { return nil }
+        guard let server = PostgresServer.shared else { throw PostgresServer.Unavailable(description: "no PostgreSQL server") }
+        return try server.makeDatabase()
+    }
+
+    /// Runs statements outside drwatch's code, on the pipeline's store.
+    static func execute(_ sql: String, on p: Pipeline) throws {
+        switch try StoreLocation(setting: p.config.database) {
+        case .sqlite(let path): try Database(path: path).executeScript(sql, operation: "test")
+        case .postgresql(let url): try PGConnection(url: url, password: nil).executeScript(sql, operation: "test")
+        }
+    }
+}
+
 /// A poll that finds many notices due at once (the first poll after a bulk import) enqueues
-/// them in bounded batches, each its own committed transaction: a real SQLite file, watched
-/// from a second connection; a failure is a real refusal by the database (a trigger).
+/// them in bounded batches, each its own committed transaction: a real SQLite file or
+/// PostgreSQL database, watched from a second connection; a failure is a real refusal by the
+/// database (a trigger).
 @Suite("Enqueue in batches", .serialized)
 struct EnqueueBatchTests {
     static let opened = london("2026-11-23T10:05")
@@ -29,8 +53,8 @@ struct EnqueueBatchTests {
     }
 
     /// `count` disputes DR-1... each due one notice (opened, to its team manager).
-    func pipeline(disputes count: Int) throws -> Pipeline {
-        let p = try Pipeline(standardRoles)
+    func pipeline(disputes count: Int, on store: PipelineStore = .sqlite) throws -> Pipeline {
+        let p = try Pipeline(standardRoles, database: try store.database())
         for i in 1...count { try p.open("DR-\(i)", people: ["team-manager": ["tm\(i)@council.example"]]) }
         return p
     }
@@ -49,9 +73,10 @@ struct EnqueueBatchTests {
     static func expected(_ range: ClosedRange<Int>) -> [String] { range.map { "DR-\($0)/s1/opened/team-manager" } }
 
     @Test("N notices commit in ceil(N / batch) transactions, each of at most batch",
-          arguments: [(10, 3, [3, 6, 9, 10]), (10, 5, [5, 10]), (7, 1, [1, 2, 3, 4, 5, 6, 7]), (4, 1_000, [4])])
-    func aPollWithManyNoticesCommitsOneTransactionPerBatch(notices: Int, batch: Int, sizes: [Int]) async throws {
-        let p = try pipeline(disputes: notices)
+          arguments: PipelineStore.all, [(10, 3, [3, 6, 9, 10]), (10, 5, [5, 10]), (7, 1, [1, 2, 3, 4, 5, 6, 7]), (4, 1_000, [4])])
+    func aPollWithManyNoticesCommitsOneTransactionPerBatch(store: PipelineStore, shape: (Int, Int, [Int])) async throws {
+        let (notices, batch, sizes) = shape
+        let p = try pipeline(disputes: notices, on: store)
         let watcher = CommitWatcher(p.store, observer: try Stores.open(setting: p.config.database))
         let s = try await poller(p, store: watcher, batch: batch).enqueueOnly(now: Self.opened)
         #expect(s.enqueued == notices)
@@ -62,22 +87,25 @@ struct EnqueueBatchTests {
     }
 
     @Test("A poll that fails at batch k+1 keeps k batches; the next poll enqueues the rest once",
-          arguments: [false, true])
-    func aPollInterruptedMidwayKeepsItsCommittedBatches(restarted: Bool) async throws {
-        let p = try pipeline(disputes: 10)
+          arguments: PipelineStore.all, [false, true])
+    func aPollInterruptedMidwayKeepsItsCommittedBatches(store: PipelineStore, restarted: Bool) async throws {
+        let p = try pipeline(disputes: 10, on: store)
         // The database refuses DR-7's notice: the third batch (DR-7, DR-8, DR-9) fails whole.
-        let db = try Database(path: p.config.database)
-        try db.executeScript("""
+        try PipelineStore.execute(store == .sqlite ? """
             CREATE TRIGGER refuse_dr7 BEFORE INSERT ON outbox WHEN NEW.identity LIKE 'DR-7/%'
             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
-            """, operation: "test")
+            """ : """
+            CREATE FUNCTION refuse_dr7() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.identity LIKE 'DR-7/%' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER refuse_dr7 BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_dr7()
+            """, on: p)
         let watcher = CommitWatcher(p.store, observer: try Stores.open(setting: p.config.database))
         let first = try poller(p, store: watcher, batch: 3)
         await #expect(throws: StoreError.self) { _ = try await first.enqueueOnly(now: Self.opened) }
         #expect(watcher.outboxSizes == [3, 6])
         #expect(try identities(p) == Self.expected(1...6))
 
-        try db.executeScript("DROP TRIGGER refuse_dr7", operation: "test")
+        try PipelineStore.execute(store == .sqlite ? "DROP TRIGGER refuse_dr7" : "DROP TRIGGER refuse_dr7 ON outbox", on: p)
         let next = restarted ? try poller(p, store: watcher, batch: 3) : first
         let s = try await next.enqueueOnly(now: Self.opened.addingTimeInterval(60))
         #expect(s.enqueued == 4)
