@@ -67,6 +67,8 @@ enum FirstPollBench {
             }
         }
         let afterImport = memory()
+        let backend = location.isSQLite ? "SQLite" : "PostgreSQL"
+        say("firstpoll (\(backend)): import \(count) open disputes in transactions of 5,000: \(ms(importTime)) ms; RSS \(afterImport.rss) MB (peak \(afterImport.peak) MB)")
 
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
         let templates = try TemplateSet.load(shipped: root.appendingPathComponent("config/templates").path)
@@ -77,17 +79,18 @@ enum FirstPollBench {
         let enqueueTime = try time { first = try syncTick { try await poller.enqueueOnly(now: now) } }
         let enqueued = first!
         let afterEnqueue = memory()
+        say("firstpoll (\(backend)): first poll renders and enqueues \(enqueued.enqueued) notices in \(enqueued.enqueueBatches) transactions: \(ms(enqueueTime)) ms, \(Int(Double(enqueued.enqueued) / enqueueTime)) notices/s (target 2000); RSS \(afterEnqueue.rss) MB (peak \(afterEnqueue.peak) MB)")
         var second: TickSummary?
         let deliverTime = try time { second = try syncTick { try await poller.tick(now: now.addingTimeInterval(60)) } }
         let delivered = second!
         let afterDeliver = memory()
 
-        let backend = location.isSQLite ? "SQLite" : "PostgreSQL"
-        print("firstpoll (\(backend)): import \(count) open disputes in transactions of 5,000: \(ms(importTime)) ms; RSS \(afterImport.rss) MB (peak \(afterImport.peak) MB)")
-        print("firstpoll (\(backend)): first poll renders and enqueues \(enqueued.enqueued) notices in \(enqueued.enqueueBatches) transactions: \(ms(enqueueTime)) ms, \(Int(Double(enqueued.enqueued) / enqueueTime)) notices/s (target 2000); RSS \(afterEnqueue.rss) MB (peak \(afterEnqueue.peak) MB)")
-        print("firstpoll (\(backend)): next poll delivers \(delivered.sent) as files (a poll's bound): \(ms(deliverTime)) ms; \(delivered.pending) still pending")
-        print("firstpoll (\(backend)): peak RSS of the whole run \(afterDeliver.peak) MB (target 150)")
+        say("firstpoll (\(backend)): next poll delivers \(delivered.sent) as files (a poll's bound): \(ms(deliverTime)) ms; \(delivered.pending) still pending")
+        say("firstpoll (\(backend)): peak RSS of the whole run \(afterDeliver.peak) MB (target 150)")
     }
+
+    /// One line on stdout at once (not held in a buffer until the end: a long run shows its progress).
+    static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     /// VmRSS and VmHWM of this process, in MB.
     static func memory() -> (rss: Int, peak: Int) {
