@@ -9,25 +9,54 @@ enum OutboxTable {
         o.state, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.sent_at
         """
 
-    /// Inserts `item` unless its identity is already there.
+    /// Outbox rows per `INSERT` (11 values each: under SQLite's oldest limit of 999 per statement).
+    static let rowsPerInsert = 50
+    /// Recipient rows per `INSERT` (3 values each).
+    static let recipientsPerInsert = 300
+
+    /// Inserts the items whose identity is not there yet (of several with one identity, the
+    /// first), with their recipients: a few rows per statement, so that a batch of notices costs a
+    /// few round trips to a server, not two per notice.
     ///
-    /// - Returns: true when it was new.
-    static func insert(_ item: OutboxItem, in db: some SQLDatabase) throws -> Bool {
-        let changed = try db.execute("""
-            INSERT INTO outbox (identity, dispute_ref, event, urgency, channel, subject, body, html, payload,
-                                state, attempts, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
-            ON CONFLICT (identity) DO NOTHING
-            """,
-            item.identity, item.ref, item.event, item.urgency.rawValue, item.channel, item.subject, item.body,
-            item.html, item.payload, item.createdAt, item.createdAt, operation: "enqueue notification")
-        guard changed == 1 else { return false }
-        let id = db.lastInsertRowID
-        for (position, address) in item.recipients.enumerated() {
-            try db.execute("INSERT INTO outbox_recipients (outbox_id, position, address) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                           id, position, address, operation: "enqueue notification recipient")
+    /// - Returns: how many were new.
+    static func insert(_ items: [OutboxItem], in db: some SQLDatabase) throws -> Int {
+        var inserted = 0
+        var start = 0
+        while start < items.count {
+            let chunk = items[start..<min(start + rowsPerInsert, items.count)]
+            start += chunk.count
+            var args: [any SQLBindable] = []
+            args.reserveCapacity(chunk.count * 11)
+            for item in chunk {
+                args += [item.identity, item.ref, item.event, item.urgency.rawValue, item.channel, item.subject, item.body,
+                         item.html, item.payload, item.createdAt, item.createdAt] as [any SQLBindable]
+            }
+            let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var ids: [String: Int64] = [:]
+            try db.query("""
+                INSERT INTO outbox (identity, dispute_ref, event, urgency, channel, subject, body, html, payload,
+                                    state, attempts, next_attempt_at, created_at)
+                VALUES \(values)
+                ON CONFLICT (identity) DO NOTHING RETURNING id, identity
+                """, arguments: args, operation: "enqueue notifications") { ids[$0.string(1)] = $0.int64(0) }
+            inserted += ids.count
+            var recipients: [(id: Int64, position: Int, address: String)] = []
+            for item in chunk {
+                guard let id = ids.removeValue(forKey: item.identity) else { continue }
+                for (position, address) in item.recipients.enumerated() { recipients.append((id, position, address)) }
+            }
+            var r = 0
+            while r < recipients.count {
+                let part = recipients[r..<min(r + recipientsPerInsert, recipients.count)]
+                r += part.count
+                try db.query("""
+                    INSERT INTO outbox_recipients (outbox_id, position, address)
+                    VALUES \(Array(repeating: "(?, ?, ?)", count: part.count).joined(separator: ", ")) ON CONFLICT DO NOTHING
+                    """, arguments: part.flatMap { [$0.id, $0.position, $0.address] as [any SQLBindable] },
+                    operation: "enqueue notification recipients") { _ in }
+            }
         }
-        return true
+        return inserted
     }
 
     static func decode(_ row: some SQLRow) throws -> OutboxEntry {

@@ -312,11 +312,7 @@ struct SQLTransaction<DB: SQLDatabase>: DisputeWriting {
     // MARK: Outbox
 
     func enqueue(_ items: [OutboxItem]) throws -> Int {
-        var inserted = 0
-        for item in items {
-            if try OutboxTable.insert(item, in: db) { inserted += 1 }
-        }
-        return inserted
+        try OutboxTable.insert(items, in: db)
     }
 
     func duePending(now: Date, limit: Int) throws -> [OutboxEntry] {

@@ -23,6 +23,8 @@ public struct TickSummary: Sendable {
     public var overdue = 0
     /// Messages added to the outbox (dry run: that would be added).
     public var enqueued = 0
+    /// Transactions that added them (each commits at most the Poller's `enqueueBatchSize`).
+    public var enqueueBatches = 0
     /// Messages delivered to every recipient in this poll.
     public var sent = 0
     /// Attempts that failed and will be retried.
@@ -35,7 +37,8 @@ public struct TickSummary: Sendable {
     public var nextWakeUp: Date?
     /// Disputes skipped, with why.
     public var skipped: [TickSkip] = []
-    /// The messages enqueued (or, in a dry run, that would be), with why.
+    /// The messages enqueued (or, in a dry run, that would be), with why: after a poll that wrote,
+    /// the first `plannedKept` of them only (`enqueued` counts them all).
     public var planned: [PlannedMessage] = []
     /// In a dry run: the outbox messages that would be delivered now.
     public var due: [OutboxEntry] = []
@@ -68,7 +71,8 @@ final class WorkQueue: Sendable {
 }
 
 /// One poll of the notification pipeline: evaluate every open dispute at `now`, enqueue the
-/// new notifications in one transaction, deliver what is due, record each result.
+/// new notifications in bounded batches (each its own transaction), deliver what is due,
+/// record each result.
 ///
 /// The daemon calls `tick` once per poll; `drwatch tick` calls it once. Nothing here reads the
 /// clock: `now` is the parameter.
@@ -88,6 +92,11 @@ public final class Poller: Sendable {
     private let state = PollState()
     /// Messages per SMTP connection (cancellation is checked between batches).
     let emailBatchSize: Int
+    /// Notices rendered and enqueued per transaction: a poll that finds more due commits them in
+    /// batches of this many, one after the other.
+    let enqueueBatchSize: Int
+    /// Messages a summary lists in `planned` after a poll that wrote (a dry run lists them all).
+    let plannedKept: Int
 
     /// - Parameters:
     ///   - config: the loaded config (roles, transports, `[delivery]`).
@@ -98,10 +107,14 @@ public final class Poller: Sendable {
     ///   - channels: the transports; built from `config` when nil.
     ///   - jitter: a random value in `[0, 1]` for the retry backoff (tests pass a constant).
     ///   - emailBatchSize: messages per SMTP connection.
+    ///   - enqueueBatchSize: notices rendered and enqueued per transaction (default 1,000).
+    ///   - plannedKept: messages a summary lists in `planned` after a poll that wrote; `enqueued`
+    ///     counts them all (default 1,000).
     /// - Throws: `DeliveryError` (`.configuration`) when a transport cannot be built.
     public init(config: DrwatchConfig, store: any DisputeRepository, engine: @escaping @Sendable (Dispute) throws -> Engine,
                 templates: TemplateSet, logger: Logger, channels: DeliveryChannels? = nil,
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }, emailBatchSize: Int = 20) throws {
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0...1) }, emailBatchSize: Int = 20,
+                enqueueBatchSize: Int = 1_000, plannedKept: Int = 1_000) throws {
         self.config = config
         self.store = store
         self.engineFor = engine
@@ -112,6 +125,8 @@ public final class Poller: Sendable {
                                maxAttempts: config.delivery.maxAttempts)
         self.jitter = jitter
         self.emailBatchSize = max(1, emailBatchSize)
+        self.enqueueBatchSize = max(1, enqueueBatchSize)
+        self.plannedKept = max(0, plannedKept)
     }
 
     /// One poll at `now`.
@@ -146,6 +161,7 @@ public final class Poller: Sendable {
 
     private func enqueue(now: Date, dryRun: Bool) async throws -> TickSummary {
         let (store, engineFor, config, templates, logger, state) = (self.store, self.engineFor, self.config, self.templates, self.logger, self.state)
+        let (enqueueBatchSize, plannedKept) = (self.enqueueBatchSize, self.plannedKept)
         return try await work.run {
             var summary = TickSummary(now: now)
             let open = state.open
@@ -224,55 +240,71 @@ public final class Poller: Sendable {
                 logger.error("Dispute skipped", metadata: ["dispute.ref": "\(s.ref)", "reason": "\(s.reason)"])
             }
 
-            // Route and render only those, with their people read from the store, in store order.
+            // Route and render only those, with their people read from the store, in store order,
+            // in batches of at most `enqueueBatchSize` notices: each rendered and enqueued in its own
+            // transaction, committed before the next is rendered (memory holds one batch; a kill
+            // keeps every committed batch, and the next poll finds those in the outbox).
             pending.sort { $0.id < $1.id }
-            let people = pending.isEmpty ? [:] : try store.read { try $0.disputes(ids: pending.map(\.id)) }
-            var evaluated: [Evaluated] = []
-            for p in pending {
-                let g = open.groups[p.group]
-                guard let stored = people[p.id] else { continue }
-                var d = g.disputes[p.index]
-                d.people = stored.people
-                evaluated.append(Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine, storeID: p.id))
+            var batch = EnqueueBatch(limit: enqueueBatchSize)
+            func flush(_ b: EnqueueBatch) throws {
+                let ids = b.identities
+                func planNew(_ r: any DisputeReading) throws -> [PlannedMessage] {
+                    let known = try r.knownIdentities(among: ids)
+                    state.known.insert(known)
+                    return plan(b.candidates, evaluated: b.evaluated, known: known, templates: templates, now: now)
+                }
+                let planned: [PlannedMessage]
+                if dryRun { planned = try store.read { try planNew($0) } }
+                else {
+                    planned = try store.write { tx in let p = try planNew(tx); try tx.enqueue(p.map(\.item)); return p }
+                    state.known.insert(planned.map(\.item.identity))
+                    summary.enqueueBatches += 1
+                    logger.debug("Enqueue batch committed", metadata: ["batch": "\(summary.enqueueBatches)", "enqueued": "\(planned.count)"])
+                }
+                summary.enqueued += planned.count
+                let room = dryRun ? planned.count : max(0, plannedKept - summary.planned.count)
+                summary.planned.append(contentsOf: planned.prefix(room))
+                self.log(planned, dryRun: dryRun)
             }
-            let cands = candidates(evaluated, config: config, isKnown: { state.known.contains($0) })
-            let ids = cands.flatMap { $0.identities.map(\.identity) }.filter { !state.known.contains($0) }
-            // Rendering happens inside the transaction, for the identities not yet in the outbox only.
-            func planNew(_ r: any DisputeReading) throws -> [PlannedMessage] {
-                let known = try r.knownIdentities(among: ids)
-                state.known.insert(known)
-                let fresh = Set(ids).subtracting(known)
-                let relevant = cands.filter { $0.identities.contains { fresh.contains($0.identity) } }
-                let notFresh = Set(relevant.flatMap { $0.identities.map(\.identity) }).subtracting(fresh)
-                return plan(relevant, evaluated: evaluated, known: notFresh, templates: templates, now: now)
+            var start = 0
+            while start < pending.count {
+                let chunk = pending[start..<min(start + 500, pending.count)]
+                start += chunk.count
+                let people = try store.read { try $0.disputes(ids: chunk.map(\.id)) }
+                for p in chunk {
+                    let g = open.groups[p.group]
+                    guard let stored = people[p.id] else { continue }
+                    var d = g.disputes[p.index]
+                    d.people = stored.people
+                    let e = Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine, storeID: p.id)
+                    var cands = candidates([e], config: config, isKnown: { state.known.contains($0) })
+                    for i in cands.indices { cands[i].identities.removeAll { state.known.contains($0.identity) } }
+                    try batch.add(e, candidates: cands, flush: flush)
+                }
             }
-            let planned: [PlannedMessage]
-            if ids.isEmpty { planned = [] }
-            else if dryRun { planned = try store.read { try planNew($0) } }
-            else {
-                planned = try store.write { tx in let p = try planNew(tx); try tx.enqueue(p.map(\.item)); return p }
-                state.known.insert(planned.map(\.item.identity))
-            }
-            summary.planned = planned
-            summary.enqueued = planned.count
+            if !batch.isEmpty { try flush(batch) }
             if !dryRun {
                 // A closed dispute evaluated now has every notice in the outbox (enqueued, or found there).
                 for p in pending where open.closedIDs.contains(p.id) { closingDone.append(p.id) }
                 open.dropClosed(closingDone)
             }
             summary.closedAwaitingNotices = open.closedIDs.count
-            for p in planned {
-                var meta: Logger.Metadata = ["dispute.ref": "\(p.item.ref ?? "")", "identity": "\(p.item.identity)",
-                                             "channel": "\(p.channel)", "recipients": "\(p.item.recipients.count)",
-                                             "reason": "\(p.reason)"]
-                if !p.unroutable.isEmpty { meta["unroutable"] = "\(p.unroutable.joined(separator: ","))" }
-                logger.info(dryRun ? "Would enqueue notification" : "Notification enqueued", metadata: meta)
-                if !p.unroutable.isEmpty {
-                    logger.warning("No address for role; the admin role receives it instead", metadata: [
-                        "dispute.ref": "\(p.item.ref ?? "")", "roles": "\(p.unroutable.joined(separator: ","))"])
-                }
-            }
             return summary
+        }
+    }
+
+    /// One line per message enqueued (or, in a dry run, that would be), with why.
+    private func log(_ planned: [PlannedMessage], dryRun: Bool) {
+        for p in planned {
+            var meta: Logger.Metadata = ["dispute.ref": "\(p.item.ref ?? "")", "identity": "\(p.item.identity)",
+                                         "channel": "\(p.channel)", "recipients": "\(p.item.recipients.count)",
+                                         "reason": "\(p.reason)"]
+            if !p.unroutable.isEmpty { meta["unroutable"] = "\(p.unroutable.joined(separator: ","))" }
+            logger.info(dryRun ? "Would enqueue notification" : "Notification enqueued", metadata: meta)
+            if !p.unroutable.isEmpty {
+                logger.warning("No address for role; the admin role receives it instead", metadata: [
+                    "dispute.ref": "\(p.item.ref ?? "")", "roles": "\(p.unroutable.joined(separator: ","))"])
+            }
         }
     }
 }

@@ -15,8 +15,9 @@ func run(_ name: String) throws {
     case "tick": try TickBench.run()
     case "daemon": try DaemonBench.run()
     case "daemon-idle": try DaemonBench.runIdle()
+    case "firstpoll": try FirstPollBench.run()
     default:
-        FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")), daemon-idle or all\n".utf8))
+        FileHandle.standardError.write(Data("drwatch-bench: unknown benchmark '\(name)': use one of \(names.joined(separator: ", ")), daemon-idle, firstpoll or all\n".utf8))
         exit(64)
     }
 }

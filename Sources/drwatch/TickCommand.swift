@@ -51,6 +51,9 @@ struct TickCommand: AsyncParsableCommand {
             if !p.unroutable.isEmpty { out += " [no address for \(p.unroutable.joined(separator: ", ")): sent to admin]" }
             out += "\n"
         }
+        if s.enqueued > s.planned.count {
+            out += "... and \(s.enqueued - s.planned.count) more enqueued (drwatch outbox --pending lists them)\n"
+        }
         if dryRun {
             for e in s.due { out += "would deliver #\(e.id) \(e.item.identity) via \(e.item.channel) (attempt \(e.attempts + 1))\n" }
             out += "dry run at \(iso(now)): \(s.enqueued) to enqueue, \(s.due.count) to deliver; nothing written\n"

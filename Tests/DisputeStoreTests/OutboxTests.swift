@@ -14,6 +14,28 @@ struct OutboxTests {
         #expect(try store.outbox(filter: .all).map(\.item.subject) == ["Stage 2 due", "Stage 2 due", "Stage 2 due"])
     }
 
+    @Test(arguments: Backend.all) func aLargeEnqueueSpansSeveralStatementsAndKeepsEachItemWhole(_ backend: Backend) throws {
+        // More rows than one INSERT carries (50), a repeat inside the call, one already stored.
+        let store = try StoreFixture(backend).store()
+        try store.enqueue([outboxItem("m-7", recipients: ["old@council.example"])])
+        let items = (0..<120).map { i in
+            outboxItem("m-\(i)", recipients: (0..<(i % 4)).map { "r\($0)-\(i)@council.example" }, urgency: i % 5 == 0 ? .urgent : .normal)
+        }
+        let repeated = outboxItem("m-3", recipients: ["other@council.example"])
+        #expect(try store.enqueue(items + [repeated]) == 119)
+        let stored = try store.outbox(filter: .all)
+        #expect(stored.count == 120)
+        #expect(Set(stored.map(\.item.identity)).count == 120)
+        let byIdentity = Dictionary(uniqueKeysWithValues: stored.map { ($0.item.identity, $0) })
+        for item in items where item.identity != "m-7" {
+            #expect(byIdentity[item.identity]?.item == item)
+            #expect(byIdentity[item.identity]?.pendingRecipients == item.recipients)
+        }
+        #expect(byIdentity["m-7"]?.item.recipients == ["old@council.example"])
+        #expect(byIdentity["m-3"]?.item.recipients == ["r0-3@council.example", "r1-3@council.example", "r2-3@council.example"])
+        #expect(try store.outboxCounts() == OutboxCounts(pending: 120))
+    }
+
     @Test(arguments: Backend.all) func aStoredItemComesBackWhole(_ backend: Backend) throws {
         let store = try StoreFixture(backend).store()
         let item = outboxItem("a", recipients: ["x@council.example", "y@council.example"], urgency: .urgent)

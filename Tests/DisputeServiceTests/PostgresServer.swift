@@ -1,0 +1,1 @@
+../DisputeStoreTests/PostgresServer.swift
