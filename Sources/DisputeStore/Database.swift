@@ -46,6 +46,7 @@ struct Row: SQLRow {
     func columnName(_ i: Int32) -> String { sqlite3_column_name(handle, i).map { String(cString: $0) } ?? "column\(i)" }
     /// Whether the column holds an integer (times are ms since 1970 in INTEGER columns).
     func isInteger(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_INTEGER }
+    func isBlob(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_BLOB }
     func optionalData(_ i: Int32) -> Data? {
         if isNull(i) { return nil }
         let n = Int(sqlite3_column_bytes(handle, i))

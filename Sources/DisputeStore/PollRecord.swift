@@ -44,9 +44,9 @@ public struct NotificationCount: Sendable, Equatable {
     }
 }
 
-extension SQLStore where DB == Database {
+extension SQLStore {
     /// Records one poll: `succeeded` ending at `at` and taking `durationMs`, or a failure.
-    func sqliteRecordPoll(at: Date, durationMs: Int, succeeded: Bool) throws {
+    public func recordPoll(at: Date, durationMs: Int, succeeded: Bool) throws {
         _ = try withDatabase { db in
             try db.transaction(.immediate) {
                 if succeeded {
@@ -63,7 +63,7 @@ extension SQLStore where DB == Database {
     }
 
     /// Records the daemon's daily retention run.
-    func sqliteRecordDailyPurge(at: Date) throws {
+    public func recordDailyPurge(at: Date) throws {
         _ = try withDatabase { db in
             try db.transaction(.immediate) {
                 try db.execute("UPDATE daemon_polls SET last_purge_at = ? WHERE id = 1", at, operation: "record the daily purge")
@@ -72,7 +72,7 @@ extension SQLStore where DB == Database {
     }
 
     /// What the daemon recorded of its polls.
-    func sqlitePollRecord() throws -> PollRecord {
+    public func pollRecord() throws -> PollRecord {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 try db.first("""
@@ -87,7 +87,7 @@ extension SQLStore where DB == Database {
     }
 
     /// Counts of pending, failed and parked messages, and the oldest one not yet sent.
-    func sqliteOutboxHealth() throws -> OutboxHealth {
+    public func outboxHealth() throws -> OutboxHealth {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 var h = OutboxHealth()
@@ -108,7 +108,7 @@ extension SQLStore where DB == Database {
     }
 
     /// The notification counters per channel, by channel name.
-    func sqliteNotificationCounts() throws -> [NotificationCount] {
+    public func notificationCounts() throws -> [NotificationCount] {
         try withDatabase { db in
             try db.transaction(.deferred) {
                 var out: [NotificationCount] = []

@@ -7,6 +7,12 @@ protocol SQLRow {
     func string(_ i: Int32) -> String
     func optionalData(_ i: Int32) -> Data?
     var columnCount: Int32 { get }
+    /// The name of a column (whole-row dumps: subject access).
+    func columnName(_ i: Int32) -> String
+    /// The column holds an integer (times are ms since 1970 in integer columns on every backend).
+    func isInteger(_ i: Int32) -> Bool
+    /// The column holds bytes (BLOB, bytea): read them with `optionalData`.
+    func isBlob(_ i: Int32) -> Bool
 }
 
 extension SQLRow {

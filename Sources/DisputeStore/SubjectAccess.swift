@@ -11,14 +11,14 @@ public struct HeldTable: Sendable, Equatable {
     public var rows: [[Value]]
 }
 
-extension SQLStore where DB == Database {
+extension SQLStore {
     /// Everything the store holds about the disputes of one child (`childRef`) or one dispute
     /// (`disputeRef`), in one read transaction: the disputes, their events, people, web pause requests, outbox
     /// messages and recipients, and the web audit rows naming them. Nothing about any other
     /// dispute: admin notices and digests (no case reference) are not included.
     ///
     /// - Returns: one `HeldTable` per table, in that order (a table with no rows is kept, empty).
-    func sqliteHeld(childRef: String? = nil, disputeRef: String? = nil) throws -> [HeldTable] {
+    public func held(childRef: String? = nil, disputeRef: String? = nil) throws -> [HeldTable] {
         precondition((childRef == nil) != (disputeRef == nil), "exactly one of childRef and disputeRef")
         let key = childRef ?? disputeRef!
         let chosen = childRef != nil ? "SELECT id FROM disputes WHERE child_ref = ?" : "SELECT id FROM disputes WHERE ref = ?"
@@ -39,7 +39,8 @@ extension SQLStore where DB == Database {
                     try db.query(sql, key, operation: "read what is held about \(key)") { r in
                         if held.columns.isEmpty { held.columns = (0..<r.columnCount).map { r.columnName($0) } }
                         held.rows.append((0..<r.columnCount).map { i in
-                            r.isNull(i) ? .null : r.isInteger(i) ? .integer(r.int64(i)) : .text(r.string(i))
+                            r.isNull(i) ? .null : r.isInteger(i) ? .integer(r.int64(i))
+                                : .text(r.isBlob(i) ? String(decoding: r.optionalData(i) ?? Data(), as: UTF8.self) : r.string(i))
                         })
                     }
                     return held

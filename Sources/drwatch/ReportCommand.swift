@@ -70,12 +70,12 @@ struct ReportCommand: ParsableCommand {
         }
         let store = try config.openStore()
         try store.migrate()
-        let disputes = try store.disputes(openOnly: false)
+        let (disputes, purged) = try store.reportRecords()
 
         let builder = ReportBuilder(policies: try loadPolicies(config), calendars: try calendars(config),
                                     settings: EngineSettings(closeOfBusiness: config.closeOfBusiness, sendTime: config.sendTime))
         let t = noSuppression ? 1 : threshold ?? config.reports.suppressionThreshold
-        let report = try builder.build(disputes: disputes, period: period, asOf: Date(), suppressionThreshold: t > 1 ? t : nil)
+        let report = try builder.build(disputes: disputes, purged: purged, period: period, asOf: Date(), suppressionThreshold: t > 1 ? t : nil)
         let tables = report.tables()
         let text: String
         switch format {

@@ -91,6 +91,15 @@ final class PostgresServer: @unchecked Sendable {
         return url(name)
     }
 
+    /// Runs `psql` on a database with one statement (or several, `;`-separated) and returns its
+    /// unaligned output, one row a line, columns split by `|` (an independent client).
+    func psql(_ url: String, _ sql: String) throws -> String {
+        let out = "/tmp/drwatch-psql-\(getpid())-\(UUID().uuidString).out"
+        defer { unlink(out) }
+        try Self.run("\(bin)/psql", [url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-o", out, "-c", sql])
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+    }
+
     func url(_ database: String) -> String { "postgresql://drwatch@127.0.0.1:\(port)/\(database)" }
 
     private func runAsOwner(_ tool: String, _ args: [String]) throws {

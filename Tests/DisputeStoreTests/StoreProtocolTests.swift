@@ -72,12 +72,8 @@ struct PostgreSQLConnectionTests {
         #expect(!"\(error)".contains("pw-NEVER-SHOWN"))
     }
 
-    /// PostgreSQL has every SQLite migration, in order, under the same name, but those listed
-    /// here, written for SQLite only so far (their operations throw `.unsupported` on PostgreSQL).
-    static let sqliteOnly: Set<String> = ["009-retention"]
-
+    /// PostgreSQL has every SQLite migration, in order, under the same name.
     @Test func theMigrationNamesAreTheSameOnBothBackends() {
-        #expect(PGMigrations.all.map(\.name) == Migrations.all.map(\.name).filter { !Self.sqliteOnly.contains($0) })
-        #expect(Migrations.all.last?.name == "009-retention", "a migration after 009 needs its PostgreSQL version too")
+        #expect(PGMigrations.all.map(\.name) == Migrations.all.map(\.name))
     }
 }

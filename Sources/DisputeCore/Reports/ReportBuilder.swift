@@ -55,14 +55,15 @@ public struct ReportBuilder: Sendable {
     ///
     /// - Parameters:
     ///   - disputes: every record (open and closed) with its history.
+    ///   - purged: the counts kept of records removed past retention (added to the activity figures).
     ///   - period: the period reported on.
     ///   - previous: the period shown beside it (default: `period.previous`).
     ///   - asOf: when the data were read; events after it are ignored.
     ///   - suppressionThreshold: counts in 1..<threshold are shown as "<threshold"; `nil`: none.
     /// - Throws: `DomainError` when a record's division has no calendar; `CalendarError` for
     ///   dates outside the calendar's range.
-    public func build(disputes input: [Dispute], period: ReportPeriod, previous: ReportPeriod? = nil, asOf: Date,
-                      suppressionThreshold: Int? = 5) throws -> Report {
+    public func build(disputes input: [Dispute], purged: [PurgedRecords] = [], period: ReportPeriod, previous: ReportPeriod? = nil,
+                      asOf: Date, suppressionThreshold: Int? = 5) throws -> Report {
         let previous = previous ?? period.previous
         let asOfT = Int(asOf.timeIntervalSince1970.rounded(.down))
         let civil = settings.civil
@@ -210,10 +211,35 @@ public struct ReportBuilder: Sendable {
                 }
                 if paused { out.process.recordsPaused += 1 }
             }
+            addPurged(to: &out, endDay: civil.localDate(epochSeconds: endT))
             out.childrenWithRepeatAlerts = repeatChildren.count
             out.timeliness.workingDays.sort()
             for k in out.timelinessByKind.keys { out.timelinessByKind[k]!.workingDays.sort() }
             return out
+        }
+
+        // Records purged past retention, from their counts by quarter: raised and closed when
+        // their quarter lies in the period, open at its end when raised by then and closed after.
+        // A quarter across the edge of a range that is not made of quarters cannot be placed: not counted.
+        func addPurged(to out: inout PeriodFigures, endDay: LocalDate) {
+            let p = out.period
+            for t in purged {
+                let hasStages = policies[t.policy]?.kinds[t.kind].map { !$0.stages.isEmpty } ?? (t.kind != .goodPractice)
+                var c = ActivityCounts()
+                if p.holds(t.raised) == true { c.opened = t.count }
+                if p.holds(t.closed) == true { if t.resolved { c.resolved = t.count } else { c.withdrawn = t.count } }
+                if hasStages && t.raised.to <= endDay && t.closed.from > endDay { c.openAtEnd = t.count }
+                guard c != ActivityCounts() else { continue }
+                out.purgedRecords += t.count
+                out.totals.add(c)
+                out.byKind[t.kind.rawValue, default: ActivityCounts()].add(c)
+                out.byCategory[t.category, default: ActivityCounts()].add(c)
+                out.byType[t.type, default: ActivityCounts()].add(c)
+                out.byTeam[t.team, default: ActivityCounts()].add(c)
+                if hasStages { out.byHighestStage[t.highestStage, default: ActivityCounts()].add(c) }
+                if c.resolved > 0 && hasStages { out.resolvedPurged += c.resolved }
+                if c.opened > 0 && t.kind == .goodPractice { out.goodPracticeByTeam[t.team, default: 0] += c.opened }
+            }
         }
 
         let current = try figures(period)

@@ -117,6 +117,10 @@ public struct PeriodFigures: Hashable, Sendable {
     public var responsesByTeam: [String: ResponseCounts] = [:]
     /// Records resolved in the period whose policy is not loaded: counted, but not in timeliness.
     public var resolvedUnassessed = 0
+    /// Records purged past retention counted in this period's activity (from `PurgedRecords`).
+    public var purgedRecords = 0
+    /// Of those, records with stages resolved in the period: counted, but not in timeliness.
+    public var resolvedPurged = 0
 
     public init(period: ReportPeriod) { self.period = period }
 }

@@ -351,6 +351,9 @@ extension Report {
         if c.resolvedUnassessed + p.resolvedUnassessed > 0 || !missingPolicies.isEmpty {
             notes.append("Records of policies not loaded (\(missingPolicies.joined(separator: ", "))) are counted but their timeliness is not assessed.")
         }
+        if c.purgedRecords + p.purgedRecords > 0 {
+            notes.append("Includes records removed past retention (drwatch purge), counted from the totals kept without references: raised, resolved, withdrawn and open at end are complete; their timeliness, working days, pauses, responses and repeat alerts are not in these figures.")
+        }
         return ReportTables(title: "Dispute resolution activity: \(period.label)", period: period, previousPeriod: previousPeriod,
                             asOf: civil.localDate(of: asOf), threshold: suppressionThreshold, sections: sections, notes: notes)
     }

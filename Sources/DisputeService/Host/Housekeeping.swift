@@ -31,18 +31,18 @@ public struct Housekeeping: Sendable {
 
     /// The hook for `DaemonParts.afterPoll`.
     public func afterPoll(_ outcome: PollOutcome, workload: DaemonWorkload, store: any DisputeRepository, logger: Logger) {
-        // The poll record and retention live in SQLite's 009-retention; PostgreSQL has not got them yet.
-        guard let sqlite = store as? any StoreBackend, case .sqlite = sqlite.location else { return }
+        // The poll record and retention live in migration 009-retention, on every backend.
+        guard let backend = store as? any StoreBackend else { return }
         let config = workload.config
         do {
-            try sqlite.recordPoll(at: outcome.now.addingTimeInterval(Double(outcome.milliseconds) / 1000),
+            try backend.recordPoll(at: outcome.now.addingTimeInterval(Double(outcome.milliseconds) / 1000),
                                   durationMs: outcome.milliseconds, succeeded: outcome.succeeded)
         } catch {
             logger.warning("Could not record the poll for monitoring", metadata: ["error": "\(error)"])
         }
         if let textfile = config.metrics.textfile, let runtime = workload.runtime {
             do {
-                let text = PrometheusMetrics.render(try PrometheusMetrics.snapshot(store: sqlite, runtime: runtime, now: outcome.now))
+                let text = PrometheusMetrics.render(try PrometheusMetrics.snapshot(store: backend, runtime: runtime, now: outcome.now))
                 try PrometheusMetrics.writeTextfile(text, to: textfile)
             } catch {
                 logger.warning("Could not write the metrics textfile", metadata: ["file": "\(textfile)", "error": "\(error)"])
@@ -50,10 +50,10 @@ public struct Housekeeping: Sendable {
         }
         guard config.retention.daily, outcome.succeeded else { return }
         do {
-            let last = try sqlite.pollRecord().lastPurgeAt
+            let last = try backend.pollRecord().lastPurgeAt
             guard Self.dailyRunDue(now: outcome.now, last: last) else { return }
-            _ = try Retention.run(store: sqlite, config: config, now: outcome.now, apply: true, by: "daemon", logger: logger)
-            try sqlite.recordDailyPurge(at: outcome.now)
+            _ = try Retention.run(store: backend, config: config, now: outcome.now, apply: true, by: "daemon", logger: logger)
+            try backend.recordDailyPurge(at: outcome.now)
         } catch {
             logger.error("Daily retention run failed; trying again after the next poll", metadata: ["error": "\(error)"])
         }

@@ -21,7 +21,7 @@ enum PGValue: Sendable {
 
 /// One result row (text format), valid only inside the closure that received it.
 struct PGRow {
-    fileprivate let result: OpaquePointer
+    let result: OpaquePointer
     fileprivate let index: Int32
 
     var columnCount: Int32 { PQnfields(result) }

@@ -2,6 +2,11 @@ import CPostgreSQL
 import Foundation
 
 extension PGRow: SQLRow {
+    func columnName(_ i: Int32) -> String { PQfname(result, i).map { String(cString: $0) } ?? "column\(i)" }
+    /// int2, int4, int8 (PostgreSQL's type oids 21, 23, 20).
+    func isInteger(_ i: Int32) -> Bool { [20, 21, 23].contains(PQftype(result, i)) }
+    /// bytea (oid 17).
+    func isBlob(_ i: Int32) -> Bool { PQftype(result, i) == 17 }
     func optionalData(_ i: Int32) -> Data? {
         if isNull(i) { return nil }
         // bytea in text form: \x then two hex digits per byte.

@@ -89,11 +89,12 @@ struct ManagerRoutes {
         }
         if let period {
             app.audit(context, "report", ref: nil, outcome: "done", detail: "\(period)")
-            let disputes = try app.stores.next().read { try $0.disputes(openOnly: false) }
+            let (disputes, purged) = try app.stores.next().reportRecords()
             let builder = ReportBuilder(policies: app.runtime.policyNames.map { app.runtime.policies[$0]!.policy }, calendars: app.runtime.calendars,
                                         settings: app.runtime.settings)
             let t = app.runtime.config.reports.suppressionThreshold
-            let report = try builder.build(disputes: disputes, period: period, asOf: context.now, suppressionThreshold: t > 1 ? t : nil)
+            let report = try builder.build(disputes: disputes, purged: purged, period: period, asOf: context.now,
+                                           suppressionThreshold: t > 1 ? t : nil)
             var html = ReportHTML.render(report.tables())
             if let body = html.range(of: "<body>") {
                 html.insert(contentsOf: "<p><a href=\"/reports\">Back to the reports</a></p>", at: body.upperBound)

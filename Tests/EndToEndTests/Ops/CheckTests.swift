@@ -15,15 +15,8 @@ struct CheckTests {
         case healthy, pollLate, pollVeryLate, neverPolled, parked, breached, calendarShort, noDatabase
     }
 
-    /// Runs one SQL statement on the workspace's database and commits it (an independent writer).
-    static func execute(_ ws: Workspace, _ sql: String) throws {
-        let r = try BackupTests.python("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(sys.argv[2])\nc.commit()",
-                                       [ws.database.path, sql])
-        #expect(r.status == 0, "\(r.stderr)")
-    }
-
-    static func prepare(_ c: Case) throws -> Workspace {
-        let ws = try Workspace(initialise: c != .noDatabase)
+    static func prepare(_ c: Case, store: StoreKind = .sqlite) throws -> Workspace {
+        let ws = try Workspace(initialise: c != .noDatabase, store: store)
         if c == .noDatabase { return ws }
         let polled: String? = switch c {
         case .neverPolled: nil
@@ -32,11 +25,11 @@ struct CheckTests {
         case .calendarShort: "2026-11-25T11:59:00Z"
         default: "2025-11-25T11:59:00Z"              // 60 s before
         }
-        if let polled { try execute(ws, "UPDATE daemon_polls SET last_completed_at = \(ms(polled)), polls = 1") }
+        if let polled { try ws.execute("UPDATE daemon_polls SET last_completed_at = \(ms(polled)), polls = 1") }
         #expect(try ws.openFormal("DR-1", at: c == .calendarShort ? "2026-11-24T10:00" : "2025-11-24T10:00").status == 0)
         if c == .breached { #expect(try ws.openFormal("DR-2", at: "2025-06-02T10:00").status == 0) }
         if c == .parked {
-            try execute(ws, """
+            try ws.execute("""
                 INSERT INTO outbox (identity, dispute_ref, event, urgency, channel, subject, body, state, next_attempt_at, created_at)
                 VALUES ('DR-1/s1/opened/iro', 'DR-1', 'opened', 'normal', 'email', 's', 'b', 'parked', 0, \(ms("2025-11-24T10:00:00Z")))
                 """)
@@ -46,7 +39,7 @@ struct CheckTests {
 
     static let perfTail = "parked=0;1;10;0 failed=0;5;20;0 oldest_pending_age=0s;1800;7200;0 statutory_breached=0;1;10;0 calendar_known_through=2026;2026:;;"
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.all, [
         (Case.healthy, Int32(0), "DRWATCH OK - last poll 60 s ago, 0 parked, 0 failing, 0 statutory-breached | last_poll_age=60s;300;900;0 \(perfTail)"),
         (.pollLate, 1, "DRWATCH WARNING - last poll 400 s ago (warning at 300) | last_poll_age=400s;300;900;0 \(perfTail)"),
         (.pollVeryLate, 2, "DRWATCH CRITICAL - last poll 1200 s ago (critical at 900) | last_poll_age=1200s;300;900;0 \(perfTail)"),
@@ -55,8 +48,9 @@ struct CheckTests {
         (.breached, 1, "DRWATCH WARNING - 1 dispute past the statutory total (warning at 1) | last_poll_age=60s;300;900;0 parked=0;1;10;0 failed=0;5;20;0 oldest_pending_age=0s;1800;7200;0 statutory_breached=1;1;10;0 calendar_known_through=2026;2026:;;"),
         (.calendarShort, 1, "DRWATCH WARNING - calendar knows one-off bank holidays only through 2026 (set holidays_file) | last_poll_age=60s;300;900;0 parked=0;1;10;0 failed=0;5;20;0 oldest_pending_age=0s;1800;7200;0 statutory_breached=0;1;10;0 calendar_known_through=2026;2027:;;"),
     ])
-    func eachStateHasItsExitCodeLineAndPerfdata(c: Case, status: Int32, line: String) throws {
-        let ws = try Self.prepare(c)
+    func eachStateHasItsExitCodeLineAndPerfdata(store: StoreKind, expected: (c: Case, status: Int32, line: String)) throws {
+        let (c, status, line) = expected
+        let ws = try Self.prepare(c, store: store)
         let at = c == .calendarShort ? "2026-11-25T12:00+00:00" : "2025-11-25T12:00+00:00"
         let r = try ws.run(["check", "--at", at])
         #expect(r.status == status, "\(r.stdout)\(r.stderr)")

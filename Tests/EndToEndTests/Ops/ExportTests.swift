@@ -6,8 +6,8 @@ import Testing
 struct ExportTests {
     /// Child C-1 has DR-1 (with a hostile note) and DR-2; child C-2 has DR-9 with a note that
     /// must never appear in C-1's export. One tick enqueues and sends their notices.
-    static func workspace() throws -> Workspace {
-        let ws = try Workspace()
+    static func workspace(_ store: StoreKind = .sqlite) throws -> Workspace {
+        let ws = try Workspace(store: store)
         try ws.writeConfig(policies: [Workspace.fourStage], roles: Workspace.fourStageRoles)
         #expect(try ws.openFormal("DR-1", at: "2026-11-23T10:00", extra: ["--child", "C-1"]).status == 0)
         #expect(try ws.openFormal("DR-2", at: "2026-11-23T11:00", extra: ["--child", "C-1"]).status == 0)
@@ -23,8 +23,9 @@ struct ExportTests {
         return object["tables"] as! [String: [[String: Any]]]
     }
 
-    @Test func aChildsExportHoldsEveryRowAboutTheirDisputesAndNothingAboutAnotherChild() throws {
-        let ws = try Self.workspace()
+    @Test(arguments: StoreKind.all)
+    func aChildsExportHoldsEveryRowAboutTheirDisputesAndNothingAboutAnotherChild(_ store: StoreKind) throws {
+        let ws = try Self.workspace(store)
         let prefix = ws.dir.appendingPathComponent("sar-c1").path
         let r = try ws.run(["export", "--child", "C-1", "--out", prefix])
         #expect(r.status == 0, "\(r.stderr)")

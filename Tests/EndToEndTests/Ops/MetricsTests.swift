@@ -62,8 +62,8 @@ struct MetricsTests {
 
     /// Four disputes, one breached; one tick at the send time enqueues and sends its notices to
     /// the file transport (one channel, "files").
-    static func workspace() throws -> Workspace {
-        let ws = try Workspace()
+    static func workspace(_ store: StoreKind = .sqlite) throws -> Workspace {
+        let ws = try Workspace(store: store)
         try ws.writeConfig(policies: [Workspace.fourStage], roles: Workspace.fourStageRoles)
         #expect(try ws.openFormal("DR-1", at: "2026-11-23T10:00").status == 0)
         #expect(try ws.openFormal("DR-2", at: "2026-11-23T10:00").status == 0)
@@ -74,8 +74,9 @@ struct MetricsTests {
         return ws
     }
 
-    @Test func metricsParseUnderTheTextFormatRulesWithTheStoresFigures() throws {
-        let ws = try Self.workspace()
+    @Test(arguments: StoreKind.all)
+    func metricsParseUnderTheTextFormatRulesWithTheStoresFigures(_ store: StoreKind) throws {
+        let ws = try Self.workspace(store)
         let r = try ws.run(["metrics", "--at", "2026-11-25T12:00"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(Self.strictProblems(r.stdout) == [])

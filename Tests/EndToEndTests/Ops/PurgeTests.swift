@@ -11,8 +11,8 @@ struct PurgeTests {
     /// - DR-EDGE  opened 2 Dec 2019, resolved 3 Dec 2019 00:30: kept (closed after the cut-off)
     /// - DR-OPEN  opened 10 Jan 2018, still open: kept, whatever its age
     /// - DR-NEW   opened 5 Jan 2026, resolved 1 Feb 2026: kept; its sent messages are older than 30 days
-    static func workspace() throws -> Workspace {
-        let ws = try Workspace()
+    static func workspace(_ store: StoreKind = .sqlite) throws -> Workspace {
+        let ws = try Workspace(store: store)
         try ws.writeConfig(policies: [Workspace.fourStage], roles: Workspace.fourStageRoles)
         let text = try String(contentsOf: ws.config, encoding: .utf8) + "\n[retention]\nclosed_years = 7\nsent_messages_days = 30\n"
         try text.write(to: ws.config, atomically: true, encoding: .utf8)
@@ -34,8 +34,24 @@ struct PurgeTests {
 
     static func count(_ ws: Workspace, _ sql: String) throws -> Int { Int(try ws.scalar(sql)) ?? -1 }
 
-    @Test func purgeRemovesExactlyTheClosedDisputesPastRetentionAndLogsIt() throws {
-        let ws = try Self.workspace()
+    /// Periods that hold the purged disputes (raised 2018Q1 and 2019Q4, closed 2019Q1 and 2019Q4).
+    static let purgedPeriods = [["--year", "2018"], ["--year", "2019"], ["--quarter", "2018Q4"], ["--quarter", "2019Q1"],
+                                ["--quarter", "2019Q4"], ["--from", "2018-01-01", "--to", "2019-12-31"]]
+
+    /// The activity lines of a report's CSV, unsuppressed: raised, resolved, withdrawn, open at
+    /// end and Good Practice, and the breakdowns by kind, theme, type, team and highest stage.
+    static func activity(_ ws: Workspace, _ period: [String]) throws -> [String] {
+        let r = try ws.run(["report"] + period + ["--format", "csv", "--no-suppression"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = ["opened", "resolved", "withdrawn", "open_at_end", "good_practice"].map { "summary,all,\($0)," }
+        return r.stdout.components(separatedBy: "\r\n").filter { line in
+            line.hasPrefix("by-") || summary.contains { line.hasPrefix($0) }
+        }
+    }
+
+    @Test(arguments: StoreKind.all)
+    func purgeRemovesExactlyTheClosedDisputesPastRetentionAndLogsIt(_ store: StoreKind) throws {
+        let ws = try Self.workspace(store)
         let gone = "('DR-OLD', 'DR-EDGE2')"
         let ids = "(SELECT id FROM disputes WHERE ref IN \(gone))"
         let events = try Self.count(ws, "SELECT COUNT(*) FROM events WHERE dispute_id IN \(ids)")
@@ -51,6 +67,8 @@ struct PurgeTests {
         #expect(openMessages == 19)   // its notices up to the 2026 tick
         let report = try ws.run(["report", "--year", "2026", "--format", "csv"])
         #expect(report.status == 0)
+        let purgedYears = try Self.purgedPeriods.map { try Self.activity(ws, $0) }
+        #expect(purgedYears[1].contains { $0.hasPrefix("summary,all,resolved,2019,2,2018,0,") }, "\(purgedYears[1])")
 
         // The dry run says what would go and writes nothing.
         let dry = try ws.run(["purge", "--at", "2026-12-03T12:00"])
@@ -65,14 +83,14 @@ struct PurgeTests {
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM retention_log") == 0)
 
         // A web pause request on a dispute past retention goes with it (it names the dispute by id).
-        try CheckTests.execute(ws, """
+        try ws.execute("""
             INSERT INTO pause_requests (dispute_id, requested_at, requested_by, requested_role, reason)
             SELECT id, 0, 'sw@council.example', 'social-worker', 'court hearing' FROM disputes WHERE ref = 'DR-OLD'
             """)
         let real = try ws.run(["purge", "--yes", "--at", "2026-12-03T12:00"])
         #expect(real.status == 0, "\(real.stderr)")
         #expect(real.stdout.hasPrefix("removed 2 closed disputes closed before 2019-12-03T00:00:00+00:00"))
-        #expect(try ws.scalar("SELECT group_concat(ref, ',') FROM (SELECT ref FROM disputes ORDER BY ref)") == "DR-EDGE,DR-NEW,DR-OPEN")
+        #expect(try ws.column("SELECT ref FROM disputes ORDER BY ref") == ["DR-EDGE", "DR-NEW", "DR-OPEN"])
         #expect(ws.eventCount == totalEvents - events)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM outbox WHERE dispute_ref IN \(gone)") == 0)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM outbox WHERE dispute_ref = 'DR-NEW'") == 0)
@@ -81,9 +99,9 @@ struct PurgeTests {
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM purge_grant") == 0)
         #expect(try Self.count(ws, "SELECT COUNT(*) FROM pause_requests") == 0)
         // The counts kept, without references.
-        let kept = try ws.scalar("SELECT group_concat(raised_quarter || ' ' || closed_quarter || ' ' || kind || ' ' || highest_stage || ' ' || outcome || ' ' || disputes, '; ') FROM (SELECT * FROM purged_counts ORDER BY raised_quarter)")
+        let kept = try ws.column("SELECT raised_quarter || ' ' || closed_quarter || ' ' || kind || ' ' || highest_stage || ' ' || outcome || ' ' || disputes FROM purged_counts ORDER BY raised_quarter")
         // DR-OLD stayed open a year: the engine escalated it on each breach, to the last stage (5).
-        #expect(kept == "2018Q1 2019Q1 formal 5 resolved 1; 2019Q4 2019Q4 formal 1 withdrawn 1")
+        #expect(kept == ["2018Q1 2019Q1 formal 5 resolved 1", "2019Q4 2019Q4 formal 1 withdrawn 1"])
         // The log: what, up to when, how many, by whom.
         let log = try ws.run(["purge", "--log"])
         #expect(log.stdout == """
@@ -94,6 +112,11 @@ struct PurgeTests {
         // Reports of the kept years are unchanged.
         let after = try ws.run(["report", "--year", "2026", "--format", "csv"])
         #expect(after.stdout == report.stdout)
+        // Reports of the purged years keep their activity figures, exactly, from the counts kept.
+        #expect(try Self.purgedPeriods.map { try Self.activity(ws, $0) } == purgedYears)
+        let note = try ws.run(["report", "--year", "2019", "--format", "md"])
+        #expect(note.stdout.contains("> Includes records removed past retention "))
+        #expect(!note.stdout.contains("DR-OLD") && !note.stdout.contains("DR-EDGE2"))
         // A second run finds nothing more.
         let again = try ws.run(["purge", "--at", "2026-12-03T12:00"])
         #expect(again.stdout.hasPrefix("would remove 0 closed disputes"))
