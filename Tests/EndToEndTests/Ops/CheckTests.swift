@@ -54,7 +54,9 @@ struct CheckTests {
         let at = c == .calendarShort ? "2026-11-25T12:00+00:00" : "2025-11-25T12:00+00:00"
         let r = try ws.run(["check", "--at", at])
         #expect(r.status == status, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout == line + "\n")
+        // PostgreSQL names the instance that sends (none here: no drwatch run).
+        let sender = store == .postgresql ? "sender: none (no drwatch run holds the right to send)\n" : ""
+        #expect(r.stdout == line + "\n" + sender)
     }
 
     @Test func aMissingDatabaseIsUnknown() throws {
