@@ -21,7 +21,7 @@ import WorkingDays
 ///
 /// DATABASE: a SQLite file to create (default: a new temporary one) or an empty PostgreSQL
 /// database's URL (`postgresql://...`; the password, if any, from `PGPASSWORD`).
-enum FirstPollBench {
+enum FirstPollBench: PollBenchmark {
     static func run() throws {
         let args = Array(CommandLine.arguments.dropFirst(2))
         let count = args.first.flatMap { Int($0) } ?? 100_000
@@ -100,20 +100,4 @@ enum FirstPollBench {
         }
         return (kB("VmRSS:") / 1024, kB("VmHWM:") / 1024)
     }
-
-    private static func syncTick(_ body: @escaping @Sendable () async throws -> TickSummary) throws -> TickSummary {
-        final class Box: @unchecked Sendable { var result: Result<TickSummary, Error>? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        Task { do { box.result = .success(try await body()) } catch { box.result = .failure(error) }; done.signal() }
-        done.wait()
-        return try box.result!.get()
-    }
-
-    private static func time(_ body: () throws -> Void) throws -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-    private static func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
 }

@@ -13,7 +13,7 @@ import WorkingDays
 /// are marked sent. Measures the Poller's real path only (load, repeat contexts from the store's
 /// `earlierRecordCounts`, evaluate, dedup against the outbox, deliver nothing), then the first
 /// poll of a new Poller (a restarted daemon). Target: < 250 ms (issue 6).
-enum TickBench {
+enum TickBench: PollBenchmark {
     static func run() throws {
         let count = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 100_000 : 100_000
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("drwatch-bench-\(UUID().uuidString)")
@@ -67,21 +67,4 @@ enum TickBench {
         print("tick: first poll of a new Poller (reads every open dispute and their outbox identities): \(ms(firstOfNew)) ms")
         print("tick: seeding poll (render and enqueue \(seeded) notices in one transaction): \(ms(seed)) ms")
     }
-
-    /// Runs an async poll from synchronous benchmark code.
-    private static func syncTick(_ body: @escaping @Sendable () async throws -> TickSummary) throws -> TickSummary {
-        final class Box: @unchecked Sendable { var result: Result<TickSummary, Error>? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        Task { do { box.result = .success(try await body()) } catch { box.result = .failure(error) }; done.signal() }
-        done.wait()
-        return try box.result!.get()
-    }
-
-    private static func time(_ body: () throws -> Void) throws -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-    private static func ms(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
 }
