@@ -85,9 +85,17 @@ struct DaemonCrashTests {
 
     static func workspace(smtpPort: Int, disputes: Int) throws -> Workspace {
         let ws = try Workspace()
+        try writeConfig(ws, database: ws.database.path, smtpPort: smtpPort)
+        try openDisputes(ws, count: disputes)
+        return ws
+    }
+
+    /// The daemon tests' config: `database`, a poll a second, four-stage, an address for every
+    /// role, email to the SMTP server on `smtpPort`, retried every second.
+    static func writeConfig(_ ws: Workspace, database: String, smtpPort: Int) throws {
         let roleLines = roles.map { "\($0) = [\"\($0)@council.example\"]" }.joined(separator: "\n")
         try """
-            database = "\(ws.database.path)"
+            database = "\(database)"
             poll_interval_seconds = 1
             policies = ["\(Workspace.fourStage)"]
             [roles]
@@ -100,14 +108,16 @@ struct DaemonCrashTests {
             max_attempts = 100
             backoff_seconds = 1
             """.write(to: ws.config, atomically: true, encoding: .utf8)
-        // Disputes raised 1 to 40 days before the clock's start: reminders, escalations, breaches due.
-        let start = FakeStart.date
-        for i in 0..<disputes {
-            let at = start.addingTimeInterval(-Double(1 + (i * 7) % 40) * 86_400)
+    }
+
+    /// Opens `count` disputes raised 1 to 40 days before the clock's start: reminders,
+    /// escalations, breaches due.
+    static func openDisputes(_ ws: Workspace, count: Int) throws {
+        for i in 0..<count {
+            let at = FakeStart.date.addingTimeInterval(-Double(1 + (i * 7) % 40) * 86_400)
             let r = try ws.openFormal(String(format: "DR-%03d", i), at: FakeStart.iso(at))
             precondition(r.status == 0, r.stderr)
         }
-        return ws
     }
 
     enum FakeStart {

@@ -13,27 +13,9 @@ struct DaemonFailoverTests {
     /// disputes raised 1 to 40 days before the fake clock's start (reminders and escalations due).
     static func workspace(url: String, smtpPort: Int, disputes: Int) throws -> Workspace {
         let ws = try Workspace(initialise: false)
-        let roleLines = DaemonCrashTests.roles.map { "\($0) = [\"\($0)@council.example\"]" }.joined(separator: "\n")
-        try """
-            database = "\(url)"
-            poll_interval_seconds = 1
-            policies = ["\(Workspace.fourStage)"]
-            [roles]
-            \(roleLines)
-            [email]
-            url = "smtp://127.0.0.1:\(smtpPort)"
-            from = "drwatch <drwatch@council.example>"
-            tls = "none"
-            [delivery]
-            max_attempts = 100
-            backoff_seconds = 1
-            """.write(to: ws.config, atomically: true, encoding: .utf8)
+        try DaemonCrashTests.writeConfig(ws, database: url, smtpPort: smtpPort)
         try Stores.open(.postgresql(url: url)).migrate()
-        for i in 0..<disputes {
-            let at = DaemonCrashTests.FakeStart.date.addingTimeInterval(-Double(1 + (i * 7) % 40) * 86_400)
-            let r = try ws.openFormal(String(format: "DR-%03d", i), at: DaemonCrashTests.FakeStart.iso(at))
-            precondition(r.status == 0, r.stderr)
-        }
+        try DaemonCrashTests.openDisputes(ws, count: disputes)
         return ws
     }
 

@@ -35,7 +35,8 @@ struct DaemonStoreTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: ws.dir.appendingPathComponent("outbox").path)) ?? []).sorted()
     }
 
-    /// Runs the daemon with the clock at `now` until `polls` polls are done, then SIGTERM.
+    /// Runs the daemon on a file clock fixed at `now` until it has logged `polls` polls (bounded
+    /// by 60 s, which only matters on failure), then stops it with SIGTERM (exit 0 expected).
     static func run(_ ws: Workspace, at now: String, polls: Int = 2, name: String) throws -> DaemonProcess {
         let nowFile = ws.dir.appendingPathComponent("now")
         try now.write(to: nowFile, atomically: true, encoding: .utf8)

@@ -5,26 +5,11 @@ import Testing
 /// and the metrics) and, with `[retention] daily = true`, applies the retention schedule.
 @Suite("Daemon housekeeping")
 struct DaemonHousekeepingTests {
-    /// Runs the daemon on a file clock fixed at `now` until it has logged `polls` polls (bounded
-    /// by 60 s, which only matters on failure), then stops it.
-    static func run(_ ws: Workspace, at now: String, polls: Int, name: String) throws -> DaemonProcess {
-        let nowFile = ws.dir.appendingPathComponent("now")
-        try now.write(to: nowFile, atomically: true, encoding: .utf8)
-        let daemon = try DaemonProcess(args: ["--config", ws.config.path],
-                                       env: ["DRWATCH_FAKE_NOW": nowFile.path, "DRWATCH_FAKE_SPEED": "300"],
-                                       logURL: ws.dir.appendingPathComponent("\(name).log"))
-        let end = Date().addingTimeInterval(60)
-        while Date() < end, daemon.log.components(separatedBy: "Poll done").count - 1 < polls, daemon.process.isRunning { usleep(20_000) }
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit(timeout: 60) == 0)
-        return daemon
-    }
-
     @Test func theDaemonRecordsItsPollsAndPurgesOnceADayWhenAsked() throws {
         let ws = try PurgeTests.workspace()
         let text = try String(contentsOf: ws.config, encoding: .utf8) + "daily = true\n"   // [retention] is the last section
         try text.write(to: ws.config, atomically: true, encoding: .utf8)
-        let daemon = try Self.run(ws, at: "2026-12-03T12:00:00Z", polls: 3, name: "housekeeping")
+        let daemon = try DaemonStoreTests.run(ws, at: "2026-12-03T12:00:00Z", polls: 3, name: "housekeeping")
         #expect(daemon.log.contains("Retention applied"), "\(daemon.log)")
         #expect(try ws.scalar("SELECT group_concat(ref, ',') FROM (SELECT ref FROM disputes ORDER BY ref)") == "DR-EDGE,DR-NEW,DR-OPEN")
         // Once a day: three polls, one purge (and one pruning of sent messages), by the daemon.
@@ -38,7 +23,7 @@ struct DaemonHousekeepingTests {
 
     @Test func withoutDailyTheDaemonRecordsPollsAndRemovesNothing() throws {
         let ws = try PurgeTests.workspace()
-        let daemon = try Self.run(ws, at: "2026-12-03T12:00:00Z", polls: 2, name: "no-housekeeping")
+        let daemon = try DaemonStoreTests.run(ws, at: "2026-12-03T12:00:00Z", polls: 2, name: "no-housekeeping")
         #expect(!daemon.log.contains("Retention applied"))
         #expect(ws.disputeCount == 5)
         #expect(try ws.scalar("SELECT COUNT(*) FROM retention_log") == "0")
@@ -68,7 +53,7 @@ struct DaemonHousekeepingTests {
 
     @Test func withTheSystemsTzdataTheDaemonSaysNothingAboutTheTimeZone() throws {
         let ws = try Workspace()
-        let daemon = try Self.run(ws, at: "2026-12-03T12:00:00Z", polls: 1, name: "tz-ok")
+        let daemon = try DaemonStoreTests.run(ws, at: "2026-12-03T12:00:00Z", polls: 1, name: "tz-ok")
         #expect(!daemon.log.contains("Time zone"))
     }
 }

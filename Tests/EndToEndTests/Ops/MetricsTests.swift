@@ -128,7 +128,7 @@ struct MetricsTests {
         let prom = ws.dir.appendingPathComponent("drwatch.prom")
         let text = try String(contentsOf: ws.config, encoding: .utf8) + "\n[metrics]\ntextfile = \"\(prom.path)\"\n"
         try text.write(to: ws.config, atomically: true, encoding: .utf8)
-        let daemon = try DaemonHousekeepingTests.run(ws, at: "2026-11-25T12:00:00Z", polls: 2, name: "metrics")
+        let daemon = try DaemonStoreTests.run(ws, at: "2026-11-25T12:00:00Z", polls: 2, name: "metrics")
         let polls = daemon.log.components(separatedBy: "Poll done").count - 1
         let file = try String(contentsOf: prom, encoding: .utf8)
         #expect(Self.strictProblems(file) == [])
