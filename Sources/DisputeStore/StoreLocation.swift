@@ -38,7 +38,8 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         guard let parts = URLComponents(string: setting), parts.scheme != nil else {
             throw Invalid(description: "database is not a valid postgresql:// URL; write it as postgresql://HOST[:PORT]/DBNAME[?sslmode=verify-full]")
         }
-        guard parts.password == nil else {
+        let passwordInQuery = (parts.queryItems ?? []).contains { ["password", "sslpassword"].contains($0.name.lowercased()) }
+        guard parts.password == nil, !passwordInQuery else {
             throw Invalid(description: "database URL contains a password; remove it and put the password in a file named by database_password_file (or the systemd credential database-password)")
         }
         guard let db = parts.path.split(separator: "/").first, !db.isEmpty else {

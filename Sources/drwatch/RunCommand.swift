@@ -12,9 +12,11 @@ import WorkingDays
 
 /// `drwatch run`: the daemon. See README "Running as a service" and Host/Daemon.swift.
 ///
-/// Exit codes: 0 after SIGTERM/SIGINT, 75 when another daemon runs on the same SQLite database
-/// (on PostgreSQL it stands by instead) or the database server cannot be reached at start,
-/// 78 when the config is missing or invalid, 74/69 when the database cannot be opened.
+/// Exit codes: 0 after SIGTERM/SIGINT (also while waiting for the database), 75 when another
+/// daemon runs on the same SQLite database (on PostgreSQL it stands by instead), 78 when the
+/// config is missing or invalid or the PostgreSQL server refuses the login (user, password,
+/// database name), 74/69 when the database cannot be opened. A PostgreSQL server that cannot be
+/// reached at start is waited for (`Daemon`), not an exit.
 ///
 /// Test-only (not in --help, and only in debug builds or builds with `-DDRWATCH_TEST_HOOKS`): `DRWATCH_FAKE_NOW` (an ISO 8601 instant, or the path of a file
 /// holding one, re-read at each poll) and `DRWATCH_FAKE_SPEED` (clock seconds per real second)
@@ -28,7 +30,10 @@ struct RunCommand: AsyncParsableCommand {
             open, STATUS= after each poll, WATCHDOG=1 at half of WatchdogSec. SIGHUP reloads the \
             config and policies (invalid ones are refused and the running ones kept); SIGTERM or \
             SIGINT finish the message in flight and exit 0. One daemon per SQLite database (a second \
-            exits 75); on PostgreSQL one sends and the others stand by and take over. Logs go to \
+            exits 75); on PostgreSQL one sends and the others stand by and take over. A PostgreSQL \
+            server that cannot be reached at start is waited for (READY=1 at once, STATUS=waiting \
+            for database: REASON, retried after 1 s doubling to 30 s), then the daemon starts; a \
+            login the server refuses (user, password, database name) exits 78. Logs go to \
             journald as fields (DRWATCH_DISPUTE_REF...) under systemd, else to stderr with journald \
             priority prefixes. With [web] serve_in_run = true it also serves the staff web app (as \
             drwatch serve), reloaded and stopped with the daemon.
@@ -69,6 +74,7 @@ struct RunCommand: AsyncParsableCommand {
                 try web.update(config: config)
                 return workload
             })
+        parts.checkConfig = { _ = try DaemonWiring.load($0) }
         let housekeeping = Housekeeping()
         parts.afterPoll = { housekeeping.afterPoll($0, workload: $1, store: $2, logger: $3) }
         let zoneinfo = TimeZoneCheck.systemLondonPath(environment: environment)
@@ -87,9 +93,13 @@ struct RunCommand: AsyncParsableCommand {
 /// `check-config` uses, so the check and the daemon never disagree), the templates, and the
 /// notification pipeline (`Poller`).
 enum DaemonWiring {
+    /// What the config names, loaded and checked without the store: policies, calendars, templates.
+    static func load(_ config: DrwatchConfig) throws -> (Runtime, TemplateSet) {
+        (try Runtime.load(config: config), try TemplateSet.load(config: config))
+    }
+
     @Sendable static func workload(config: DrwatchConfig, store: any DisputeRepository, logger: Logger) throws -> DaemonWorkload {
-        let runtime = try Runtime.load(config: config)
-        let templates = try TemplateSet.load(config: config)
+        let (runtime, templates) = try load(config)
         for w in runtime.holidayWarnings { logger.warning("\(w)") }
         // One SMTP connection serves up to 20 messages; the Poller records each message as soon as
         // the server accepted it, so a kill mid-batch re-sends at most the message in flight

@@ -27,14 +27,19 @@ func testHookClock(_ environment: [String: String], logger: Logger) throws -> (a
     #endif
 }
 
-/// The daemon's options, with the test hook `DRWATCH_STANDBY_RETRY_MS` (how often a standby
-/// instance on PostgreSQL tries to take the right to send, 100 to 60000 ms) honoured only by
-/// the builds that honour the test clock. The shipped interval is 5 s.
+/// The daemon's options, with the test hooks `DRWATCH_STANDBY_RETRY_MS` (how often a standby
+/// instance on PostgreSQL tries to take the right to send, 100 to 60000 ms) and
+/// `DRWATCH_RECONNECT_MS` (the first wait after a failure to reach the database, 100 to 60000 ms,
+/// doubled up to 30 s) honoured only by the builds that honour the test clock. The shipped
+/// values are 5 s and 1 s.
 func testHookOptions(_ environment: [String: String]) -> Daemon.Options {
     var options = Daemon.Options()
     #if DEBUG || DRWATCH_TEST_HOOKS
     if let text = environment["DRWATCH_STANDBY_RETRY_MS"], let ms = Int(text), (100...60_000).contains(ms) {
         options.standbyRetry = .milliseconds(ms)
+    }
+    if let text = environment["DRWATCH_RECONNECT_MS"], let ms = Int(text), (100...60_000).contains(ms) {
+        options.reconnectFirst = .milliseconds(ms)
     }
     #endif
     return options

@@ -137,8 +137,7 @@ struct DaemonFailoverTests {
             if i == kills / 2 {
                 // Once, mid-run, while a sender delivers: the database restarts under the daemons.
                 // It ends the sender's session, so the lock is taken again (by it or a standby).
-                // (A daemon started while it is down exits 75 and systemd starts it again: not
-                // tested here.)
+                // (A daemon started while it is down waits for it: DaemonDatabaseWaitTests.)
                 let before = logged(tookOver)
                 try server.stop()
                 try server.start()

@@ -8,7 +8,8 @@ import WorkingDays
 
 // `drwatch run`: the poll loop under systemd.
 //
-//   config (exit 78) -> instance lock (exit 75) -> open/migrate the store -> READY=1
+//   config (exit 78) -> open the store (a server database not reachable yet is waited for)
+//   -> instance lock (SQLite: exit 75) -> migrate -> READY=1
 //   loop: now = clock.now() (once) -> tick -> STATUS=... -> wait until the next poll
 //         (poll_interval_seconds) or the work's next wake-up, whichever is first, or a signal.
 //
@@ -19,6 +20,13 @@ import WorkingDays
 // by the store's fence sends the instance back to standing by. A poll that fails because the
 // database went away is retried after a backoff (1 s doubling to 30 s); the loss and the recovery
 // are logged once each. On SQLite a second daemon exits 75 at start, as it always did.
+//
+// A daemon started while its server database cannot be reached waits for it (`openStore`):
+// READY=1 at once with STATUS=waiting for database: REASON (systemd's start timeout would
+// otherwise kill a long wait, and `systemctl start` would hang on it), the wait logged once,
+// SIGTERM and SIGHUP answered, the same backoff as above; once connected (logged once) it starts
+// as any daemon does. Errors that waiting cannot fix stop it at once: the config (78), and a
+// login the server refuses (wrong user, password or database name: 78).
 //
 // SIGTERM/SIGINT cancel the tick in flight (the work finishes the message it is sending and
 // stops), then the loop ends: STOPPING=1, exit 0. A backstop exits after `stopTimeout` in any
@@ -95,13 +103,18 @@ public final class Daemon: @unchecked Sendable {
         if options.handleSignals {
             DaemonSignals.install { [self] in post($0) }
         }
-        let config: DrwatchConfig
+        var config: DrwatchConfig
         do {
             config = try parts.loadConfig()
         } catch let missing as ConfigFileMissing {
             throw DaemonError(.config, missing.description)
         }
-        let store = try parts.openStore(config)
+        let watchdog = Watchdog(notifier: notifier, state: state, stallLimit: options.stallLimit, logger: logger)
+        defer { watchdog.stop() }
+        guard let store = try await openStore(&config, watchdog: watchdog) else {
+            logger.info("drwatch stopped")
+            return
+        }
         // A server database: standby and takeover, reconnecting. SQLite: one daemon, as shipped.
         let shared: Bool = { if case .postgresql = store.location { true } else { false } }()
         var lease: (any SenderLease)?
@@ -118,9 +131,7 @@ public final class Daemon: @unchecked Sendable {
         try DaemonParts.migrate(store)
         var workload = try parts.makeWorkload(config, store, logger)
 
-        let watchdog = Watchdog(notifier: notifier, state: state, stallLimit: options.stallLimit, logger: logger)
         watchdog.start()
-        defer { watchdog.stop() }
 
         notifier.ready(status: "ready; first poll")
         logger.info("drwatch started", metadata: [
@@ -318,16 +329,79 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// Opens the store the config names. A server database that cannot be reached yet is waited
+    /// for (see the comment at the top of this file); SQLite opens or fails as it always did.
+    ///
+    /// While it waits, SIGHUP loads the config again (refused and the running one kept when
+    /// invalid, as in any reload); the next attempt uses it.
+    ///
+    /// - Returns: the store, or nil when a stop arrived while waiting.
+    /// - Throws: what opening throws, but never `.unavailable` for a server database; a login the
+    ///   server refuses as `DaemonError(.config)`; what `checkConfig` throws at the first failure.
+    private func openStore(_ config: inout DrwatchConfig, watchdog: Watchdog) async throws -> (any StoreBackend)? {
+        var outage = DatabaseOutage(first: options.reconnectFirst, cap: options.reconnectCap)
+        let began = ContinuousClock.now
+        var status = ""
+        while true {
+            let server = (try? StoreLocation(setting: config.database)).map { !$0.isSQLite } ?? false
+            do {
+                let store = try parts.openStore(config)
+                if let attempts = outage.succeeded() {
+                    let waited = (ContinuousClock.now - began).components.seconds
+                    logger.notice("Connected to the database; starting", metadata: [
+                        "failed_attempts": "\(attempts)", "waited_seconds": "\(waited)",
+                    ])
+                }
+                return store
+            } catch let error as StoreError where server && error.code == .cantOpen {
+                // The server answered and refused the login: waiting will not change that.
+                throw DaemonError(.config, error.description)
+            } catch let error as StoreError where server && error.code == .unavailable {
+                let (delay, first) = outage.failed()
+                status = "waiting for database: " + Self.reason(error)
+                if first {
+                    // What the database is not needed for is checked now, so a bad policy still
+                    // stops the daemon at once rather than once the database is back.
+                    try parts.checkConfig?(config)
+                    logger.error("Waiting for the database: it cannot be reached; retrying with backoff, and starting once it answers",
+                                 metadata: ["error": "\(error)"])
+                    watchdog.start()
+                    notifier.ready(status: status)
+                } else {
+                    notifier.status(status)
+                }
+                switch await wait(for: delay) {
+                case .timer: continue
+                case .stop: return nil
+                case .reload:
+                    reload(status: status, file: config.file) { new in
+                        try parts.checkConfig?(new)
+                        config = new
+                        return "still waiting for the database \(new.database)"
+                    }
+                }
+            }
+        }
+    }
+
     private func reload(_ workload: inout DaemonWorkload, store: any DisputeRepository, status: String) {
-        notifier.reloading()
-        logger.notice("SIGHUP: reloading the config and policies", metadata: ["config": "\(workload.config.file)"])
-        do {
-            let config = try parts.loadConfig()
+        reload(status: status, file: workload.config.file) { config in
             guard config.database == workload.config.database else {
                 throw DaemonError(.config, "the new config names the database \(config.database), but this daemon runs on \(workload.config.database); a different database needs a restart (systemctl restart drwatch)")
             }
             workload = try parts.makeWorkload(config, store, logger)
-            logger.notice("Reloaded the config and policies", metadata: ["workload": "\(workload.summary)"])
+            return workload.summary
+        }
+    }
+
+    /// SIGHUP: loads the config again and hands it to `adopt` (which returns a summary for the
+    /// log), or keeps the running one and says why; RELOADING=1 before, READY=1 after.
+    private func reload(status: String, file: String, adopt: (DrwatchConfig) throws -> String) {
+        notifier.reloading()
+        logger.notice("SIGHUP: reloading the config and policies", metadata: ["config": "\(file)"])
+        do {
+            let summary = try adopt(try parts.loadConfig())
+            logger.notice("Reloaded the config and policies", metadata: ["workload": "\(summary)"])
         } catch {
             logger.error("Reload refused: the new config or a policy is invalid; keeping the running ones. Fix it and reload again (systemctl reload drwatch)",
                          metadata: ["error": "\(error)"])
@@ -357,6 +431,13 @@ public final class Daemon: @unchecked Sendable {
     /// This process as other instances and status lines name it: `host:pid`.
     static func instanceName() -> String {
         "\(ProcessInfo.processInfo.hostName.prefix(64)):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Why the database cannot be reached, for STATUS: the server's or libpq's first line
+    /// (host and port, never the URL's other parts or a password).
+    static func reason(_ error: StoreError) -> String {
+        let first = error.message.components(separatedBy: "; ").first ?? error.message
+        return String(first.map { $0.isNewline || $0 == "\t" ? " " : $0 }.prefix(200))
     }
 
     static func oneLine(_ error: Error) -> String {

@@ -63,6 +63,10 @@ public struct DaemonParts: Sendable {
     /// Loads what the config names (policies, calendars) and builds the work; at start and on
     /// SIGHUP. Throwing keeps the running workload.
     public var makeWorkload: @Sendable (DrwatchConfig, any DisputeRepository, Logger) throws -> DaemonWorkload
+    /// Checks what the config names without the store (policies, calendars, templates), so that
+    /// a daemon waiting for its database still stops at once on a bad one (exit 78); `nil`: no
+    /// check. Called only while the database cannot be reached (else `makeWorkload` checks).
+    public var checkConfig: (@Sendable (DrwatchConfig) throws -> Void)? = nil
     /// Runs after each poll, inline on the loop before the daemon sleeps (`Housekeeping`:
     /// recording the poll, the daily retention run, the metrics textfile); `nil` for nothing.
     /// It must be short: the next poll waits for it.

@@ -13,6 +13,7 @@ final class Watchdog: @unchecked Sendable {
     private let logger: Logger
     private let condition = NSCondition()
     private var stopped = false
+    private var started = false
 
     init(notifier: SystemdNotifier, state: LoopState, stallLimit: Duration, logger: Logger) {
         self.notifier = notifier
@@ -21,8 +22,14 @@ final class Watchdog: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Starts feeding (once: a second call does nothing).
     func start() {
         guard let interval = notifier.watchdogInterval else { return }
+        let first = condition.withLock {
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
         let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         let thread = Thread { [self] in
             var warned = false

@@ -66,7 +66,11 @@ final class PGConnection {
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { Self.clean(String(cString: PQerrorMessage($0))) } ?? "out of memory"
             if let conn { PQfinish(conn) }
-            let refused = message.contains("authentication") || message.contains("password") || message.contains("does not exist")
+            // The server answered and refused this login (wrong user, password or database name, no
+            // pg_hba.conf line, no CONNECT right): waiting will not fix it. Anything else (refused,
+            // timed out, starting up, shutting down, a name that does not resolve) may pass.
+            let refused = ["authentication", "password", "does not exist", "pg_hba.conf", "permission denied"]
+                .contains { message.contains($0) }
             throw StoreError(refused ? .cantOpen : .unavailable, operation: "connect to \(url)",
                              message: message + (refused ? "; check the user, the database name and database_password_file" : ""))
         }
