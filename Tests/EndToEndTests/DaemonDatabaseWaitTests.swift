@@ -87,7 +87,7 @@ struct DaemonDatabaseWaitTests {
 
     /// What waiting cannot fix: the daemon exits 78 at once, saying what to fix.
     enum Refusal: String, CaseIterable, CustomTestStringConvertible {
-        case unknownDatabase, unknownUser, missingPasswordFile, policyThatDoesNotParse
+        case unknownDatabase, unknownUser, noConnectRight, missingPasswordFile, policyThatDoesNotParse
         var testDescription: String { rawValue }
     }
 
@@ -103,6 +103,15 @@ struct DaemonDatabaseWaitTests {
             try DaemonCrashTests.writeConfig(ws, database: url, smtpPort: 25)
             expected = refusal == .unknownDatabase ? "FATAL:  database \"no_such_db\" does not exist; check the user, the database name and database_password_file"
                 : "FATAL:  role \"no_such_user\" does not exist; check the user, the database name and database_password_file"
+        case .noConnectRight:
+            guard let server = PostgresServer.shared else { return }
+            ws = try Workspace(initialise: false)
+            let url = try server.makeDatabase()
+            let name = String(url.split(separator: "/").last ?? "")
+            let role = "drw_noconnect_\(UUID().uuidString.prefix(8).lowercased())"
+            _ = try server.psql(url, "CREATE ROLE \(role) LOGIN; REVOKE CONNECT ON DATABASE \(name) FROM PUBLIC")
+            try DaemonCrashTests.writeConfig(ws, database: "postgresql://\(role)@127.0.0.1:\(server.port)/\(name)", smtpPort: 25)
+            expected = "FATAL:  permission denied for database \"\(name)\""
         case .missingPasswordFile:
             ws = try Self.unreachable(extra: "database_password_file = \"no-such-password\"\n")
             expected = "database_password_file \"no-such-password\" not found"
@@ -120,5 +129,26 @@ struct DaemonDatabaseWaitTests {
         #expect(daemon.waitForExit() == 78, "\(daemon.log)")
         #expect(daemon.log.contains(expected), "\(daemon.log)")
         #expect(!daemon.log.contains("Waiting for the database"))
+    }
+
+    @Test(.timeLimit(.minutes(2)), .enabled(if: PostgresServer.isInstalled))
+    func aCorrectedDatabaseURLReloadedWhileWaitingIsUsedForTheNextAttempt() throws {
+        // Given a daemon waiting on a port where no database listens (a wrong URL)
+        let server = try #require(PostgresServer.shared)
+        let url = try server.makeDatabase()
+        let ws = try Self.unreachable()
+        let daemon = try DaemonProcess(args: ["--config", ws.config.path], env: Self.env, logURL: ws.dir.appendingPathComponent("fixed.log"))
+        defer { daemon.kill9() }
+        #expect(daemon.waitForLog("Waiting for the database"))
+        // When the admin corrects the URL and reloads
+        try DaemonCrashTests.writeConfig(ws, database: url, smtpPort: 25)
+        daemon.signal(SIGHUP)
+        // Then the next attempt connects to it, and the daemon starts on it (migrating the new database)
+        #expect(daemon.waitForLog("Reloaded the config and policies workload=still waiting for the database \(url)"))
+        #expect(daemon.waitForLog("Connected to the database; starting"))
+        #expect(daemon.waitForLog("This instance sends for the database"))
+        #expect(try DaemonFailoverTests.scalar(url, "SELECT COUNT(*) > 0 FROM schema_migrations") == "t")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
     }
 }
