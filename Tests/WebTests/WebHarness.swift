@@ -50,11 +50,19 @@ final class WebHarness: @unchecked Sendable {
     ///   - web: the `[web]` section's body.
     ///   - database: the `database` setting (a PostgreSQL URL, or another harness's `databaseSetting`
     ///     for a second instance on one store); nil for a SQLite file of its own.
+    ///   - roleTitles: lines added to four-stage's `[role_titles]` (a copy of the policy in the
+    ///     harness's folder), e.g. `team-manager = "Practice Manager"`.
     init(web: String = "base_url = \"https://drwatch.test\"", start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!,
-         database: String? = nil) async throws {
+         database: String? = nil, roleTitles: [String] = []) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("drwatch-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let policies = Self.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
+        var policies = Self.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
+        if !roleTitles.isEmpty {
+            let text = try String(contentsOfFile: policies, encoding: .utf8)
+                .replacingOccurrences(of: "[role_titles]\n", with: "[role_titles]\n" + roleTitles.joined(separator: "\n") + "\n")
+            policies = dir.appendingPathComponent("four-stage.toml").path
+            try text.write(toFile: policies, atomically: true, encoding: .utf8)
+        }
         let config = """
             database = "\(database ?? "drwatch.sqlite")"
             policies = ["\(policies)"]

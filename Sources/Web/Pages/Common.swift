@@ -50,11 +50,34 @@ func disputeLink(_ id: Int64, _ ref: String) -> String {
     "<a href=\"/disputes/\(id)\">\(esc(ref))</a>"
 }
 
-/// "Team Manager" from "team-manager".
-func roleName(_ role: String) -> String {
-    let words = role.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }
-    return words.joined(separator: " ").replacingOccurrences(of: "Iro", with: "IRO").replacingOccurrences(of: "Cpp", with: "CPP")
-        .replacingOccurrences(of: "Of", with: "of").replacingOccurrences(of: "Childrens", with: "Children's")
+extension WebApp {
+    /// How a page names `role` on dispute `d`: the title its policy gives the role
+    /// (`[role_titles]`, else the common title, as messages name it: `Policy.title(of:)`).
+    /// The slug stays only where it is a form value or an identifier.
+    func title(_ role: String, on d: Dispute) -> String {
+        runtime.policies[d.policy].map { $0.policy.title(of: role) } ?? title(role)
+    }
+
+    /// How a page names `role` outside one dispute (filters, the raise form): its title in the
+    /// loaded policies that have the role, in config order; titles that differ between
+    /// policies are all given ("Service Manager / Group Manager").
+    func title(_ role: String) -> String {
+        var titles: [String] = []
+        for name in runtime.policyNames {
+            guard let p = runtime.policies[name]?.policy, p.roles.contains(role) || p.roleTitles[role] != nil else { continue }
+            let t = p.title(of: role)
+            if !titles.contains(t) { titles.append(t) }
+        }
+        if titles.isEmpty, let first = runtime.policyNames.first, let p = runtime.policies[first]?.policy { return p.title(of: role) }
+        return titles.joined(separator: " / ")
+    }
+
+    /// "tm.smith@council.example (Team Manager)"; with a title that has brackets of its own,
+    /// "iro@council.example, Independent Reviewing Officer (IRO)".
+    func who(_ actor: Actor, on d: Dispute) -> String {
+        let t = title(actor.role, on: d)
+        return t.contains("(") ? "\(actor.email), \(t)" : "\(actor.email) (\(t))"
+    }
 }
 
 /// "Stage 2: Meeting", or the name alone when it already says "Stage 2...".

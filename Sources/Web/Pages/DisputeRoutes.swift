@@ -96,7 +96,7 @@ struct DisputeRoutes {
             }
         case .approvePause:
             if let req = answering() {
-                change = .paused(approvedBy: a, reason: "\(req.reason) (asked for by \(req.requestedBy.email), \(roleName(req.requestedBy.role)))")
+                change = .paused(approvedBy: a, reason: "\(req.reason) (asked for by \(req.requestedBy.email), \(self.app.title(req.requestedBy.role, on: d)))")
             }
         case .declinePause:
             let reason = required("reason", "Enter why the pause is declined, for the person who asked", max: 500)
@@ -200,14 +200,14 @@ struct DisputeRoutes {
         var rows: [(String, String)] = []
         let closed = e.state == .resolved || e.state == .withdrawn
         if closed, let last = d.events.last(where: { if case .resolved = $0.change { true } else if case .withdrawn = $0.change { true } else { false } }) {
-            rows.append(("Closed", "\(app.when(last.at)): \(Self.describe(last.change))"))
+            rows.append(("Closed", "\(app.when(last.at)): \(describe(last.change, on: d))"))
             if e.stage > 0 { rows.append(("Last stage", stageLabel(e.stage, e.stageName))) }
         } else if e.stage > 0 {
             rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
             if e.respondedAt != nil {
-                rows.append(("Waiting for", "\(roleName(d.raisedBy.role)) (\(d.raisedBy.email)) to decide: resolve or escalate"))
+                rows.append(("Waiting for", "\(app.title(d.raisedBy.role, on: d)), \(d.raisedBy.email), to decide: resolve or escalate"))
             } else if let owner = e.owner {
-                rows.append(("Waiting for", roleName(owner)))
+                rows.append(("Waiting for", app.title(owner, on: d)))
             }
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
             if let answered = e.respondedAt {
@@ -219,7 +219,7 @@ struct DisputeRoutes {
         if !closed, let st = e.statutoryDeadline {
             rows.append(("Statutory total due", "\(app.when(st)) (\(daysLeft(e.statutoryWorkingDaysLeft)))"))
         }
-        rows.append(("Raised", "\(app.when(d.events.first?.at)) by \(d.raisedBy.email) (\(roleName(d.raisedBy.role)))"))
+        rows.append(("Raised", "\(app.when(d.events.first?.at)) by \(app.who(d.raisedBy, on: d))"))
         rows.append(("Category", d.category.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst))
         rows.append(("Type", ["P": "Practice", "R": "Resources", "D": "Delay or drift"][d.type.rawValue] ?? d.type.rawValue))
         if let t = d.team { rows.append(("Team", t)) }
@@ -252,7 +252,7 @@ struct DisputeRoutes {
                 } else {
                     outcome = "Not answered before the dispute closed"
                 }
-                return [esc(app.when(r.requestedAt)), esc("\(r.requestedBy.email) (\(roleName(r.requestedBy.role)))"), esc(r.reason), esc(outcome)]
+                return [esc(app.when(r.requestedAt)), esc(app.who(r.requestedBy, on: d)), esc(r.reason), esc(outcome)]
             }
             b += "<h2 id=\"pause-requests\">Pause requests</h2>" + table(caption: "Requests to pause the clock, oldest first", captionHidden: true,
                                                                   head: ["Asked", "By", "Why", "Answer"], rows: rrows)
@@ -275,7 +275,7 @@ struct DisputeRoutes {
                 let owner = d.concernsOwner ? (st.ownerIfAboutOwner ?? st.owner) : st.owner
                 let due = st.number == e.stage && e.state != .resolved && e.state != .withdrawn ? app.when(e.stageDeadline) : "–"
                 let note = e.derivedEscalations.contains(st.number) ? " (escalated when the stage before ran out of time)" : ""
-                srows.append([esc(stageLabel(st.number, st.name) + note), esc(roleName(owner)), esc(app.when(entered[st.number])),
+                srows.append([esc(stageLabel(st.number, st.name) + note), esc(app.title(owner, on: d)), esc(app.when(entered[st.number])),
                               esc(due), esc(left[st.number].map(app.when) ?? (st.number == e.stage ? "Open" : "–"))])
             }
             b += "<h2>Stages</h2>" + table(caption: "Stage by stage", captionHidden: true,
@@ -283,15 +283,15 @@ struct DisputeRoutes {
         }
 
         // People.
-        var people: [(String, String)] = [("Raised by", "\(d.raisedBy.email) (\(roleName(d.raisedBy.role)))")]
-        for role in d.people.keys.sorted() { people.append((roleName(role), d.people[role]!.joined(separator: ", "))) }
+        var people: [(String, String)] = [("Raised by", app.who(d.raisedBy, on: d))]
+        for role in d.people.keys.sorted() { people.append((app.title(role, on: d), d.people[role]!.joined(separator: ", "))) }
         b += "<h2>People</h2>" + summaryList(people)
         b += "<p class=\"hint\">Other roles are told at the addresses the service's settings give them.</p>"
 
         // History.
         var hrows: [[String]] = []
         for ev in d.events {
-            hrows.append([esc(app.when(ev.at)), esc(Self.describe(ev.change)), esc(ev.by.map { "\($0.email) (\(roleName($0.role)))" } ?? "drwatch")])
+            hrows.append([esc(app.when(ev.at)), esc(describe(ev.change, on: d)), esc(ev.by.map { app.who($0, on: d) } ?? "drwatch")])
         }
         b += "<h2>History</h2>" + table(caption: "Everything recorded, oldest first", captionHidden: true, head: ["When", "What", "Who"], rows: hrows)
 
@@ -323,19 +323,19 @@ struct DisputeRoutes {
         case .respond:
             let due = e.stageDeadline.map { " The stage is due \(app.when($0))." } ?? ""
             h += named(FormField.textarea(id: "\(k)-text", label: "Your response", value: form?["text"],
-                                      hint: "What you will do about the concern, and by when, as \(roleName(a.actor.role)).\(due) Use case references only, never a child's name.",
+                                      hint: "What you will do about the concern, and by when, as \(app.title(a.actor.role, on: d)).\(due) Use case references only, never a child's name.",
                                       error: err("text")), k, "text")
             button = "Record your response"
         case .escalate:
             let stages = (kp?.stages ?? []).filter { $0.number > e.stage }
-            h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "\(stageLabel($0.number, $0.name)) (\(roleName($0.owner)))") },
+            h += FormField.select(id: "\(k)-to-stage", label: "Escalate to", options: stages.map { ("\($0.number)", "\(stageLabel($0.number, $0.name)) (\(app.title(d.concernsOwner ? ($0.ownerIfAboutOwner ?? $0.owner) : $0.owner, on: d)))") },
                               selected: form?["to-stage"] ?? stages.first.map { "\($0.number)" }, error: err("to-stage")).replacingOccurrences(of: "name=\"\(k)-to-stage\"", with: "name=\"to-stage\"")
             h += FormField.textarea(id: "\(k)-reason", label: "Reason (optional)", value: form?["reason"],
                                 hint: "Needed when you skip a stage: the policy asks why.", error: err("reason")).replacingOccurrences(of: "name=\"\(k)-reason\"", with: "name=\"reason\"")
             button = "Escalate"
         case .pause:
             h += named(FormField.textarea(id: "\(k)-reason", label: "Why is the clock paused?", value: form?["reason"],
-                                      hint: "You record that you agree to the pause, as \(roleName(a.actor.role)).", error: err("reason")), k, "reason")
+                                      hint: "You record that you agree to the pause, as \(app.title(a.actor.role, on: d)).", error: err("reason")), k, "reason")
             button = "Pause the clock"
         case .resume: button = "Restart the clock"
         case .requestPause:
@@ -347,8 +347,8 @@ struct DisputeRoutes {
             if let pending {
                 h += "<input type=\"hidden\" name=\"request\" value=\"\(pending.id)\">"
                 if a.kind == .approvePause {
-                    h += "<p>\(esc(pending.requestedBy.email)) (\(esc(roleName(pending.requestedBy.role)))) asked on \(esc(app.when(pending.requestedAt))): “\(esc(pending.reason))”</p>"
-                    h += "<p class=\"hint\">You agree to the pause as \(esc(roleName(a.actor.role))); the clock stops until someone restarts it.</p>"
+                    h += "<p>\(esc(app.who(pending.requestedBy, on: d))) asked on \(esc(app.when(pending.requestedAt))): “\(esc(pending.reason))”</p>"
+                    h += "<p class=\"hint\">You agree to the pause as \(esc(app.title(a.actor.role, on: d))); the clock stops until someone restarts it.</p>"
                 }
             }
             if a.kind == .declinePause {
@@ -382,11 +382,12 @@ struct DisputeRoutes {
         html.replacingOccurrences(of: "name=\"\(k)-\(field)\"", with: "name=\"\(field)\"")
     }
 
-    static func describe(_ c: DisputeEvent.Change) -> String {
+    /// An event of `d`'s history in words, roles by their titles.
+    func describe(_ c: DisputeEvent.Change, on d: Dispute) -> String {
         switch c {
         case .opened(let s): "Raised at stage \(s)"
         case .escalated(let s, let r): "Escalated to stage \(s)" + (r.map { ": \($0)" } ?? "")
-        case .paused(let a, let r): "Clock paused, agreed by \(a.email) (\(roleName(a.role))): \(r)"
+        case .paused(let a, let r): "Clock paused, agreed by \(app.who(a, on: d)): \(r)"
         case .resumed: "Clock restarted"
         case .extended(let n, let a): "Extended by \(n) working day\(n == 1 ? "" : "s"), agreed by \(a.email)"
         case .note(let t): "Note: \(t)"

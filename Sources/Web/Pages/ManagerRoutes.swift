@@ -63,11 +63,11 @@ struct ManagerRoutes {
         b += FormField.select(id: "state", label: "State", options: [("", "All")] + states.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
                           selected: state?.rawValue ?? "")
         let owners = Set(app.runtime.policies.values.flatMap { $0.policy.kinds.values.flatMap { $0.stages.map(\.owner) } }).sorted()
-        b += FormField.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.map { ($0, roleName($0)) }, selected: owner ?? "")
+        b += FormField.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.map { ($0, app.title($0)) }, selected: owner ?? "")
         b += "<div class=\"form-group\"><button type=\"submit\" class=\"button\">Apply filters</button></div></form>"
         let shown = rows.prefix(Self.shown).map { r -> [String] in
             let d = r.record.dispute, e = r.evaluation
-            return [disputeLink(r.record.id, d.ref), esc(d.team ?? "–"), esc(d.policy), esc("\(e.stage)"), esc(e.owner.map(roleName) ?? "–"),
+            return [disputeLink(r.record.id, d.ref), esc(d.team ?? "–"), esc(d.policy), esc("\(e.stage)"), esc(e.owner.map { app.title($0, on: d) } ?? "–"),
                     esc(app.when(e.stageDeadline)), esc(daysLeft(e.statutoryWorkingDaysLeft)), stateTag(e.state)]
         }
         b += table(caption: rows.count > Self.shown ? "The first \(Self.shown) open disputes, most at risk first" : "Open disputes, most at risk first",

@@ -49,7 +49,7 @@ struct RaiseRoutes {
         for r in ownerRoles {
             guard let email = f["person-\(r)"] else { continue }
             if email.count > 254 || !isPlausibleEmail(email) {
-                errors.append(FieldError(field: "person-\(r)", message: "Enter the \(roleName(r))'s email address in the right format, like jo.bloggs@council.example"))
+                errors.append(FieldError(field: "person-\(r)", message: "Enter the \(app.title(r))'s email address in the right format, like jo.bloggs@council.example"))
             } else {
                 people.append((r, email.lowercased()))
             }
@@ -130,14 +130,14 @@ struct RaiseRoutes {
         b += FormField.textarea(id: "reason", label: "Reason for raising above stage 1 (if any)", value: f?["reason"], error: err("reason"))
         b += FormField.text(id: "team", label: "Social work team (optional)", value: f?["team"], hint: "For the reports, for example North.", error: err("team"))
         if person.raiseRoles.count > 1 {
-            b += FormField.select(id: "raised-as", label: "You raise it as", options: person.raiseRoles.map { ($0, roleName($0)) }, selected: f?["raised-as"], error: err("raised-as"))
+            b += FormField.select(id: "raised-as", label: "You raise it as", options: person.raiseRoles.map { ($0, app.title($0)) }, selected: f?["raised-as"], error: err("raised-as"))
         } else {
             b += "<input type=\"hidden\" name=\"raised-as\" value=\"\(esc(person.raiseRoles[0]))\">"
             if let e = err("raised-as") { b += "<p id=\"raised-as\" class=\"error-message\">\(esc(e))</p>" }
         }
         b += "<h2>People</h2><p class=\"hint\">Give the people for this case. Roles left empty are told at the addresses in the service's settings.</p>"
         for r in ownerRoles {
-            b += FormField.text(id: "person-\(r)", label: "\(roleName(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
+            b += FormField.text(id: "person-\(r)", label: "\(app.title(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
         }
         b += FormField.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
                             hint: "The stage then goes to the next manager up, as the procedure says.")

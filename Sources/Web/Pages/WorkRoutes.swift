@@ -34,15 +34,15 @@ struct WorkRoutes {
             let roles = person.roles(on: d)
             guard !roles.isEmpty else { continue }
             if let owner = e.owner, roles.contains(owner), e.state != .paused, e.respondedAt == nil {
-                let asked = "Respond to \(stageLabel(e.stage, e.stageName)) as \(roleName(owner))"
+                let asked = "Respond to \(stageLabel(e.stage, e.stageName)) as \(app.title(owner, on: d))"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
             } else if let answered = e.respondedAt, roles.contains(d.raisedBy.role) {
                 // The owner responded: the raiser decides (resolve or escalate) before the stage is due.
                 let asked = "Decide after the response of \(app.when(answered)): resolve or escalate"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
             } else {
-                let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map(roleName).joined(separator: ", "))"
-                watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage)\(e.owner.map { ", with \(roleName($0))" } ?? "")"),
+                let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map { app.title($0, on: d) }.joined(separator: ", "))"
+                watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage)\(e.owner.map { ", with \(app.title($0, on: d))" } ?? "")"),
                               esc(app.when(e.stageDeadline)), stateTag(e.state)])
             }
         }
@@ -53,7 +53,7 @@ struct WorkRoutes {
                   let pending = try store.pauseRequests(disputeID: request.disputeID).last(where: { $0.isPending(in: d) }),
                   Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending).contains(where: { $0.kind == .approvePause })
             else { continue }
-            let asked = "Approve or decline a pause asked for by \(pending.requestedBy.email) (\(roleName(pending.requestedBy.role)))"
+            let asked = "Approve or decline a pause asked for by \(app.who(pending.requestedBy, on: d))"
             let state = (try? app.runtime.evaluate(d, now: context.now)).map { stateTag($0.state) } ?? ""
             act.insert([disputeLink(request.disputeID, d.ref), esc(asked), esc("As soon as you can"), esc("Asked \(app.when(pending.requestedAt))"), state], at: 0)
             // Listed once: where they must act.
