@@ -52,8 +52,9 @@ final class WebHarness: @unchecked Sendable {
     ///     for a second instance on one store); nil for a SQLite file of its own.
     ///   - roleTitles: lines added to four-stage's `[role_titles]` (a copy of the policy in the
     ///     harness's folder), e.g. `team-manager = "Practice Manager"`.
+    ///   - morePolicies: other policies of config/policies loaded after four-stage (`six-stage-drp`).
     init(web: String = "base_url = \"https://drwatch.test\"", start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!,
-         database: String? = nil, roleTitles: [String] = []) async throws {
+         database: String? = nil, roleTitles: [String] = [], morePolicies: [String] = []) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("drwatch-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var policies = Self.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
@@ -65,7 +66,7 @@ final class WebHarness: @unchecked Sendable {
         }
         let config = """
             database = "\(database ?? "drwatch.sqlite")"
-            policies = ["\(policies)"]
+            policies = [\(([policies] + morePolicies.map { Self.packageRoot.appendingPathComponent("config/policies/\($0).toml").path }).map { "\"\($0)\"" }.joined(separator: ", "))]
             [roles]
             iro = ["iro.team@council.example"]
             iro-service-manager = ["iro.manager@council.example"]

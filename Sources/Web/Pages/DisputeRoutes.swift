@@ -224,6 +224,7 @@ struct DisputeRoutes {
         rows.append(("Type", ["P": "Practice", "R": "Resources", "D": "Delay or drift"][d.type.rawValue] ?? d.type.rawValue))
         if let t = d.team { rows.append(("Team", t)) }
         rows.append(("Child's case reference", d.childRef))
+        if let status = d.childStatus { rows.append(("Child's status", RaiseRoutes.statusWords(status).capitalizedFirst)) }
         if let s = d.subject, let row = kp?.subject(s) { rows.append(("Subject", row.title)) }
         b += summaryList(rows)
 

@@ -37,6 +37,25 @@ struct RaiseRoutes {
         return out
     }
 
+    /// The initiator limits of the loaded policies that depend on the child's status, in words
+    /// ("under Dispute Resolution Process (DRP)..., an Independent Reviewing Officer (IRO) may
+    /// raise up to stage 5 for a child on a child protection or child in need plan"); empty when
+    /// no policy uses the child's status (the form then has no field for it).
+    var childStatusLimits: [String] {
+        var out: [String] = []
+        for name in app.runtime.policyNames {
+            let p = app.runtime.policies[name]!.policy
+            for row in p.initiators {
+                guard let status = row.childStatus else { continue }
+                out.append("under \(p.title), \(p.title(of: row.role)) may raise up to stage \(row.maxStage) for a child \(Self.statusWords(status))")
+            }
+        }
+        return out
+    }
+
+    /// "on a child protection or child in need plan", "not on a child protection or child in need plan".
+    static func statusWords(_ s: ChildStatus) -> String { s == .cpCin ? "on a \(s.title)" : s.title }
+
     func raise(_ context: WebContext) throws -> Response {
         let person = try person(context)
         let f = context.form
@@ -62,7 +81,7 @@ struct RaiseRoutes {
             let fields = OpeningFields(ref: ref, policy: f["policy"] ?? "", kind: f["kind"] ?? "", stage: stage, category: f["category"] ?? "",
                                        type: f["type"] ?? "", raisedBy: Actor(role: role, email: person.email), at: context.now,
                                        team: f["team"], childRef: f["child"] ?? ref, subject: f["subject"], concernsOwner: f["about-owner"] == "yes",
-                                       reason: f["reason"], people: people)
+                                       reason: f["reason"], people: people, childStatus: f["child-status"])
             do {
                 _ = try app.record(.open(fields), actor: Actor(role: role, email: person.email), context: context, naming: Self.label)
                 guard let id = try app.stores.next().disputeID(ref: ref) else { throw HTTPError(.internalServerError) }
@@ -78,6 +97,7 @@ struct RaiseRoutes {
     static func id(of field: DisputeCore.Field?) -> String {
         switch field {
         case .childRef?: "child"
+        case .childStatus?: "child-status"
         case .raisedBy?, .by?: "raised-as"
         case .aboutOwner?: "about-owner"
         case .people?: "person-team-manager"
@@ -91,6 +111,7 @@ struct RaiseRoutes {
         switch f {
         case .ref: "the case reference"
         case .childRef: "the child's case reference"
+        case .childStatus: "the child's status"
         case .policy: "the procedure"
         case .kind: "what you are raising"
         case .raisedBy, .by: "your role"
@@ -117,6 +138,14 @@ struct RaiseRoutes {
         b += "<form method=\"post\" action=\"/raise\" novalidate>\(Layout.csrfField(context.csrf))"
         b += FormField.text(id: "ref", label: "Case reference of the dispute", value: f?["ref"], hint: "For example, DR-2026-0412. It must not be recorded already.", error: err("ref"))
         b += FormField.text(id: "child", label: "Child's case reference (if different)", value: f?["child"], hint: "The case reference only, never a name.", error: err("child"))
+        let limits = childStatusLimits
+        if !limits.isEmpty {
+            // The same values as `dispute open --child-status` (checked by `Runtime.opening`).
+            let options = [("", "Not recorded")] + ChildStatus.allCases.map { ($0.rawValue, Self.statusWords($0).capitalizedFirst) }
+            b += FormField.select(id: "child-status", label: "Child's status", options: options, selected: f?["child-status"],
+                                  hint: "Some limits depend on it: \(limits.joined(separator: "; ")). Record it whenever the child is on a plan.",
+                                  error: err("child-status"))
+        }
         b += FormField.select(id: "policy", label: "Procedure", options: policies.map { ($0.name, $0.title) }, selected: f?["policy"], error: err("policy"))
         b += FormField.select(id: "kind", label: "What you are raising", options: kinds, selected: f?["kind"] ?? "formal", error: err("kind"))
         b += FormField.select(id: "category", label: "Issue category", options: IssueCategory.allCases.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
