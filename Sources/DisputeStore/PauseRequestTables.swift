@@ -65,13 +65,15 @@ extension SQLStore: PauseRequestStore {
     }
 
     /// Requests still waiting (`PauseRequestRow.isPending`, as SQL): not declined, no pause
-    /// recorded at or after them, on open disputes; newest first, at most `limit`.
+    /// recorded at or after them, on open disputes; newest first, at most `limit`. Cheap enough
+    /// for every poll (the daemon tells approvers): each row looks its dispute up by key, never
+    /// a scan of every open dispute.
     public func waitingPauseRequests(limit: Int) throws -> [PauseRequestRow] {
         var out: [PauseRequestRow] = []
         try withDatabase { db in
             try db.query("""
                 SELECT \(Self.pauseRequestColumns) FROM pause_requests
-                WHERE declined_at IS NULL AND dispute_id IN (SELECT id FROM disputes WHERE is_closed = 0)
+                WHERE declined_at IS NULL AND EXISTS (SELECT 1 FROM disputes d WHERE d.id = pause_requests.dispute_id AND d.is_closed = 0)
                   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.dispute_id = pause_requests.dispute_id
                                   AND e.kind = 'paused' AND e.at >= pause_requests.requested_at)
                 ORDER BY id DESC LIMIT ?

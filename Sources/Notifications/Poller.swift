@@ -79,7 +79,7 @@ final class WorkQueue: Sendable {
 public final class Poller: Sendable {
     public let config: DrwatchConfig
     let store: any DisputeRepository
-    private let engineFor: @Sendable (Dispute) throws -> Engine
+    let engineFor: @Sendable (Dispute) throws -> Engine
     let templates: TemplateSet
     let channels: DeliveryChannels
     let logger: Logger
@@ -139,6 +139,7 @@ public final class Poller: Sendable {
     ///   nothing it had not committed); cancellation stops delivery between messages.
     public func tick(now: Date, dryRun: Bool = false) async throws -> TickSummary {
         var summary = try await enqueue(now: now, dryRun: dryRun)
+        try await enqueuePauseRequestNotices(now: now, dryRun: dryRun, summary: &summary)
         if dryRun {
             summary.due = try await work.run { [store] in try store.duePending(now: now, limit: 10_000) }
         } else {

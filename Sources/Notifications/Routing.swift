@@ -78,17 +78,23 @@ public func addresses(of role: String, dispute: Dispute?, config: DrwatchConfig)
 ///   - config: `[roles]` and `[[webhook]] roles`.
 /// - Returns: the route; `to` holds the admin's addresses when the role is unroutable.
 public func route(_ intent: NotificationIntent, dispute: Dispute?, config: DrwatchConfig) -> Route {
-    let hooks = config.webhooks(for: intent.role)
-    var to = addresses(of: intent.role, dispute: dispute, config: config)
+    route(role: intent.role, copy: intent.copy, dispute: dispute, config: config)
+}
+
+/// Resolves a role (and copied roles) to addresses and webhooks: `route(_:dispute:config:)`
+/// for a notice that is not an engine intent (a pause request waiting for its approvers).
+public func route(role: String, copy: [String] = [], dispute: Dispute?, config: DrwatchConfig) -> Route {
+    let hooks = config.webhooks(for: role)
+    var to = addresses(of: role, dispute: dispute, config: config)
     var unroutable: [String] = []
     var redirected = false
     if to.isEmpty && hooks.isEmpty {
-        unroutable.append(intent.role)
+        unroutable.append(role)
         to = addresses(of: adminRole, dispute: nil, config: config)
         redirected = true
     }
     var cc: [String] = []
-    for role in intent.copy {
+    for role in copy {
         let a = addresses(of: role, dispute: dispute, config: config)
         if a.isEmpty { unroutable.append(role) }
         cc += a

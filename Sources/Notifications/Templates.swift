@@ -24,7 +24,7 @@ public struct TemplateSet: Sendable {
     /// The template names a complete set has (`NAME.txt`), plus `message.html`.
     public static let names = [
         "opened", "escalation", "reminder", "due-today", "reminder-hours", "breach", "bypass", "repeat-alert",
-        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "closed", "admin-parked", "admin-import-failed", "test",
+        "good-practice", "cafcass", "cafcass-intended", "response", "decision-reminder", "statutory-warning", "statutory-breach", "extended", "closed", "pause-request", "admin-parked", "admin-import-failed", "test",
     ]
 
     private let text: [String: MustacheTemplate]

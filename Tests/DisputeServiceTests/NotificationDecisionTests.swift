@@ -223,6 +223,7 @@ struct NotificationDecisionTests {
         "opened": "DR-1: Stage 2 (Service Manager) is with you, due Fri 27 Nov 2026, 17:00",
         "reminder-hours": "URGENT: DR-1 Stage 2 due Fri 27 Nov 2026, 17:00 (4 hours left)",
         "reminder": "Reminder: DR-1 Stage 2 due Fri 27 Nov 2026, 17:00 (3 working days left)",
+        "pause-request": "Pause requested: approve or decline for case DR-1 (Stage 2 (Service Manager))",
         "repeat-alert": "Repeat formal dispute for case DR-1",
         "response": "Response received: decide on case DR-1 (Stage 2 (Service Manager))",
         "statutory-breach": "URGENT: DR-1 has breached the statutory 20 working days (due Fri 27 Nov 2026, 17:00)",

@@ -48,7 +48,7 @@ struct DisputeRoutes {
         case .note: "Your note is added."
         case .resolve: "The dispute is recorded as resolved."
         case .withdraw: "The dispute is withdrawn."
-        case .requestPause: "Your request to pause the clock is recorded. The people who may agree to a pause see it in My work."
+        case .requestPause: "Your request to pause the clock is recorded. The people who may agree to a pause are emailed, and see it in My work."
         case .approvePause: "The pause request is approved: the clock is paused."
         case .declinePause: "The pause request is declined."
         }
@@ -342,7 +342,7 @@ struct DisputeRoutes {
         case .requestPause:
             let approvers = (try? app.runtime.engine(for: d)).map { en in en.policy.pauseApprovers.map { en.policy.title(of: $0) }.joined(separator: " or ") } ?? ""
             h += named(FormField.textarea(id: "\(k)-reason", label: "Why should the clock be paused?", value: form?["reason"],
-                                      hint: "Only \(approvers) may agree to a pause. They see your request in My work and approve or decline it.", error: err("reason")), k, "reason")
+                                      hint: "Only \(approvers) may agree to a pause. They are emailed, see your request in My work, and approve or decline it.", error: err("reason")), k, "reason")
             button = "Ask for a pause"
         case .approvePause, .declinePause:
             if let pending {
