@@ -20,6 +20,9 @@ let package = Package(
         // swift-configuration); no HummingbirdTLS or HummingbirdTesting (they pull swift-nio-ssl and
         // async-http-client): plain HTTP on loopback behind the council's reverse proxy (README "Web app").
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        // Hummingbird's own dependency, named for the web app's graceful drain on SIGTERM
+        // (ServiceGroup.triggerGracefulShutdown): nothing more to build.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         // ID token verification for single sign-on (Sources/OIDC): JWS signatures (RS256, ES256)
         // against the provider's JWKS. Pulls swift-crypto (BoringSSL), swift-certificates and
         // swift-asn1: about 2 min more of a clean debug build (shared/PITFALLS.md).
@@ -78,6 +81,7 @@ let package = Package(
         .target(name: "Web", dependencies: [
             "OIDC", "ServiceConfig", "Recording", "Notifications", "DisputeStore", "DisputeCore", "WorkingDays", "Delivery",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "drwatch", dependencies: [

@@ -18,6 +18,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     static let reportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The access log at debug level: the path only (a sign-in link's token is in its query).
+        context.logger.debug("Request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)"])
         var response: Response
         do {
             response = try await next(request, context)

@@ -8,6 +8,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OIDC
+import ServiceLifecycle
 
 /// The staff web app: served by `drwatch serve` from the same store as the daemon.
 ///
@@ -28,6 +29,8 @@ public final class WebApp: Sendable {
     let signInMethods: [any SignInMethod]
     /// The OpenID Connect relying party, when `[web.oidc]` is configured.
     let oidc: OIDCRelyingParty?
+    /// The running server's service group, for `drain`.
+    private let draining = Draining()
 
     static let sessionCookie = "drwatch_session"
     static let csrfCookie = "drwatch_csrf"
@@ -84,17 +87,35 @@ public final class WebApp: Sendable {
         return router
     }
 
-    /// Serves on `[web] listen` until the task is cancelled (the caller owns the signals:
-    /// `drwatch serve` and `drwatch run` turn SIGTERM into a cancel, SIGHUP into `reload`).
+    /// Serves on `[web] listen` until `drain()` has let the requests in flight finish, or the
+    /// task is cancelled (the caller owns the signals: `drwatch serve` and `drwatch run` turn
+    /// SIGTERM into `drain`, SIGHUP into `reload`).
     ///
     /// - Parameter onRunning: called once the address is bound.
     public func run(onRunning: @escaping @Sendable () async -> Void = {}) async throws {
         let app = Application(router: router(), configuration: .init(address: .hostname(web.host, port: web.port), serverName: nil),
                               onServerRunning: { _ in await onRunning() }, logger: logger)
+        var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
+        configuration.maximumGracefulShutdownDuration = Self.drainLimit
+        let group = ServiceGroup(configuration: configuration)
+        await draining.serving(group)
         do {
-            try await app.run()
-        } catch is CancellationError {}
+            try await group.run()
+        } catch is CancellationError {
+        } catch where draining.requested {
+            // Past `drainLimit` the group cancels what is left: stopping is still a clean stop.
+            logger.warning("Requests still in flight after the drain limit were cut off", metadata: ["limit": "\(Self.drainLimit)", "error": "\(error)"])
+        }
     }
+
+    /// How long `drain` waits for the requests in flight before cutting them off.
+    public static let drainLimit: Duration = .seconds(20)
+
+    /// Stops gracefully (SIGTERM): the listening socket closes at once (new connections are
+    /// refused), idle connections close, each request in flight completes and its connection
+    /// then closes; `run` returns when none is left, or after `drainLimit`. Idempotent; before
+    /// `run` has started, `run` drains as soon as it starts.
+    public func drain() async { await draining.drain() }
 
     /// Replaces the config and policies and `[web]` (SIGHUP), already validated whole by the
     /// caller. What only a restart can change (the listen address, single sign-on) is kept, and
@@ -267,5 +288,24 @@ final class StorePool: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         index = (index + 1) % stores.count
         return stores[index]
+    }
+}
+
+/// The running server's service group and whether a drain was asked for (`WebApp.drain`).
+private final class Draining: @unchecked Sendable {
+    private let lock = NSLock()
+    private var group: ServiceGroup?
+    private var asked = false
+
+    var requested: Bool { lock.withLock { asked } }
+
+    /// `run` started `g`: drained at once when a drain was asked for already.
+    func serving(_ g: ServiceGroup) async {
+        if lock.withLock({ group = g; return asked }) { await g.triggerGracefulShutdown() }
+    }
+
+    func drain() async {
+        let g = lock.withLock { asked = true; return group }
+        await g?.triggerGracefulShutdown()
     }
 }

@@ -21,7 +21,9 @@ enum WebServing {
         return runtime
     }
 
-    /// `drwatch serve`: serves until SIGTERM or SIGINT (exit 0); SIGHUP reloads.
+    /// `drwatch serve`: serves until SIGTERM or SIGINT (exit 0): the app drains (new connections
+    /// refused, requests in flight completed, at most `WebApp.drainLimit`); a second SIGTERM or
+    /// SIGINT stops at once. SIGHUP reloads.
     ///
     /// - Parameter loadConfig: reads and validates the config file (at each SIGHUP).
     static func serve(_ app: WebApp, database: String, loadConfig: @escaping @Sendable () throws -> DrwatchConfig, logger: Logger) async throws {
@@ -41,10 +43,15 @@ enum WebServing {
         for await signal in signals {
             switch signal {
             case .stop(let s):
-                guard !stopping else { continue }
+                let name = s == SIGINT ? "SIGINT" : "SIGTERM"
+                guard !stopping else {
+                    logger.warning("Stopping the web app now: requests in flight are cut off", metadata: ["signal": "\(name)"])
+                    serving.cancel()
+                    continue
+                }
                 stopping = true
-                logger.notice("Stopping the web app", metadata: ["signal": "\(s == SIGINT ? "SIGINT" : "SIGTERM")"])
-                serving.cancel()
+                logger.notice("Stopping the web app: no new connections, finishing the requests in flight", metadata: ["signal": "\(name)"])
+                await app.drain()
             case .reload:
                 reload(app, database: database, loadConfig: loadConfig, logger: logger)
             }
@@ -108,11 +115,12 @@ final class DaemonWeb: @unchecked Sendable {
         }
     }
 
-    /// Stops serving (after the daemon's loop has ended).
+    /// Stops serving (after the daemon's loop has ended): drains as `drwatch serve` does on
+    /// SIGTERM (requests in flight complete, at most `WebApp.drainLimit`).
     func stop() async {
-        let task = lock.withLock { self.task }
+        let (task, app) = lock.withLock { (self.task, self.app) }
         guard let task else { return }
-        task.cancel()
+        await app?.drain()
         await task.value
         logger.info("The web app stopped")
     }
