@@ -239,22 +239,38 @@ public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
     public init(_ description: String) { self.field = nil; self.template = description }
     public init(field: Field?, _ template: String) { self.field = field; self.template = template }
 
-    /// The message with each marked field named by `name`.
-    public func message(naming name: (Field) -> String) -> String {
-        guard template.utf8.contains(1) else { return template }
+    /// The message with each marked field named by `name`, and each marked role (`role(_:)`)
+    /// by `roles` (the command line: the slug it takes; a web page: the role's title).
+    public func message(naming name: (Field) -> String, roles: (String) -> String = { $0 }) -> String {
+        guard template.utf8.contains(where: { $0 == 1 || $0 == 3 }) else { return template }
         var out = ""
         var rest = template[...]
-        while let open = rest.firstIndex(of: "\u{1}"), let close = rest[open...].firstIndex(of: "\u{2}") {
+        while let open = rest.firstIndex(where: { $0 == "\u{1}" || $0 == "\u{3}" }) {
+            let isRole = rest[open] == "\u{3}"
+            guard let close = rest[open...].firstIndex(of: isRole ? "\u{4}" : "\u{2}") else { break }
             out += rest[..<open]
             let raw = String(rest[rest.index(after: open)..<close])
-            out += Field(rawValue: raw).map(name) ?? raw
+            out += isRole ? roles(raw) : (Field(rawValue: raw).map(name) ?? raw)
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
     }
 
-    /// The message with each marked field named by its `label`.
+    /// Where `role` is named inside a message, so that each front end names it its own way
+    /// (`message(naming:roles:)`); a role a user must type (`ROLE:EMAIL`) stays unmarked.
+    public static func role(_ role: String) -> String { "\u{3}\(role)\u{4}" }
+
+    /// Marked roles, joined: `a or b`.
+    public static func roles(_ roles: [String], joinedBy separator: String = " or ") -> String {
+        roles.map(role).joined(separator: separator)
+    }
+
+    /// The message with each marked field named by its `label`, roles by their slugs.
     public var description: String { message(naming: \.label) }
+
+    /// Two refusals are the same when they concern the same field and read the same (roles
+    /// marked or not).
+    public static func == (a: DomainError, b: DomainError) -> Bool { a.field == b.field && a.description == b.description }
 }
 
 /// The part of a request that an error concerns, so that each front end names it its own way:

@@ -101,7 +101,7 @@ extension Engine {
             try checkInitiator(role: by.role, stage: to, kind: d.kind, childStatus: d.childStatus, raising: false)
             // The record's own initiator bounds it too, whoever moves it (six-stage: a LADO's DRP goes to stage 5 only).
             if r.limit < to {
-                throw DomainError(field: .stage, "\(d.ref) was raised by \(d.raisedBy.role)\(statusPhrase(d.childStatus, role: d.raisedBy.role, kind: d.kind)), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
+                throw DomainError(field: .stage, "\(d.ref) was raised by \(DomainError.role(d.raisedBy.role))\(statusPhrase(d.childStatus, role: d.raisedBy.role, kind: d.kind)), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
             }
             try checkBypass(from: seg.stage, to: to, reason: reason)
         case .paused(let approver, _):
@@ -109,7 +109,7 @@ extension Engine {
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is already paused; resume it first") }
             guard !policy.pauseApprovers.isEmpty else { throw DomainError("\(policy.name) does not allow pauses") }
             guard policy.pauseApprovers.contains(approver.role) else {
-                throw DomainError(field: .approvedBy, "a pause needs the agreement of \(policy.pauseApprovers.joined(separator: " or ")), not \(approver.role); give \(Field.approvedBy.mark) \(policy.pauseApprovers[0]):EMAIL")
+                throw DomainError(field: .approvedBy, "a pause needs the agreement of \(DomainError.roles(policy.pauseApprovers)), not \(DomainError.role(approver.role)); give \(Field.approvedBy.mark) \(policy.pauseApprovers[0]):EMAIL")
             }
         case .resumed:
             guard r.pausedAt != nil else { throw DomainError("\(d.ref) is not paused; there is nothing to resume") }
@@ -120,7 +120,7 @@ extension Engine {
             }
             guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(policy.name) does not allow extensions") }
             guard policy.extensionAgreers.contains(agreer.role) else {
-                throw DomainError(field: .agreedBy, "an extension must be agreed by \(policy.extensionAgreers.joined(separator: " or ")), not \(agreer.role); give \(Field.agreedBy.mark) \(policy.extensionAgreers[0]):EMAIL")
+                throw DomainError(field: .agreedBy, "an extension must be agreed by \(DomainError.roles(policy.extensionAgreers)), not \(DomainError.role(agreer.role)); give \(Field.agreedBy.mark) \(policy.extensionAgreers[0]):EMAIL")
             }
             if let most = policy.maxExtensionWorkingDays, seg.extensionDays + n > most {
                 throw DomainError(field: .workingDays, "\(policy.name) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
@@ -142,10 +142,10 @@ extension Engine {
             // The owner of the current (effective) stage, or someone the record lists in that role.
             let owner = plan.choiceOwnerNames[seg.choice]
             guard let by = event.by else {
-                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(owner); give --by \(owner):EMAIL")
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner)); give --by \(owner):EMAIL")
             }
             guard by.role == owner || (d.people[owner]?.contains(by.email) ?? false) else {
-                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(owner), not \(by.role); give --by \(owner):EMAIL")
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner)), not \(DomainError.role(by.role)); give --by \(owner):EMAIL")
             }
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw DomainError("a response needs its text; give --text \"...\" (what the owner will do and by when)")
@@ -203,13 +203,13 @@ extension Engine {
         guard !rows.isEmpty else { return }
         guard let limit = KindPlan.limit(rows.map { ($0.role, $0.maxStage, $0.childStatus) }, role: role, childStatus: childStatus) else {
             if raising {
-                let who = Set(rows.map(\.role)).sorted().joined(separator: ", ")
-                throw DomainError(field: .raisedBy, "\(role) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
+                let who = DomainError.roles(Set(rows.map(\.role)).sorted(), joinedBy: ", ")
+                throw DomainError(field: .raisedBy, "\(DomainError.role(role)) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
             }
             return
         }
         guard stage <= limit else {
-            throw DomainError(field: .stage, "\(role) may \(raising ? "raise" : "escalate")\(statusPhrase(childStatus, role: role, kind: kind)) up to stage \(limit) only under \(policy.name), not stage \(stage)")
+            throw DomainError(field: .stage, "\(DomainError.role(role)) may \(raising ? "raise" : "escalate")\(statusPhrase(childStatus, role: role, kind: kind)) up to stage \(limit) only under \(policy.name), not stage \(stage)")
         }
     }
 

@@ -53,7 +53,13 @@ extension WebApp {
             return dispute
         } catch let e as DomainError {
             audit(context, action, ref: ref, outcome: "refused", detail: e.description)
-            throw WebWriteRefusal(field: e.field, message: e.message(naming: naming))
+            // Roles by their titles, as the pages name them (the policy's when the form names one).
+            let policy: String? = switch write {
+            case .open(let f): f.policy
+            case .change(let ref, _): (try? stores.next().dispute(ref: ref))?.policy
+            }
+            let titles: (String) -> String = { role in policy.flatMap { self.runtime.policies[$0]?.policy.title(of: role) } ?? self.title(role) }
+            throw WebWriteRefusal(field: e.field, message: e.message(naming: naming, roles: titles))
         }
     }
 }
