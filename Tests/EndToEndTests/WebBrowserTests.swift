@@ -50,7 +50,7 @@ struct WebBrowserTests {
         roles += ["iro = [\"iro@council.example\"]", "iro-service-manager = [\"iro.manager@council.example\"]", "admin = [\"admin@council.example\"]"]
         try """
             database = "\(ws.database.path)"
-            policies = ["\(Workspace.fourStage)"]
+            policies = ["\(Workspace.fourStage)", "\(Drwatch.packageRoot.appendingPathComponent("config/policies/six-stage-drp.toml").path)"]
             [roles]
             \(roles.joined(separator: "\n"))
             [files]

@@ -36,7 +36,7 @@ struct ChildStatusWebTests {
         defer { Task { await h.stop() } }
         let iro = try await h.signIn(Self.iro)
         let page = try await h.request("GET", "/raise", cookies: iro.cookies).body
-        #expect(page.contains("<label class=\"label\" for=\"child-status\">Child&#39;s status</label><div id=\"child-status-hint\" class=\"hint\">Some limits depend on it: under Dispute Resolution Process (DRP), six stages with initiator limits, Independent Reviewing Officer (IRO) may raise up to stage 5 for a child on a child protection or child in need plan. Record it whenever the child is on a plan.</div>"))
+        #expect(page.contains("<label class=\"label\" for=\"child-status\">Child&#39;s status</label><div id=\"child-status-hint\" class=\"hint\">Some limits depend on it: under the procedure “Dispute Resolution Process (DRP), six stages with initiator limits”, the Independent Reviewing Officer (IRO) may raise up to stage 5 for a child on a child protection or child in need plan. Record it whenever the child is on a plan.</div>"))
         #expect(page.contains("<select class=\"select\" id=\"child-status\" name=\"child-status\" aria-describedby=\"child-status-hint\"><option value=\"\">Not recorded</option><option value=\"cp-cin\">On a child protection or child in need plan</option><option value=\"other\">Not on a child protection or child in need plan</option></select>"))
     }
 

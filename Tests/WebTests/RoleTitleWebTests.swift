@@ -73,7 +73,7 @@ struct RoleTitleWebTests {
 
         // The raise form: a field per stage owner, labelled by its title.
         let raiseForm = try await h.request("GET", "/raise", cookies: try await h.signIn("iro.team@council.example").cookies).body
-        #expect(raiseForm.contains("<label class=\"label\" for=\"person-team-manager\">Practice Manager&#39;s email (optional)</label>"))
+        #expect(raiseForm.contains("<label class=\"label\" for=\"person-team-manager\">Practice Manager: email address (optional)</label>"))
         #expect(Self.slugs(in: raiseForm, h.app) == [])
     }
 }

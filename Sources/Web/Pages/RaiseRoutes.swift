@@ -38,8 +38,8 @@ struct RaiseRoutes {
     }
 
     /// The initiator limits of the loaded policies that depend on the child's status, in words
-    /// ("under Dispute Resolution Process (DRP)..., an Independent Reviewing Officer (IRO) may
-    /// raise up to stage 5 for a child on a child protection or child in need plan"); empty when
+    /// ("under the procedure “Dispute Resolution Process (DRP)...”, the Independent Reviewing
+    /// Officer (IRO) may raise up to stage 5 for a child on a child protection or child in need plan"); empty when
     /// no policy uses the child's status (the form then has no field for it).
     var childStatusLimits: [String] {
         var out: [String] = []
@@ -47,7 +47,7 @@ struct RaiseRoutes {
             let p = app.runtime.policies[name]!.policy
             for row in p.initiators {
                 guard let status = row.childStatus else { continue }
-                out.append("under \(p.title), \(p.title(of: row.role)) may raise up to stage \(row.maxStage) for a child \(Self.statusWords(status))")
+                out.append("under the procedure “\(p.title)”, the \(p.title(of: row.role)) may raise up to stage \(row.maxStage) for a child \(Self.statusWords(status))")
             }
         }
         return out
@@ -68,7 +68,7 @@ struct RaiseRoutes {
         for r in ownerRoles {
             guard let email = f["person-\(r)"] else { continue }
             if email.count > 254 || !isPlausibleEmail(email) {
-                errors.append(FieldError(field: "person-\(r)", message: "Enter the \(app.title(r))'s email address in the right format, like jo.bloggs@council.example"))
+                errors.append(FieldError(field: "person-\(r)", message: "Enter an email address for the \(app.title(r)) in the right format, like jo.bloggs@council.example"))
             } else {
                 people.append((r, email.lowercased()))
             }
@@ -166,7 +166,7 @@ struct RaiseRoutes {
         }
         b += "<h2>People</h2><p class=\"hint\">Give the people for this case. Roles left empty are told at the addresses in the service's settings.</p>"
         for r in ownerRoles {
-            b += FormField.text(id: "person-\(r)", label: "\(app.title(r))'s email (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
+            b += FormField.text(id: "person-\(r)", label: "\(app.title(r)): email address (optional)", value: f?["person-\(r)"], error: err("person-\(r)"), type: "email")
         }
         b += FormField.checkbox(id: "about-owner", label: "The concern is about the Team Manager (or the usual owner of the stage)", checked: f?["about-owner"] == "yes",
                             hint: "The stage then goes to the next manager up, as the procedure says.")

@@ -4,8 +4,8 @@ browser session for every person (cookies cleared between them):
   1. an IRO signs in from the emailed link and raises a dispute (after a refused first try);
   2. the daemon's poll (`drwatch tick`) emails the Team Manager, whose message links to the
      dispute's page; the Team Manager signs in from that link and records a response
-     ("Record your response", refused once without text), then asks for a pause, which the
-     Head of Service - Safeguarding approves from My work;
+     ("Record your response", refused once without text), then asks for a pause; the next poll
+     emails the Head of Service - Safeguarding, who signs in from that email and approves it;
   3. the IRO service manager sees it on the overview and opens the reports;
   4. the IRO sees the response and resolves the dispute;
   5. the admin opens the outbox.
@@ -131,6 +131,9 @@ try:
     check("iro-my-work")
     go(d.find_element(By.LINK_TEXT, "Raise a dispute"))
     check("raise-form")
+    # six-stage-drp is loaded too: its IRO limit depends on the child's status, so the form asks.
+    expect("Some limits depend on it" in body(), "raise: the child's status field and its hint")
+    select("child-status", "cp-cin")
     select("category", "care-plan-implementation")
     select("type", "D")
     fill("team", "North")
@@ -138,6 +141,7 @@ try:
     go(d.find_element(By.CSS_SELECTOR, "form[action='/raise'] button[type=submit]"))
     expect("There is a problem" in body(), "raise without a reference: expected the error summary")
     expect(d.find_element(By.ID, "team").get_attribute("value") == "North", "raise refused: what was typed is kept")
+    expect(d.find_element(By.ID, "child-status").get_attribute("value") == "cp-cin", "raise refused: the child's status is kept")
     check("raise-refused")
     d.find_element(By.CSS_SELECTOR, ".error-summary a[href='#ref']").click()
     expect(d.switch_to.active_element.get_attribute("id") == "ref", "the error summary links to the field")
@@ -174,24 +178,37 @@ try:
     expect(not d.find_elements(By.ID, "resolve-title"), "team manager: is not offered to resolve")
     check("team-manager-responded")
 
-    # 2b. The Team Manager may not pause under four-stage: they ask; the Head of Service -
-    # Safeguarding sees the request in My work and approves it (the clock pauses).
+    # 2b. The Team Manager may not pause under four-stage: they ask; the daemon's poll emails the
+    # Head of Service - Safeguarding, who signs in from the email's link, sees the request in My
+    # work too, and approves it (the clock pauses). A later poll emails nobody again.
     fill("request-pause-reason", "Parent in hospital until the 14th")
     go(d.find_element(By.ID, "request-pause-submit"))
     expect("Your request to pause the clock is recorded" in body(), "team manager: the pause request is confirmed")
     expect("Waiting for Head of Service - Safeguarding" in body(), "team manager: the request waits for the approver")
     check("team-manager-pause-requested")
+    hos = "head-of-service-safeguarding@council.example"
+    tick = subprocess.run([drwatch, "tick", "--config", config], capture_output=True, text=True, timeout=30)
+    expect(tick.returncode == 0, f"drwatch tick failed: {tick.stderr.strip()}")
+    asks = [t for s, t in mails(hos) if (s or "").startswith("Pause requested")]
+    expect(len(asks) == 1, "the approver is emailed about the pause request, once")
+    ask_links = re.findall(r"https?://\S+/disputes/\d+#actions", asks[-1]) if asks else []
+    expect(len(ask_links) == 1 and ask_links[0].replace(base, "") == dispute_path + "#actions",
+           "the approver's email links to the dispute's actions")
     d.delete_all_cookies()
+    d.get(ask_links[0] if ask_links else base + dispute_path)
+    sign_in(hos, "hos-safeguarding")
+    expect(d.current_url.replace(base, "").split("#")[0].split("?")[0] == dispute_path, "approver: lands on the dispute's page")
+    check("hos-safeguarding-pause-request")
     d.get(base + "/")
-    sign_in("head-of-service-safeguarding@council.example", "hos-safeguarding")
     expect("Approve or decline a pause asked for by tm.smith@council.example" in body(), "approver: the request is in My work")
     check("hos-safeguarding-my-work")
     go(d.find_element(By.LINK_TEXT, "WEB-1"))
-    check("hos-safeguarding-pause-request")
     go(d.find_element(By.ID, "approve-pause-submit"))
     expect("The pause request is approved" in body(), "approver: approved")
     expect("Clock paused, agreed by head-of-service-safeguarding@council.example" in body(), "approver: the pause is in the history")
     check("hos-safeguarding-approved")
+    tick = subprocess.run([drwatch, "tick", "--config", config], capture_output=True, text=True, timeout=30)
+    expect(len([1 for s, _ in mails(hos) if (s or "").startswith("Pause requested")]) == 1, "approved: the approver is not emailed again")
 
     # 3. The IRO service manager.
     d.delete_all_cookies()
