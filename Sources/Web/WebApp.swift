@@ -21,6 +21,8 @@ public final class WebApp: Sendable {
     public var web: WebConfig { live.value.web }
     var channels: DeliveryChannels { live.value.channels }
     let stores: StorePool
+    /// Whether the database answers, as requests find it (503 pages while it does not).
+    let health: DatabaseHealth
     let logger: Logger
     /// The clock, read once per request.
     let now: @Sendable () -> Date
@@ -44,11 +46,16 @@ public final class WebApp: Sendable {
     ///   - web: the `[web]` section (or its defaults).
     ///   - database: the store (already migrated).
     ///   - connections: store connections shared by the requests (SQLite serialises writers).
+    ///   - reconnectFirst, reconnectCap: while a server database is out of reach, requests try it
+    ///     again after `reconnectFirst`, doubled at each failure up to `reconnectCap` (the others
+    ///     get the 503 page at once).
     public init(runtime: Runtime, web: WebConfig, database: StoreLocation, password: String? = nil, connections: Int = 4,
+                reconnectFirst: Duration = .seconds(1), reconnectCap: Duration = .seconds(15),
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.live = Live(Live.Settings(runtime: runtime, web: web, channels: try DeliveryChannels(config: runtime.config, logger: logger)))
         let stores = try StorePool(database, password: password, count: connections)
         self.stores = stores
+        self.health = DatabaseHealth(first: reconnectFirst, cap: reconnectCap, logger: logger)
         self.logger = logger
         self.now = now
         var oidc: OIDCRelyingParty? = nil
@@ -67,6 +74,7 @@ public final class WebApp: Sendable {
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         router.add(middleware: SecurityHeadersMiddleware(app: self))
+        router.add(middleware: DatabaseOutageMiddleware(app: self))
         router.add(middleware: SessionMiddleware(app: self))
         router.add(middleware: CSRFMiddleware())
         router.get("/assets/app.css") { _, _ in
@@ -75,7 +83,7 @@ public final class WebApp: Sendable {
             r.headers[.contentSecurityPolicy] = SecurityHeadersMiddleware.csp
             return r
         }
-        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/healthz") { _, _ in self.healthCheck() }
         MetricsRoute(app: self).add(to: router)
         for method in signInMethods { method.addRoutes(to: router, app: self) }
         router.post("/sign-out") { _, context in try self.signOut(context) }
@@ -279,9 +287,22 @@ final class StorePool: @unchecked Sendable {
     private let stores: [any StoreBackend]
     private let lock = NSLock()
     private var index = 0
+    /// True for a server database (PostgreSQL), which can be out of reach for a while.
+    let isServer: Bool
 
+    /// A lost session is not the pool's business: each PostgreSQL connection opens a new one
+    /// at its next use (PGDatabase).
     init(_ location: StoreLocation, password: String?, count: Int) throws {
         stores = try (0..<max(1, count)).map { _ in try Stores.open(location, password: password) }
+        isServer = !location.isSQLite
+    }
+
+    /// One read on one connection, then (it answered) on every other, so that each has a live
+    /// session before the next request; throws what the store throws (`.unavailable` while the
+    /// server is out of reach).
+    func probe() throws {
+        try next().read { _ in () }
+        for store in stores { try store.read { _ in () } }
     }
 
     func next() -> any StoreBackend {

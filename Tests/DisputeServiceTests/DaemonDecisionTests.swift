@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DisputeService
+import DisputeStore
 @testable import Notifications
 @testable import Recording
 @testable import ServiceConfig

@@ -54,7 +54,7 @@ final class WebHarness: @unchecked Sendable {
     ///     harness's folder), e.g. `team-manager = "Practice Manager"`.
     ///   - morePolicies: other policies of config/policies loaded after four-stage (`six-stage-drp`).
     init(web: String = "base_url = \"https://drwatch.test\"", start: Date = ISO8601DateFormatter().date(from: "2026-11-23T09:00:00Z")!,
-         database: String? = nil, roleTitles: [String] = [], morePolicies: [String] = []) async throws {
+         database: String? = nil, roleTitles: [String] = [], morePolicies: [String] = [], logs: LogLines? = nil) async throws {
         dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("drwatch-web-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var policies = Self.packageRoot.appendingPathComponent("config/policies/four-stage.toml").path
@@ -93,10 +93,11 @@ final class WebHarness: @unchecked Sendable {
         try store.migrate()
         clock = TestClock(start)
         let clock = self.clock
-        var logger = Logger(label: "web-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["DRWATCH_WEB_TEST_LOG"] == nil ? .critical : .debug
+        var logger = logs.map { lines in Logger(label: "web-test") { _ in lines } } ?? Logger(label: "web-test")
+        logger.logLevel = logs != nil ? .info : ProcessInfo.processInfo.environment["DRWATCH_WEB_TEST_LOG"] == nil ? .critical : .debug
+        // A database out of reach is tried again at each request (no backoff to wait out).
         app = try WebApp(runtime: runtime, web: loaded.web ?? WebConfig(), database: StoreLocation(setting: loaded.database), connections: 2,
-                         logger: logger, now: { clock.now })
+                         reconnectFirst: .zero, reconnectCap: .zero, logger: logger, now: { clock.now })
         let sessionConfig = URLSessionConfiguration.ephemeral
         sessionConfig.httpShouldSetCookies = false
         sessionConfig.httpCookieAcceptPolicy = .never

@@ -140,7 +140,10 @@ final class PGConnection {
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
         let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
             ?? clean(String(cString: PQerrorMessage(connection)))
-        return StoreError(code(sqlstate: state), operation: operation, message: primary, backendCode: pack(state))
+        // A session that died under the statement (a server restart, a failover, a dropped
+        // network) often comes with no SQLSTATE at all: whatever the state, it is an outage.
+        let lost = PQstatus(connection) != CONNECTION_OK
+        return StoreError(lost ? .unavailable : code(sqlstate: state), operation: operation, message: primary, backendCode: pack(state))
     }
 
     static func code(sqlstate state: String) -> StoreError.Code {

@@ -27,7 +27,10 @@ extension PGRow: SQLRow {
 /// A lost session (a server restart, a failover) is reconnected at the next transaction: the
 /// transaction that was open when it went rolled back on the server and threw `.unavailable`
 /// here; the next one opens a new session first (and, when the first statement finds the old
-/// session dead, once more), so nothing is half-written and nothing is written twice.
+/// session dead, once more), so nothing is half-written and nothing is written twice. A
+/// statement outside a transaction opens a new session first too when the last one is known to
+/// be gone; a read (`SELECT`) that finds the session dead is run once more on a new one, a
+/// write never is (it may have been done before the session went).
 final class PGDatabase: SQLDatabase {
     typealias RowType = PGRow
     private(set) var connection: PGConnection
@@ -69,6 +72,28 @@ final class PGDatabase: SQLDatabase {
             try reconnect()
             try connection.execute(sql, operation: "begin a transaction")
         }
+    }
+
+    /// Runs a statement outside a transaction (`body`) on a live session: see the type's comment.
+    private func autocommit<R>(_ sql: String, _ body: () throws -> R) throws -> R {
+        if inTransaction { return try body() }
+        if !connection.isConnected { try reconnect() }
+        do {
+            return try body()
+        } catch let error as StoreError where !connection.isConnected && Self.isRead(sql) {
+            _ = error
+            try reconnect()
+            return try body()
+        }
+    }
+
+    /// True for a statement that only reads (`SELECT`, or `WITH` ... `SELECT` with no write).
+    static func isRead(_ sql: String) -> Bool {
+        let head = sql.drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).prefix(7).uppercased()
+        if head.hasPrefix("SELECT") { return true }
+        guard head.hasPrefix("WITH") else { return false }
+        let upper = sql.uppercased()
+        return !["INSERT", "UPDATE", "DELETE"].contains { upper.contains($0) }
     }
 
     var location: StoreLocation { .postgresql(url: path) }
@@ -118,23 +143,25 @@ final class PGDatabase: SQLDatabase {
     func execute(_ sql: String, _ args: any SQLBindable..., operation: String) throws -> Int {
         let text = prepare(sql)
         let returnsID = text.hasSuffix(" RETURNING id")
-        return try connection.execute(text, Self.values(args), operation: operation) { row in
-            if returnsID { self.lastInsertRowID = row.int64(0) }
+        return try autocommit(sql) {
+            try connection.execute(text, Self.values(args), operation: operation) { row in
+                if returnsID { self.lastInsertRowID = row.int64(0) }
+            }
         }
     }
 
-    func executeScript(_ sql: String, operation: String) throws { try connection.executeScript(sql, operation: operation) }
+    func executeScript(_ sql: String, operation: String) throws { try autocommit(sql) { try connection.executeScript(sql, operation: operation) } }
 
     func query(_ sql: String, _ args: any SQLBindable..., operation: String, row: (PGRow) throws -> Void) throws {
-        try connection.execute(prepare(sql), Self.values(args), operation: operation, row: row)
+        try autocommit(sql) { _ = try connection.execute(prepare(sql), Self.values(args), operation: operation, row: row) }
     }
 
     func query(_ sql: String, arguments: [any SQLBindable], operation: String, row: (PGRow) throws -> Void) throws {
-        try connection.execute(prepare(sql), Self.values(arguments), operation: operation, row: row)
+        try autocommit(sql) { _ = try connection.execute(prepare(sql), Self.values(arguments), operation: operation, row: row) }
     }
 
     func first<T>(_ sql: String, _ args: any SQLBindable..., operation: String, map: (PGRow) throws -> T) throws -> T? {
-        try connection.first(prepare(sql), Self.values(args), operation: operation, map: map)
+        try autocommit(sql) { try connection.first(prepare(sql), Self.values(args), operation: operation, map: map) }
     }
 
     func transaction<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
@@ -166,11 +193,13 @@ final class PGDatabase: SQLDatabase {
     }
 
     func hasTable(_ name: String) throws -> Bool {
-        try connection.first("SELECT to_regclass($1) IS NOT NULL", [.text(name)], operation: "read the schema") { $0.bool(0) } ?? false
+        try autocommit("SELECT") {
+            try connection.first("SELECT to_regclass($1) IS NOT NULL", [.text(name)], operation: "read the schema") { $0.bool(0) } ?? false
+        }
     }
 
-    func checkNotTooNew() throws { try PGMigrations.checkNotTooNew(connection) }
-    func pendingMigrations() throws -> [String] { try PGMigrations.pending(connection) }
+    func checkNotTooNew() throws { try autocommit("SELECT") { try PGMigrations.checkNotTooNew(connection) } }
+    func pendingMigrations() throws -> [String] { try autocommit("SELECT") { try PGMigrations.pending(connection) } }
     func migrate() throws -> [String] {
         guard !inTransaction else { throw StoreError(.misuse, operation: "migrate", message: "a transaction is open") }
         if !connection.isConnected { try reconnect() }

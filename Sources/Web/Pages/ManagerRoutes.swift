@@ -148,7 +148,7 @@ struct ManagerRoutes {
             try app.stores.next().retry(id: id, now: context.now)
             app.audit(context, "retry", ref: nil, outcome: "done", detail: "outbox \(id)")
             return try outbox(context, notice: "Message \(id) will be sent again at the next poll.")
-        } catch let e as StoreError {
+        } catch let e as StoreError where e.code != .unavailable {
             app.audit(context, "retry", ref: nil, outcome: "refused", detail: "outbox \(id)")
             throw HTTPError(.conflict, message: "Message \(id) cannot be retried: \(e)")
         }
