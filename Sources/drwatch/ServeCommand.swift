@@ -13,6 +13,8 @@ import Web
 /// SIGHUP re-reads the config, policies and templates (a bad new config is refused, logged, and
 /// the running one kept). Exit codes: 0 after SIGTERM/SIGINT; 66/69 when the database is missing or older (run
 /// `drwatch init`); 78 for a bad config (a `[web] listen` that is not loopback among them).
+/// A PostgreSQL that cannot be reached at start is waited for (`DatabaseWait`, the daemon's
+/// wait); one that goes away later gets the 503 page until it is back (`DatabaseHealth`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -40,11 +42,17 @@ struct ServeCommand: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let journal = JournalSocket.forStderr(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level, journal: journal) }
-        let session = try Session(global)
-        let web = session.runtime.config.web ?? WebConfig()
         let logger = Logger(label: "drwatch-web")
-        let app = try WebApp(runtime: session.runtime, web: web, database: session.store.location, password: try session.runtime.config.databasePassword(), logger: logger)
+        // A server database that cannot be reached yet is waited for, as `drwatch run` waits
+        // (the config and policies are checked first: a bad one still exits 78 at once).
+        let options = testHookOptions(ProcessInfo.processInfo.environment)
         let global = self.global
+        guard let session = try await DatabaseWait(first: options.reconnectFirst, cap: options.reconnectCap, logger: logger)
+            .open({ try Session(global) }, wait: { delay in
+                (try? await Task.sleep(for: delay)) == nil ? .stop : .retry
+            }) else { return }
+        let web = session.runtime.config.web ?? WebConfig()
+        let app = try WebApp(runtime: session.runtime, web: web, database: session.store.location, password: try session.runtime.config.databasePassword(), logger: logger)
         try await WebServing.serve(app, database: session.runtime.config.database, loadConfig: { try global.loadConfig() }, logger: logger)
     }
 }

@@ -339,48 +339,38 @@ public final class Daemon: @unchecked Sendable {
     /// - Throws: what opening throws, but never `.unavailable` for a server database; a login the
     ///   server refuses as `DaemonError(.config)`; what `checkConfig` throws at the first failure.
     private func openStore(_ config: inout DrwatchConfig, watchdog: Watchdog) async throws -> (any StoreBackend)? {
-        var outage = DatabaseOutage(first: options.reconnectFirst, cap: options.reconnectCap)
-        let began = ContinuousClock.now
         var status = ""
-        while true {
-            let server = (try? StoreLocation(setting: config.database)).map { !$0.isSQLite } ?? false
-            do {
-                let store = try parts.openStore(config)
-                if let attempts = outage.succeeded() {
-                    let waited = (ContinuousClock.now - began).components.seconds
-                    logger.notice("Connected to the database; starting", metadata: [
-                        "failed_attempts": "\(attempts)", "waited_seconds": "\(waited)",
-                    ])
-                }
-                return store
-            } catch let error as StoreError where server && error.code == .cantOpen {
-                // The server answered and refused the login: waiting will not change that.
-                throw DaemonError(.config, error.description)
-            } catch let error as StoreError where server && error.code == .unavailable {
-                let (delay, first) = outage.failed()
+        let wait = DatabaseWait(first: options.reconnectFirst, cap: options.reconnectCap, logger: logger)
+        do {
+            return try await wait.open({ try parts.openStore(config) }, beforeWaiting: { _ in
+                // What the database is not needed for is checked now, so a bad policy still
+                // stops the daemon at once rather than once the database is back.
+                try parts.checkConfig?(config)
+            }, waiting: { error, first in
                 status = "waiting for database: " + Self.reason(error)
                 if first {
-                    // What the database is not needed for is checked now, so a bad policy still
-                    // stops the daemon at once rather than once the database is back.
-                    try parts.checkConfig?(config)
-                    logger.error("Waiting for the database: it cannot be reached; retrying with backoff, and starting once it answers",
-                                 metadata: ["error": "\(error)"])
                     watchdog.start()
                     notifier.ready(status: status)
                 } else {
                     notifier.status(status)
                 }
-                switch await wait(for: delay) {
-                case .timer: continue
-                case .stop: return nil
+            }, wait: { delay in
+                switch await self.wait(for: delay) {
+                case .timer: return .retry
+                case .stop: return .stop
                 case .reload:
                     reload(status: status, file: config.file) { new in
                         try parts.checkConfig?(new)
                         config = new
                         return "still waiting for the database \(new.database)"
                     }
+                    return .retry
                 }
-            }
+            })
+        } catch let error as StoreError where error.code == .cantOpen
+                    && ((try? StoreLocation(setting: config.database)).map { !$0.isSQLite } ?? false) {
+            // The server answered and refused the login: waiting will not change that.
+            throw DaemonError(.config, error.description)
         }
     }
 
