@@ -45,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "drwatch-web")
         // A server database that cannot be reached yet is waited for, as `drwatch run` waits
         // (the config and policies are checked first: a bad one still exits 78 at once).
+        // SIGTERM while it waits stops it (the signal's own action; systemd counts it a clean stop).
+        DaemonSignals.resetInheritedState()
         let options = testHookOptions(ProcessInfo.processInfo.environment)
         let global = self.global
         guard let session = try await DatabaseWait(first: options.reconnectFirst, cap: options.reconnectCap, logger: logger)

@@ -92,4 +92,43 @@ struct FailoverStoreTests {
         try admin.execute("ALTER DATABASE \(name) ALLOW_CONNECTIONS true", operation: "test")
         #expect(try store.enqueue([outboxItem("m")]) == 1)
     }
+
+    /// Ends every session of the fixture's database but the caller's own (a restart, a failover).
+    private func cutSessions(_ db: StoreFixture) throws {
+        try db.execute("SELECT pg_terminate_backend(pid, 60000) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+    }
+
+    @Test func aReadOutsideATransactionOnACutSessionIsRunAgainOnANewOne() throws {
+        // Given a web session recorded, and the store's session cut
+        let db = try StoreFixture(.postgresql)
+        let store = try db.store()
+        try store.addSession(tokenHash: "h1", email: "tm@council.example", csrf: "c1", createdAt: instant(), expiresAt: instant(3600), directoryRoles: [])
+        try cutSessions(db)
+        // Then the web app's session read (no transaction) is served on a new session
+        #expect(try store.session(tokenHash: "h1", now: instant(60))?.email == "tm@council.example")
+    }
+
+    @Test func aWriteOutsideATransactionOnACutSessionIsUnavailableNotRunAndTheNextOneWorks() throws {
+        let db = try StoreFixture(.postgresql)
+        let store = try db.store()
+        let entry = AuditEntry(at: instant(), actor: "tm@council.example", action: "signed-out", ref: nil, outcome: "done", detail: nil)
+        _ = try store.audit(ref: nil, limit: 1)
+        try cutSessions(db)
+        // Then the write is refused as an outage (a retry is the caller's: it may have been done), and not written
+        let refused = try #require(throws: StoreError.self) { try store.appendAudit(entry) }
+        #expect(refused.code == .unavailable)
+        #expect(try db.ints("SELECT COUNT(*) FROM audit") == [0])
+        // And the next write opens a new session and is written once
+        try store.appendAudit(entry)
+        #expect(try db.ints("SELECT COUNT(*) FROM audit") == [1])
+    }
+
+    @Test(arguments: [
+        ("SELECT 1", true), ("  \n select x FROM t", true), ("WITH a AS (SELECT 1) SELECT * FROM a", true),
+        ("WITH a AS (DELETE FROM t RETURNING id) SELECT * FROM a", false), ("INSERT INTO audit VALUES (1)", false),
+        ("UPDATE web_sessions SET ended_at = $1", false), ("DELETE FROM t", false), ("BEGIN", false), ("", false),
+    ])
+    func onlyAReadIsRunAgainOnANewSession(_ sql: String, _ read: Bool) {
+        #expect(PGDatabase.isRead(sql) == read)
+    }
 }

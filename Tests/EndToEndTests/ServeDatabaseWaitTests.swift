@@ -38,6 +38,17 @@ struct ServeDatabaseWaitTests {
         #expect(serve.log.components(separatedBy: "Connected to the database; starting").count == 2, "\(serve.log)")
     }
 
+    @Test("SIGTERM while it waits stops it at once", .timeLimit(.minutes(2)))
+    func sigtermWhileWaitingStopsIt() throws {
+        let ws = try DaemonDatabaseWaitTests.unreachable()
+        let serve = try DaemonProcess(args: ["--config", ws.config.path], env: ["DRWATCH_RECONNECT_MS": "30000"],
+                                      logURL: ws.dir.appendingPathComponent("serve-term.log"), command: "serve")
+        defer { serve.kill9() }
+        #expect(serve.waitForLog("Waiting for the database"), "\(serve.log)")
+        serve.signal(SIGTERM)
+        #expect(serve.waitForExit() == 128 + SIGTERM, "\(serve.log)")
+    }
+
     @Test("A config that waiting cannot fix exits 78 at once, before any wait", .timeLimit(.minutes(2)))
     func aBadPolicyExits78AtOnce() throws {
         let ws = try DaemonDatabaseWaitTests.unreachable()
