@@ -85,3 +85,22 @@ func stageLabel(_ number: Int, _ name: String?) -> String {
     guard let name else { return "Stage \(number)" }
     return name.lowercased().hasPrefix("stage \(number)") ? name : "Stage \(number): \(name)"
 }
+
+extension WebApp {
+    /// Who must act on `d` now (`WhoActs`, the one decision), as pages say it. `long` (the
+    /// dispute page) also gives the raiser's address and what they decide; a table cell is short.
+    func waitingFor(_ w: WhoActs, on d: Dispute, long: Bool = false) -> String {
+        var out: String
+        switch w.next {
+        case .stageOwner(let role): out = title(role, on: d)
+        case .raiser(let a): out = long ? "\(title(a.role, on: d)), \(a.email), to decide: resolve or escalate" : "\(title(a.role, on: d)), to decide"
+        case .paused: out = "Nobody while the clock is paused"
+        case .nobody: out = "Nobody"
+        }
+        if !w.pauseApprovers.isEmpty {
+            let approvers = w.pauseApprovers.map { title($0, on: d) }.joined(separator: " or ")
+            out += "; \(approvers), to answer the pause request"
+        }
+        return out
+    }
+}

@@ -197,6 +197,8 @@ struct DisputeRoutes {
         var b = "<span class=\"caption-l\">\(esc(kp?.title ?? d.kind.rawValue)) · \(esc(engine.policy.title))</span>"
         b += "<h1>\(esc(d.ref))</h1>"
         b += "<p>\(stateTag(e.state))</p>"
+        let requests = try app.stores.next().pauseRequests(disputeID: id)
+        let pending = requests.last { $0.isPending(in: d) }
         var rows: [(String, String)] = []
         let closed = e.state == .resolved || e.state == .withdrawn
         if closed, let last = d.events.last(where: { if case .resolved = $0.change { true } else if case .withdrawn = $0.change { true } else { false } }) {
@@ -204,11 +206,7 @@ struct DisputeRoutes {
             if e.stage > 0 { rows.append(("Last stage", stageLabel(e.stage, e.stageName))) }
         } else if e.stage > 0 {
             rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
-            if e.respondedAt != nil {
-                rows.append(("Waiting for", "\(app.title(d.raisedBy.role, on: d)), \(d.raisedBy.email), to decide: resolve or escalate"))
-            } else if let owner = e.owner {
-                rows.append(("Waiting for", app.title(owner, on: d)))
-            }
+            rows.append(("Waiting for", app.waitingFor(WhoActs(d, e, policy: engine.policy, pauseRequested: pending != nil), on: d, long: true)))
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
             if let answered = e.respondedAt {
                 let timing = e.respondedWithinTimescale == false ? "after the stage was due" : "within the timescale"
@@ -229,8 +227,6 @@ struct DisputeRoutes {
         b += summaryList(rows)
 
         // What the person can do now.
-        let requests = try app.stores.next().pauseRequests(disputeID: id)
-        let pending = requests.last { $0.isPending(in: d) }
         let offered = Actions.offered(to: person, on: d, runtime: app.runtime, now: context.now, pending: pending)
         b += "<h2 id=\"actions\">What you can do</h2>"
         if offered.isEmpty { b += "<p>There is nothing for you to record on this dispute now.</p>" }

@@ -43,8 +43,13 @@ struct ManagerRoutes {
         let team = param("team"), policy = param("policy"), state = param("state").flatMap(DisputeState.init(rawValue:)), owner = param("owner")
         let store = app.stores.next()
         let records = try store.openDisputes(team: team, policy: policy, limit: Self.limit)
-        var rows = app.evaluated(records, now: context.now).filter { r in
-            (state == nil || r.evaluation.state == state) && (owner == nil || r.evaluation.owner == owner)
+        // Who must act now (the dispute page's decision, `WhoActs`), with the waiting pause requests.
+        let requested = Set(try store.waitingPauseRequests(limit: Self.limit).map(\.disputeID))
+        var rows: [(record: DisputeRecord, evaluation: Evaluation, who: WhoActs)] = app.evaluated(records, now: context.now).compactMap { r in
+            guard let p = app.runtime.policies[r.record.dispute.policy]?.policy else { return nil }
+            return (r.record, r.evaluation, WhoActs(r.record.dispute, r.evaluation, policy: p, pauseRequested: requested.contains(r.record.id)))
+        }.filter { r in
+            (state == nil || r.evaluation.state == state) && (owner == nil || r.who.roles.contains(owner!))
         }
         // Statutory totals at risk (or breached) first, then the usual order.
         func rank(_ s: DisputeState) -> Int { s == .statutoryBreached ? 0 : s == .statutoryAtRisk ? 1 : 2 }
@@ -62,12 +67,19 @@ struct ManagerRoutes {
         let states: [DisputeState] = [.statutoryBreached, .statutoryAtRisk, .overdue, .dueToday, .dueSoon, .onTrack, .paused]
         b += FormField.select(id: "state", label: "State", options: [("", "All")] + states.map { ($0.rawValue, $0.rawValue.replacingOccurrences(of: "-", with: " ").capitalizedFirst) },
                           selected: state?.rawValue ?? "")
-        let owners = Set(app.runtime.policies.values.flatMap { $0.policy.kinds.values.flatMap { $0.stages.map(\.owner) } }).sorted()
-        b += FormField.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.map { ($0, app.title($0)) }, selected: owner ?? "")
+        // Everyone who can be waited for: stage owners, raisers (who decide after a response), pause approvers.
+        var owners = Set(app.runtime.policies.values.flatMap { $0.policy.kinds.values.flatMap { $0.stages.flatMap { [$0.owner] + ($0.ownerIfAboutOwner.map { [$0] } ?? []) } } })
+        for p in app.runtime.policies.values {
+            owners.formUnion(p.policy.initiators.map(\.role))
+            owners.formUnion(p.policy.pauseApprovers)
+        }
+        owners.formUnion(app.web.raiserRoles)
+        b += FormField.select(id: "owner", label: "Waiting for", options: [("", "Anyone")] + owners.sorted().map { ($0, app.title($0)) }, selected: owner ?? "")
         b += "<div class=\"form-group\"><button type=\"submit\" class=\"button\">Apply filters</button></div></form>"
         let shown = rows.prefix(Self.shown).map { r -> [String] in
             let d = r.record.dispute, e = r.evaluation
-            return [disputeLink(r.record.id, d.ref), esc(d.team ?? "–"), esc(d.policy), esc("\(e.stage)"), esc(e.owner.map { app.title($0, on: d) } ?? "–"),
+            return [disputeLink(r.record.id, d.ref), esc(d.team ?? "–"), esc(app.runtime.policies[d.policy]?.policy.title ?? d.policy), esc("\(e.stage)"),
+                    esc(app.waitingFor(r.who, on: d)),
                     esc(app.when(e.stageDeadline)), esc(daysLeft(e.statutoryWorkingDaysLeft)), stateTag(e.state)]
         }
         b += table(caption: rows.count > Self.shown ? "The first \(Self.shown) open disputes, most at risk first" : "Open disputes, most at risk first",

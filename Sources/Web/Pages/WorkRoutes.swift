@@ -32,17 +32,20 @@ struct WorkRoutes {
         for (record, e) in evaluated {
             let d = record.dispute
             let roles = person.roles(on: d)
-            guard !roles.isEmpty else { continue }
-            if let owner = e.owner, roles.contains(owner), e.state != .paused, e.respondedAt == nil {
+            guard !roles.isEmpty, let policy = app.runtime.policies[d.policy]?.policy else { continue }
+            // Who must act now: the dispute page's decision (`WhoActs`); pause requests are listed below.
+            let who = WhoActs(d, e, policy: policy)
+            switch who.next {
+            case .stageOwner(let owner) where roles.contains(owner):
                 let asked = "Respond to \(stageLabel(e.stage, e.stageName)) as \(app.title(owner, on: d))"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
-            } else if let answered = e.respondedAt, roles.contains(d.raisedBy.role) {
+            case .raiser(let raiser) where roles.contains(raiser.role):
                 // The owner responded: the raiser decides (resolve or escalate) before the stage is due.
-                let asked = "Decide after the response of \(app.when(answered)): resolve or escalate"
+                let asked = "Decide after the response of \(app.when(e.respondedAt)): resolve or escalate"
                 act.append([disputeLink(record.id, d.ref), esc(asked), esc(app.when(e.stageDeadline)), esc(daysLeft(e.stageWorkingDaysLeft)), stateTag(e.state)])
-            } else {
+            default:
                 let why = d.raisedBy.email == person.email ? "You raised it" : "Named as \(roles.map { app.title($0, on: d) }.joined(separator: ", "))"
-                watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage)\(e.owner.map { ", with \(app.title($0, on: d))" } ?? "")"),
+                watch.append([disputeLink(record.id, d.ref), esc(why), esc("Stage \(e.stage). Waiting for: \(app.waitingFor(who, on: d))"),
                               esc(app.when(e.stageDeadline)), stateTag(e.state)])
             }
         }

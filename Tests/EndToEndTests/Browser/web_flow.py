@@ -6,8 +6,9 @@ browser session for every person (cookies cleared between them):
      dispute's page; the Team Manager signs in from that link and records a response
      ("Record your response", refused once without text), then asks for a pause; the next poll
      emails the Head of Service - Safeguarding, who signs in from that email and approves it;
-  3. the IRO service manager sees it on the overview and opens the reports;
-  4. the IRO sees the response and resolves the dispute;
+  3. the IRO service manager sees it on the overview (paused: waiting for nobody) and opens the reports;
+  4. the IRO sees it paused in My work, restarts the clock, is asked to decide, sees the
+     response and resolves the dispute;
   5. the admin opens the outbox.
 
 A screenshot of every page goes to SHOTS; axe-core checks every page and the run fails on any
@@ -216,6 +217,8 @@ try:
     sign_in("iro.manager@council.example", "manager")
     expect("/overview" in d.current_url, "manager: lands on the overview")
     expect("WEB-1" in body(), "manager: sees WEB-1 on the overview")
+    expect("Nobody while the clock is paused" in body(), "manager: paused, WEB-1 waits for nobody")
+    expect("IRO/CP Chair Dispute Resolution Process (four stages)" in body(), "manager: the procedure by its title")
     check("manager-overview")
     select("team", "North")
     go(d.find_element(By.CSS_SELECTOR, "form.filters button"))
@@ -227,6 +230,14 @@ try:
     d.delete_all_cookies()
     d.get(base + "/")
     sign_in("iro@council.example", "iro-again")
+    expect("Where you need to act (0)" in body(), "iro: paused, nothing is asked of the IRO")
+    expect("Waiting for: Nobody while the clock is paused" in body(), "iro: My work says WEB-1 is paused")
+    check("iro-my-work-paused")
+    # The reason for the pause has passed: the IRO restarts the clock, and is asked to decide.
+    go(d.find_element(By.LINK_TEXT, "WEB-1"))
+    go(d.find_element(By.ID, "resume-submit"))
+    expect("The clock has restarted" in body(), "iro: the clock restarted")
+    d.get(base + "/")
     expect("Decide after the response" in body(), "iro: My work asks for a decision after the response")
     check("iro-my-work-decide")
     go(d.find_element(By.LINK_TEXT, "WEB-1"))
