@@ -241,10 +241,14 @@ public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// The message with each marked field named by `name`, and each marked role (`role(_:)`)
     /// by `roles` (the command line: the slug it takes; a web page: the role's title).
-    public func message(naming name: (Field) -> String, roles: (String) -> String = { $0 }) -> String {
-        guard template.utf8.contains(where: { $0 == 1 || $0 == 3 }) else { return template }
+    /// And each marked term (`policy(_:)`, `kind(_:article:)`, `hint(_:form:)`) by `terms`
+    /// (the command line: `Term.commandLine`, what it always said; a web page: titles and the
+    /// form's words).
+    public func message(naming name: (Field) -> String, roles: (String) -> String = { $0 },
+                        terms: (Term) -> String = { $0.commandLine }) -> String {
+        guard template.utf8.contains(where: { $0 == 1 || $0 == 3 || $0 == 5 }) else { return template }
         var out = ""
-        var rest = template[...]
+        var rest = Self.resolvingTerms(template, terms)[...]
         while let open = rest.firstIndex(where: { $0 == "\u{1}" || $0 == "\u{3}" }) {
             let isRole = rest[open] == "\u{3}"
             guard let close = rest[open...].firstIndex(of: isRole ? "\u{4}" : "\u{2}") else { break }
@@ -255,6 +259,40 @@ public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
         }
         return out + rest
     }
+
+    /// The template with each marked term replaced by `say(term)` (which may hold field and role marks).
+    static func resolvingTerms(_ template: String, _ say: (Term) -> String) -> String {
+        guard template.utf8.contains(5) else { return template }
+        var out = ""
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "\u{5}"), let close = rest[open...].firstIndex(of: "\u{6}") {
+            out += rest[..<open]
+            let parts = rest[rest.index(after: open)..<close].split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+            let term: Term? = switch (parts.first, parts.count) {
+            case ("p", 2): .policy(parts[1])
+            case ("k", 2): .kind(parts[1], article: false)
+            case ("a", 2): .kind(parts[1], article: true)
+            case ("h", 3): .hint(commandLine: parts[1], form: parts[2])
+            default: nil
+            }
+            out += term.map(say) ?? parts.dropFirst().first ?? ""
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
+    /// Where procedure `name` is named inside a message (a page says the policy's title).
+    public static func policy(_ name: String) -> String { "\u{5}p\u{1F}\(name)\u{6}" }
+
+    /// Where a kind is named inside a message, `article`: with "a" before it (a page says the
+    /// kind's title, with "a" or "an").
+    public static func kind(_ kind: RecordKind, article: Bool = false) -> String {
+        "\u{5}\(article ? "a" : "k")\u{1F}\(kind.rawValue)\u{6}"
+    }
+
+    /// How to fix a refusal, in the command line's words and in a form's (a page has no
+    /// `--by` to give).
+    public static func hint(_ commandLine: String, form: String) -> String { "\u{5}h\u{1F}\(commandLine)\u{1F}\(form)\u{6}" }
 
     /// Where `role` is named inside a message, so that each front end names it its own way
     /// (`message(naming:roles:)`); a role a user must type (`ROLE:EMAIL`) stays unmarked.
@@ -271,6 +309,25 @@ public struct DomainError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Two refusals are the same when they concern the same field and read the same (roles
     /// marked or not).
     public static func == (a: DomainError, b: DomainError) -> Bool { a.field == b.field && a.description == b.description }
+}
+
+/// A term a refusal names that each front end says its own way (`DomainError.message(naming:roles:terms:)`).
+public enum Term: Equatable, Sendable {
+    /// A procedure, by its name (`four-stage`); a page says its title.
+    case policy(String)
+    /// A kind of record by its name (`formal`), with "a" before it when `article`.
+    case kind(String, article: Bool)
+    /// How to fix it: the command line's words, and a form's.
+    case hint(commandLine: String, form: String)
+
+    /// How the command line and the import say it (what they always said).
+    public var commandLine: String {
+        switch self {
+        case .policy(let name): name
+        case .kind(let kind, let article): article ? "a \(kind)" : kind
+        case .hint(let words, _): words
+        }
+    }
 }
 
 /// The part of a request that an error concerns, so that each front end names it its own way:

@@ -25,10 +25,10 @@ extension Engine {
             throw DomainError("a new record must have exactly one event, opened; record the rest with later commands")
         }
         if kp.stages.isEmpty {
-            guard stage <= 1 else { throw DomainError(field: .stage, "a \(d.kind.rawValue) has no stages; raise it without \(Field.stage.mark)") }
+            guard stage <= 1 else { throw DomainError(field: .stage, "\(DomainError.kind(d.kind, article: true)) has no stages; raise it without \(Field.stage.mark)") }
         } else {
             guard kp.stage(stage) != nil else {
-                throw DomainError(field: .stage, "stage \(stage) does not exist for \(d.kind.rawValue) in \(policy.name); use 1 to \(kp.stages.count)")
+                throw DomainError(field: .stage, "stage \(stage) does not exist for \(DomainError.kind(d.kind)) in \(DomainError.policy(policy.name)); use 1 to \(kp.stages.count)")
             }
             try checkInitiator(role: d.raisedBy.role, stage: stage, kind: d.kind, childStatus: d.childStatus, raising: true)
             // Raising at the level of the record's subject row is where the document puts it: no bypass.
@@ -36,21 +36,21 @@ extension Engine {
             try checkBypass(from: rowStage == stage ? stage - 1 : 0, to: stage, reason: d.openingReason)
         }
         if !kp.categories.isEmpty && !kp.categories.contains(d.category) {
-            throw DomainError(field: .category, "category \(d.category.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .category, "category \(d.category.rawValue) is not used for \(DomainError.kind(d.kind)) in \(DomainError.policy(policy.name)); use one of: \(kp.categories.map(\.rawValue).joined(separator: ", "))")
         }
         if !kp.types.isEmpty && !kp.types.contains(d.type) {
-            throw DomainError(field: .type, "type \(d.type.rawValue) is not used for \(d.kind.rawValue) in \(policy.name); use one of: \(kp.types.map(\.rawValue).joined(separator: ", "))")
+            throw DomainError(field: .type, "type \(d.type.rawValue) is not used for \(DomainError.kind(d.kind)) in \(DomainError.policy(policy.name)); use one of: \(kp.types.map(\.rawValue).joined(separator: ", "))")
         }
         if let sid = d.subject {
             guard let row = kp.subject(sid) else {
                 let known = kp.subjects.map(\.id).joined(separator: ", ")
-                throw DomainError(field: .subject, "subject \(sid) is not in \(policy.name) for \(d.kind.rawValue); use one of: \(known.isEmpty ? "(none: omit \(Field.subject.mark))" : known)")
+                throw DomainError(field: .subject, "subject \(sid) is not in \(DomainError.policy(policy.name)) for \(DomainError.kind(d.kind)); use one of: \(known.isEmpty ? "(none: omit \(Field.subject.mark))" : known)")
             }
             if !row.types.isEmpty && !row.types.contains(d.type) {
                 throw DomainError(field: .subject, "subject \(sid) is a dispute of type \(row.types.map(\.rawValue).joined(separator: " or ")), not \(d.type.rawValue); fix \(Field.type.mark) or \(Field.subject.mark)")
             }
         } else if kp.subjectRequired {
-            throw DomainError(field: .subject, "\(policy.name) needs a subject for a \(d.kind.rawValue); add \(Field.subject.mark) (one of: \(kp.subjects.map(\.id).joined(separator: ", ")))")
+            throw DomainError(field: .subject, "\(DomainError.policy(policy.name)) needs a subject for \(DomainError.kind(d.kind, article: true)); add \(Field.subject.mark) (one of: \(kp.subjects.map(\.id).joined(separator: ", ")))")
         }
     }
 
@@ -80,7 +80,7 @@ extension Engine {
         case .opened:
             throw DomainError("\(d.ref) is already open; use escalate to move it to another stage")
         case .escalated(let to, let reason):
-            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to escalate through") }
+            guard let seg = r.seg else { throw DomainError("\(DomainError.kind(d.kind, article: true)) has no stages to escalate through") }
             // Every escalation is made by somebody, whose limit (and the record's) is checked.
             guard let by = event.by else {
                 throw DomainError(field: .by, "every escalation is made by somebody; give \(Field.by.mark) (who escalates: role and email, e.g. iro:jo.bloggs@council.example)")
@@ -90,10 +90,10 @@ extension Engine {
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is paused; resume it before escalating") }
             let last = kp.stages.count
             if seg.stage == last && to >= seg.stage {
-                throw DomainError("\(d.ref) is already at stage \(last), the last stage of a \(d.kind.rawValue) under \(policy.name)\(seg.derived ? " (escalated on breach)" : ""); it cannot go higher: resolve it, withdraw it or refer it to CAFCASS")
+                throw DomainError("\(d.ref) is already at stage \(last), the last stage of \(DomainError.kind(d.kind, article: true)) under \(DomainError.policy(policy.name))\(seg.derived ? " (escalated on breach)" : ""); it cannot go higher: resolve it, withdraw it or refer it to CAFCASS")
             }
             guard kp.stage(to) != nil else {
-                throw DomainError(field: .stage, "stage \(to) does not exist for \(d.kind.rawValue) in \(policy.name); use \(seg.stage + 1) to \(last)")
+                throw DomainError(field: .stage, "stage \(to) does not exist for \(DomainError.kind(d.kind)) in \(DomainError.policy(policy.name)); use \(seg.stage + 1) to \(last)")
             }
             guard to > seg.stage else {
                 throw DomainError(field: .stage, "\(d.ref) is already at stage \(seg.stage)\(seg.derived ? " (escalated on breach)" : ""); escalate to a higher stage (\(seg.stage + 1) to \(last))")
@@ -101,29 +101,29 @@ extension Engine {
             try checkInitiator(role: by.role, stage: to, kind: d.kind, childStatus: d.childStatus, raising: false)
             // The record's own initiator bounds it too, whoever moves it (six-stage: a LADO's DRP goes to stage 5 only).
             if r.limit < to {
-                throw DomainError(field: .stage, "\(d.ref) was raised by \(DomainError.role(d.raisedBy.role))\(statusPhrase(d.childStatus, role: d.raisedBy.role, kind: d.kind)), who may take a \(d.kind.rawValue) up to stage \(r.limit) only under \(policy.name); it cannot be escalated to stage \(to)")
+                throw DomainError(field: .stage, "\(d.ref) was raised by \(DomainError.role(d.raisedBy.role))\(statusPhrase(d.childStatus, role: d.raisedBy.role, kind: d.kind)), who may take \(DomainError.kind(d.kind, article: true)) up to stage \(r.limit) only under \(DomainError.policy(policy.name)); it cannot be escalated to stage \(to)")
             }
             try checkBypass(from: seg.stage, to: to, reason: reason)
         case .paused(let approver, _):
-            guard r.seg != nil else { throw DomainError("a \(d.kind.rawValue) has no deadline to pause") }
+            guard r.seg != nil else { throw DomainError("\(DomainError.kind(d.kind, article: true)) has no deadline to pause") }
             guard r.pausedAt == nil else { throw DomainError("\(d.ref) is already paused; resume it first") }
-            guard !policy.pauseApprovers.isEmpty else { throw DomainError("\(policy.name) does not allow pauses") }
+            guard !policy.pauseApprovers.isEmpty else { throw DomainError("\(DomainError.policy(policy.name)) does not allow pauses") }
             guard policy.pauseApprovers.contains(approver.role) else {
                 throw DomainError(field: .approvedBy, "a pause needs the agreement of \(DomainError.roles(policy.pauseApprovers)), not \(DomainError.role(approver.role)); give \(Field.approvedBy.mark) \(policy.pauseApprovers[0]):EMAIL")
             }
         case .resumed:
             guard r.pausedAt != nil else { throw DomainError("\(d.ref) is not paused; there is nothing to resume") }
         case .extended(let n, let agreer):
-            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no deadline to extend") }
+            guard let seg = r.seg else { throw DomainError("\(DomainError.kind(d.kind, article: true)) has no deadline to extend") }
             guard (1...Engine.maxExtensionWorkingDays).contains(n) else {
                 throw DomainError(field: .workingDays, "an extension must add 1 to \(Engine.maxExtensionWorkingDays) working days, not \(n); agree a number in that range")
             }
-            guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(policy.name) does not allow extensions") }
+            guard !policy.extensionAgreers.isEmpty else { throw DomainError("\(DomainError.policy(policy.name)) does not allow extensions") }
             guard policy.extensionAgreers.contains(agreer.role) else {
                 throw DomainError(field: .agreedBy, "an extension must be agreed by \(DomainError.roles(policy.extensionAgreers)), not \(DomainError.role(agreer.role)); give \(Field.agreedBy.mark) \(policy.extensionAgreers[0]):EMAIL")
             }
             if let most = policy.maxExtensionWorkingDays, seg.extensionDays + n > most {
-                throw DomainError(field: .workingDays, "\(policy.name) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
+                throw DomainError(field: .workingDays, "\(DomainError.policy(policy.name)) allows at most \(most) working days of extension per stage; stage \(seg.stage) already has \(seg.extensionDays)")
             }
             guard case .workingDays = seg.timescale else {
                 throw DomainError("stage \(seg.stage) of \(d.ref) runs on clock hours; it cannot be extended by working days")
@@ -138,30 +138,30 @@ extension Engine {
                 throw DomainError(field: .workingDays, "extending stage \(seg.stage) by \(n) working day\(n == 1 ? "" : "s") would end it on \(proposed.longDescription), past the statutory total on \(sd.longDescription); agree at most \(max(0, try calendar.workingDaysBetween(current.day, sd) - seg.extensionDays))")
             }
         case .responded(let text):
-            guard let seg = r.seg else { throw DomainError("a \(d.kind.rawValue) has no stages to respond to") }
+            guard let seg = r.seg else { throw DomainError("\(DomainError.kind(d.kind, article: true)) has no stages to respond to") }
             // The owner of the current (effective) stage, or someone the record lists in that role.
             let owner = plan.choiceOwnerNames[seg.choice]
             guard let by = event.by else {
-                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner)); give --by \(owner):EMAIL")
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner))\(DomainError.hint("; give --by \(owner):EMAIL", form: ", signed in as themselves"))")
             }
             guard by.role == owner || (d.people[owner]?.contains(by.email) ?? false) else {
-                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner)), not \(DomainError.role(by.role)); give --by \(owner):EMAIL")
+                throw DomainError("a response at stage \(seg.stage) of \(d.ref) is recorded by its owner, \(DomainError.role(owner)), not \(DomainError.role(by.role))\(DomainError.hint("; give --by \(owner):EMAIL", form: ""))")
             }
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw DomainError("a response needs its text; give --text \"...\" (what the owner will do and by when)")
+                throw DomainError("a response needs its text; \(DomainError.hint("give --text \"...\"", form: "enter it")) (what the owner will do and by when)")
             }
             guard text.count <= DisputeEvent.maxTextLength else {
                 throw DomainError("the response is \(text.count) characters long; keep it to \(DisputeEvent.maxTextLength) and put the rest in the case record")
             }
             guard !seg.responded else {
-                throw DomainError("stage \(seg.stage) of \(d.ref) already has a response (\(day(seg.respondedAt).longDescription)); add a note instead (drwatch dispute note)")
+                throw DomainError("stage \(seg.stage) of \(d.ref) already has a response (\(day(seg.respondedAt).longDescription)); add a note instead\(DomainError.hint(" (drwatch dispute note)", form: ""))")
             }
         case .cafcassReferral:
             // "must alert the Head of Service - Safeguarding before making a referral" (four-stage);
             // "will always consult ... before making a referral to CAFCASS" (six-stage).
             if policy.cafcassNeedsIntention, !d.events.contains(where: { if case .cafcassIntended = $0.change { true } else { false } }) {
                 let who = policy.cafcassIntendedAlert.map { policy.title(of: $0) }
-                throw DomainError("under \(policy.name) the \(who.joined(separator: " and ")) must be alerted before a CAFCASS referral; record the intention first (drwatch dispute intend-cafcass \(d.ref) --by ROLE:EMAIL --reason \"...\"), then the referral")
+                throw DomainError("under \(DomainError.policy(policy.name)) the \(who.joined(separator: " and ")) must be alerted before a CAFCASS referral; record the intention first (\(DomainError.hint("drwatch dispute intend-cafcass \(d.ref) --by ROLE:EMAIL --reason \"...\"", form: "drwatch dispute intend-cafcass on the command line: ask a drwatch admin"))), then the referral")
             }
         case .cafcassIntended, .note, .resolved, .withdrawn:
             break
@@ -204,12 +204,12 @@ extension Engine {
         guard let limit = KindPlan.limit(rows.map { ($0.role, $0.maxStage, $0.childStatus) }, role: role, childStatus: childStatus) else {
             if raising {
                 let who = DomainError.roles(Set(rows.map(\.role)).sorted(), joinedBy: ", ")
-                throw DomainError(field: .raisedBy, "\(DomainError.role(role)) may not raise a \(kind.rawValue) under \(policy.name); it is raised by: \(who)")
+                throw DomainError(field: .raisedBy, "\(DomainError.role(role)) may not raise \(DomainError.kind(kind, article: true)) under \(DomainError.policy(policy.name)); it is raised by: \(who)")
             }
             return
         }
         guard stage <= limit else {
-            throw DomainError(field: .stage, "\(DomainError.role(role)) may \(raising ? "raise" : "escalate")\(statusPhrase(childStatus, role: role, kind: kind)) up to stage \(limit) only under \(policy.name), not stage \(stage)")
+            throw DomainError(field: .stage, "\(DomainError.role(role)) may \(raising ? "raise" : "escalate")\(statusPhrase(childStatus, role: role, kind: kind)) up to stage \(limit) only under \(DomainError.policy(policy.name)), not stage \(stage)")
         }
     }
 
@@ -218,10 +218,10 @@ extension Engine {
         guard steps > 1 else { return }
         let b = policy.bypass
         guard b.allowed else {
-            throw DomainError(field: .stage, "\(policy.name) moves one stage at a time; go to stage \(from + 1) first")
+            throw DomainError(field: .stage, "\(DomainError.policy(policy.name)) moves one stage at a time; go to stage \(from + 1) first")
         }
         if steps > b.maxStepsWithoutReason && (reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true) {
-            throw DomainError(field: .reason, "going from \(from == 0 ? "raising" : "stage \(from)") to stage \(to) skips stages; \(policy.name) needs a reason for that (\(Field.reason.mark) \"...\")")
+            throw DomainError(field: .reason, "going from \(from == 0 ? "raising" : "stage \(from)") to stage \(to) skips stages; \(DomainError.policy(policy.name)) needs a reason for that (\(Field.reason.mark) \"...\")")
         }
     }
 }

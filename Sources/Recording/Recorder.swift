@@ -83,7 +83,7 @@ public struct Recorder: Sendable {
 
     /// The reference given does not match a recorded dispute.
     public static func noSuchDispute(_ ref: String) -> DomainError {
-        DomainError(field: .ref, "no dispute \(ref) is recorded; check the case reference (drwatch dispute list --all)")
+        DomainError(field: .ref, "no dispute \(ref) is recorded; check the case reference\(DomainError.hint(" (drwatch dispute list --all)", form: ""))")
     }
 
     /// Checks a whole CSV import file (docs/import.md) against the config's policies and the

@@ -59,7 +59,23 @@ extension WebApp {
             case .change(let ref, _): (try? stores.next().dispute(ref: ref))?.policy
             }
             let titles: (String) -> String = { role in policy.flatMap { self.runtime.policies[$0]?.policy.title(of: role) } ?? self.title(role) }
-            throw WebWriteRefusal(field: e.field, message: e.message(naming: naming, roles: titles))
+            throw WebWriteRefusal(field: e.field, message: e.message(naming: naming, roles: titles, terms: { self.say($0, policy: policy) }))
+        }
+    }
+
+    /// How a page says a term a refusal names (`DomainError.message(naming:roles:terms:)`): a
+    /// procedure by its title, a kind by its title in the dispute's policy (`policy`), with "a"
+    /// or "an"; a hint in the form's words, never the command line's.
+    func say(_ term: Term, policy: String?) -> String {
+        switch term {
+        case .policy(let name):
+            return runtime.policies[name]?.policy.title ?? name
+        case .kind(let kind, let article):
+            let title = policy.flatMap { runtime.policies[$0]?.policy }.flatMap { p in RecordKind(rawValue: kind).flatMap { p.kinds[$0]?.title } } ?? kind
+            guard article else { return title }
+            return ("aeiou".contains(title.prefix(1).lowercased()) ? "an " : "a ") + title
+        case .hint(_, let form):
+            return form
         }
     }
 }

@@ -47,7 +47,7 @@ struct ChildStatusWebTests {
         let iro = try await h.signIn(Self.iro)
         let r = try await h.request("POST", "/raise", cookies: iro.cookies, form: Self.form(iro.csrf, ref: "DR-C1", stage: "6", status: "cp-cin"))
         #expect(r.status == 422)
-        #expect(r.body.contains("<li><a href=\"#stage\">Independent Reviewing Officer (IRO) may raise for a child on a child protection or child in need plan up to stage 5 only under six-stage-drp, not stage 6</a></li>"))
+        #expect(r.body.contains("<li><a href=\"#stage\">Independent Reviewing Officer (IRO) may raise for a child on a child protection or child in need plan up to stage 5 only under Dispute Resolution Process (DRP), six stages with initiator limits, not stage 6</a></li>"))
         #expect(r.body.contains("<option value=\"cp-cin\" selected>"), "the status chosen is kept")
         #expect(r.body.contains("id=\"ref\" name=\"ref\" type=\"text\" value=\"DR-C1\""))
         #expect(try h.store.dispute(ref: "DR-C1") == nil)
