@@ -186,7 +186,13 @@ final class Database: SQLDatabase {
     /// - Returns: the number of rows changed.
     @discardableResult
     func execute(_ sql: String, _ args: any SQLBindable..., operation: String) throws -> Int {
-        try run(sql, args, operation: operation) { _ in }
+        try execute(sql, arguments: args, operation: operation)
+    }
+
+    /// `execute` with an array of arguments.
+    @discardableResult
+    func execute(_ sql: String, arguments: [any SQLBindable], operation: String) throws -> Int {
+        try run(sql, arguments, operation: operation) { _ in }
         return Int(sqlite3_changes64(handle))
     }
 
@@ -241,7 +247,16 @@ final class Database: SQLDatabase {
     func checkNotTooNew() throws { try Migrations.checkNotTooNew(self) }
     func pendingMigrations() throws -> [String] { try Migrations.pending(self) }
     func migrate() throws -> [String] { try Migrations.migrate(self) }
-    var canSetTriggersAside: Bool { true }
+    /// Drops the triggers inside the transaction and puts them back from their own SQL as
+    /// stored in the schema (other connections see neither: SQLite's write lock is held).
+    func setInsertTriggersAside() throws -> (() throws -> Void)? {
+        let names = ChangeTriggers.onInsert.map(\.trigger)
+        var triggers: [(name: String, sql: String)] = []
+        try query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('\(names.joined(separator: "','"))') ORDER BY name",
+                  operation: "read change triggers") { row in triggers.append((row.string(0), row.string(1))) }
+        for t in triggers { try execute("DROP TRIGGER \(t.name)", operation: "set change trigger aside") }
+        return { for t in triggers { try self.execute(t.sql, operation: "restore change trigger") } }
+    }
     var location: StoreLocation { .sqlite(path: path) }
 
     /// The rowid of the last row inserted on this connection.

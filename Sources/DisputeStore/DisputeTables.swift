@@ -10,20 +10,27 @@ enum DisputesTable {
     /// Columns read back into a `Dispute`, in this order (see `decode`).
     static let selection = "d.id, d.ref, d.policy, d.kind, d.category, d.type, d.division, d.child_ref, d.team, d.raised_by_role, d.raised_by_email, d.subject, d.concerns_owner, d.opening_reason, d.child_status"
 
+    /// The columns an insert writes, in the order of `values`.
+    static let columns = """
+        ref, policy, kind, category, type, division, child_ref, team, raised_by_role, raised_by_email, created_at,
+        current_stage, is_paused, is_closed, closed_at, subject, concerns_owner, opening_reason, child_status
+        """
+    static let columnCount = 19
+
+    /// The values of `columns` for one dispute.
+    static func values(_ dispute: Dispute, state: DisputeSummary) -> [any SQLBindable] {
+        [dispute.ref, dispute.policy, dispute.kind.rawValue, dispute.category.rawValue, dispute.type.rawValue,
+         dispute.division.rawValue, dispute.childRef, dispute.team, dispute.raisedBy.role, dispute.raisedBy.email,
+         dispute.events.first?.at, state.stage, state.paused, state.closedAt != nil, state.closedAt,
+         dispute.subject, dispute.concernsOwner, dispute.openingReason, dispute.childStatus?.rawValue]
+    }
+
     static func insert(_ dispute: Dispute, state: DisputeSummary, in db: some SQLDatabase) throws -> Int64? {
         let changed = try db.execute("""
-            INSERT INTO disputes (ref, policy, kind, category, type, division, child_ref, team,
-                                  raised_by_role, raised_by_email, created_at,
-                                  current_stage, is_paused, is_closed, closed_at,
-                                  subject, concerns_owner, opening_reason, child_status)
+            INSERT INTO disputes (\(columns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (ref) DO NOTHING
-            """,
-            dispute.ref, dispute.policy, dispute.kind.rawValue, dispute.category.rawValue, dispute.type.rawValue,
-            dispute.division.rawValue, dispute.childRef, dispute.team, dispute.raisedBy.role, dispute.raisedBy.email,
-            dispute.events.first?.at, state.stage, state.paused, state.closedAt != nil, state.closedAt,
-            dispute.subject, dispute.concernsOwner, dispute.openingReason, dispute.childStatus?.rawValue,
-            operation: "insert dispute")
+            """, arguments: values(dispute, state: state), operation: "insert dispute")
         return changed == 0 ? nil : db.lastInsertRowID
     }
 
@@ -99,7 +106,15 @@ enum EventsTable {
     /// Columns read back by `decode`, after `dispute_id` at index 0.
     static let selection = "e.dispute_id, e.kind, e.at, e.by_role, e.by_email, e.stage, e.reason, e.outcome, e.note, e.working_days, e.approver_role, e.approver_email"
 
-    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin = .unknown, in db: some SQLDatabase) throws {
+    /// The columns an insert writes, in the order of `values`.
+    static let columns = """
+        dispute_id, seq, kind, at, by_role, by_email, stage, reason, outcome, note,
+        working_days, approver_role, approver_email, source, event_id
+        """
+    static let columnCount = 15
+
+    /// The values of `columns` for one event.
+    static func values(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin) -> [any SQLBindable] {
         var stage: Int?, reason: String?, outcome: String?, note: String?, workingDays: Int?, approver: Actor?
         switch event.change {
         case .opened(let s): stage = s
@@ -112,13 +127,15 @@ enum EventsTable {
         case .resolved(let o): outcome = o
         case .withdrawn(let r): reason = r
         }
+        return [disputeID, seq, event.change.name, event.at, event.by?.role, event.by?.email, stage, reason, outcome, note,
+                workingDays, approver?.role, approver?.email, origin.source, origin.eventID]
+    }
+
+    static func insert(_ event: DisputeEvent, disputeID: Int64, seq: Int, origin: EventOrigin = .unknown, in db: some SQLDatabase) throws {
         try db.execute("""
-            INSERT INTO events (dispute_id, seq, kind, at, by_role, by_email, stage, reason, outcome, note,
-                                working_days, approver_role, approver_email, source, event_id)
+            INSERT INTO events (\(columns))
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            disputeID, seq, event.change.name, event.at, event.by?.role, event.by?.email, stage, reason, outcome, note,
-            workingDays, approver?.role, approver?.email, origin.source, origin.eventID, operation: "insert dispute event")
+            """, arguments: values(event, disputeID: disputeID, seq: seq, origin: origin), operation: "insert dispute event")
     }
 
     /// The next sequence number for a dispute's events.
@@ -174,11 +191,19 @@ enum EventsTable {
 /// The `people` table: role -> ordered addresses, per dispute.
 enum PeopleTable {
     static func insert(_ people: [String: [String]], disputeID: Int64, in db: some SQLDatabase) throws {
-        for (role, addresses) in people {
-            for (position, address) in addresses.enumerated() {
-                try db.execute("INSERT INTO people (dispute_id, role, position, address) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                               disputeID, role, position, address, operation: "insert dispute people")
-            }
+        for row in values(people, disputeID: disputeID) {
+            try db.execute("INSERT INTO people (\(columns)) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", arguments: row, operation: "insert dispute people")
+        }
+    }
+
+    /// The columns an insert writes, in the order of `values`.
+    static let columns = "dispute_id, role, position, address"
+    static let columnCount = 4
+
+    /// The values of `columns`, one array per row, for a dispute's people.
+    static func values(_ people: [String: [String]], disputeID: Int64) -> [[any SQLBindable]] {
+        people.flatMap { role, addresses in
+            addresses.enumerated().map { position, address in [disputeID, role, position, address] as [any SQLBindable] }
         }
     }
 

@@ -34,6 +34,8 @@ protocol SQLDatabase: AnyObject {
     var path: String { get }
     @discardableResult
     func execute(_ sql: String, _ args: any SQLBindable..., operation: String) throws -> Int
+    @discardableResult
+    func execute(_ sql: String, arguments: [any SQLBindable], operation: String) throws -> Int
     func executeScript(_ sql: String, operation: String) throws
     func query(_ sql: String, _ args: any SQLBindable..., operation: String, row: (RowType) throws -> Void) throws
     func query(_ sql: String, arguments: [any SQLBindable], operation: String, row: (RowType) throws -> Void) throws
@@ -50,7 +52,12 @@ protocol SQLDatabase: AnyObject {
     func checkNotTooNew() throws
     func pendingMigrations() throws -> [String]
     func migrate() throws -> [String]
-    /// A bulk insert may set the per-row change triggers aside (SQLite) or not (PostgreSQL).
-    var canSetTriggersAside: Bool { get }
+    /// Sets the per-row change-tracking triggers on INSERT (migration 003: `disputes`, `events`,
+    /// `people`) aside for the rest of the open write transaction, for a bulk insert that stamps
+    /// its rows itself; rolling the transaction back puts them back too.
+    ///
+    /// - Returns: what puts them back (call it before the commit), or nil when this connection
+    ///   may not set them aside (PostgreSQL: a role that does not own the tables).
+    func setInsertTriggersAside() throws -> (() throws -> Void)?
     var location: StoreLocation { get }
 }

@@ -133,35 +133,18 @@ struct SQLTransaction<DB: SQLDatabase>: DisputeWriting {
         try PeopleTable.insert(dispute.people, disputeID: id, in: db)
     }
 
-    /// A bulk import. The change-tracking triggers of migration 003 cost two updates per row
-    /// (about 3x on 100,000 disputes); inside this one transaction they are set aside, every
-    /// inserted dispute is stamped with one new change count, and the triggers are put back from
-    /// their own SQL as stored in the schema. Other connections see all of it or none of it.
+    /// Many disputes: one by one up to 100, else `insertBulk` (multi-row statements, the
+    /// change triggers set aside).
     func insertMany(_ disputes: [Dispute], origins: [[EventOrigin]], summaries: [DisputeSummary]) throws {
         func originsOf(_ index: Int) -> [EventOrigin] { index < origins.count ? origins[index] : [] }
         func summaryOf(_ index: Int) -> DisputeSummary? { index < summaries.count ? summaries[index] : nil }
-        guard disputes.count > 100, db.canSetTriggersAside else {
+        guard disputes.count > 100 else {
             for (index, dispute) in disputes.enumerated() {
                 do { try insert(dispute, origins: originsOf(index), summary: summaryOf(index)) } catch var error as StoreError { error.index = index; throw error }
             }
             return
         }
-        let names = ["disputes_changed_insert", "events_changed_insert", "people_changed_insert"]
-        var triggers: [(name: String, sql: String)] = []
-        try db.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('\(names.joined(separator: "','"))') ORDER BY name",
-                     operation: "read change triggers") { row in triggers.append((row.string(0), row.string(1))) }
-        var firstID: Int64 = 1
-        try db.query("SELECT COALESCE(MAX(id), 0) + 1 FROM disputes", operation: "read next dispute id") { firstID = $0.int64(0) }
-        for t in triggers { _ = try db.execute("DROP TRIGGER \(t.name)", operation: "set change trigger aside") }
-        for (index, dispute) in disputes.enumerated() {
-            do { try insert(dispute, origins: originsOf(index), summary: summaryOf(index)) } catch var error as StoreError { error.index = index; throw error }
-        }
-        if !triggers.isEmpty {
-            _ = try db.execute("UPDATE store_changes SET seq = seq + 1", operation: "record change")
-            _ = try db.execute("UPDATE disputes SET change_seq = (SELECT seq FROM store_changes) WHERE id >= ?", firstID,
-                               operation: "stamp imported disputes")
-        }
-        for t in triggers { _ = try db.execute(t.sql, operation: "restore change trigger") }
+        try insertBulk(disputes, origins: originsOf, summaries: summaryOf)
     }
 
     func append(_ event: DisputeEvent, toRef ref: String, origin: EventOrigin, summary: DisputeSummary?) throws {
