@@ -106,11 +106,14 @@ public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<S
     var out: [PlannedMessage] = []
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
-    for c in candidates {
+    let wanted = candidates.filter { $0.identities.contains { !known.contains($0.identity) } }
+    // Rendering is most of a bulk poll's work: a batch's messages are composed on every core
+    // (pure work; the results keep the candidates' order).
+    let messages = parallelMap(wanted, minimumPerThread: 32) { c in
+        compose(c.intent, of: evaluated[c.source], route: c.route, templates: templates)
+    }
+    for (c, composed) in zip(wanted, messages) {
         let missing = c.identities.filter { !known.contains($0.identity) }
-        if missing.isEmpty { continue }
-        let e = evaluated[c.source]
-        let composed = compose(c.intent, of: e, route: c.route, templates: templates)
         let message = composed.message
         let due = composed.facts.deadline?.due
         let urgency: OutboxUrgency = c.intent.urgency == .urgent ? .urgent : .normal
@@ -133,6 +136,27 @@ public func plan(_ candidates: [Candidate], evaluated: [Evaluated], known: Set<S
     }
     return out
 }
+
+/// `transform` of each item, in order, computed on up to `ProcessInfo.activeProcessorCount`
+/// threads (this one and Dispatch's, never the Swift concurrency pool's) with at least
+/// `minimumPerThread` items each; on this thread alone when there are few.
+func parallelMap<T: Sendable, R: Sendable>(_ items: [T], minimumPerThread: Int, _ transform: @Sendable (T) -> R) -> [R] {
+    let threads = min(ProcessInfo.processInfo.activeProcessorCount, items.count / max(1, minimumPerThread))
+    if threads < 2 { return items.map(transform) }
+    return [R](unsafeUninitializedCapacity: items.count) { buffer, initialized in
+        let out = ParallelOutput(base: buffer.baseAddress!)
+        withoutActuallyEscaping(transform) { transform in
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let lo = items.count * t / threads, hi = items.count * (t + 1) / threads
+                for i in lo..<hi { (out.base + i).initialize(to: transform(items[i])) }
+            }
+        }
+        initialized = items.count
+    }
+}
+
+/// `parallelMap`'s output, written by each thread at its own indices only.
+private struct ParallelOutput<R>: @unchecked Sendable { let base: UnsafeMutablePointer<R> }
 
 // MARK: - After an attempt
 
