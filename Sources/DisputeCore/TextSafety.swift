@@ -10,20 +10,38 @@ public enum SafeText {
     /// Escapes text for HTML element content and quoted attribute values: `& < > " '` become
     /// entities; control characters other than LF and TAB become spaces.
     public static func html(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if isControl(ch) && ch != "\n" && ch != "\t" { out += " " } else { out.unicodeScalars.append(ch) }
+        // One pass over the UTF-8 bytes (every scalar it changes is ASCII, or a C1 control: 0xC2 0x80-0x9F);
+        // text with nothing to change is returned as it is (most of a message).
+        var s = s
+        return s.withUTF8 { u -> String? in
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b < 0x20 ? (b != 0x0A && b != 0x09) : (b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 || b == 0x7F
+                                                           || (b == 0xC2 && i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F)) { break }
+                i += 1
             }
-        }
-        return out
+            if i == u.count { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(u.count + 16)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<i]))
+            while i < u.count {
+                let b = u[i]
+                switch b {
+                case 0x26: out.append(contentsOf: "&amp;".utf8)
+                case 0x3C: out.append(contentsOf: "&lt;".utf8)
+                case 0x3E: out.append(contentsOf: "&gt;".utf8)
+                case 0x22: out.append(contentsOf: "&quot;".utf8)
+                case 0x27: out.append(contentsOf: "&#39;".utf8)
+                case 0x0A, 0x09: out.append(b)
+                case 0..<0x20, 0x7F: out.append(0x20)
+                case 0xC2 where i + 1 < u.count && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F: out.append(0x20); i += 1
+                default: out.append(b)
+                }
+                i += 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        } ?? s
     }
 
     /// One CSV field (RFC 4180): text that a spreadsheet would read as a formula (it starts

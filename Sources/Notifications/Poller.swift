@@ -196,8 +196,13 @@ public final class Poller: Sendable {
             }
 
             // Evaluate every open dispute; keep the ones with an intent not known to be in the outbox.
-            struct Pending { var id: Int64; var group: Int; var index: Int; var evaluation: Evaluation?; var engine: Engine }
+            // A Pending is 24 bytes (100,000 of them after a bulk import): the batch path's
+            // evaluation stays in its group's batch and its engine is the group's; only a dispute
+            // evaluated one by one keeps its own (`single`).
+            struct Pending { var id: Int64; var group: Int32; var index: Int32; var single: Int32 }
             var pending: [Pending] = []
+            var groupEngines: [Engine?] = Array(repeating: nil, count: open.groups.count)
+            var singles: [(evaluation: Evaluation, engine: Engine)] = []
             var skipped: [(id: Int64, skip: TickSkip)] = []
             // Closed disputes whose closing notices are all in the outbox: no longer evaluated after this poll.
             var closingDone: [Int64] = []
@@ -209,11 +214,12 @@ public final class Poller: Sendable {
                 g.batch.removeAll()
                 if let engine = try? engineFor(g.disputes[0]),
                    (try? engine.evaluateAll(g.disputes, contexts: g.contexts, now: now, into: &g.batch)) != nil {
+                    groupEngines[gi] = engine
                     for i in 0..<g.batch.count {
                         let entry = g.batch.entries[i]
                         count(entry.state, entry.nextWakeUp)
                         if entry.intentsDue > 0, !g.batch.intents(i).allSatisfy(isKnown) {
-                            pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: nil, engine: engine))
+                            pending.append(Pending(id: g.ids[i], group: Int32(gi), index: Int32(i), single: -1))
                         } else if !open.closedIDs.isEmpty, open.closedIDs.contains(g.ids[i]) {
                             closingDone.append(g.ids[i])
                         }
@@ -227,7 +233,8 @@ public final class Poller: Sendable {
                         let e = try engine.evaluate(g.disputes[i], context: g.contexts[i], now: now)
                         count(e.state, e.nextWakeUp)
                         if !e.intents.isEmpty, !e.intents.allSatisfy(isKnown) {
-                            pending.append(Pending(id: g.ids[i], group: gi, index: i, evaluation: e, engine: engine))
+                            singles.append((e, engine))
+                            pending.append(Pending(id: g.ids[i], group: Int32(gi), index: Int32(i), single: Int32(singles.count - 1)))
                         } else if open.closedIDs.contains(g.ids[i]) {
                             closingDone.append(g.ids[i])
                         }
@@ -247,7 +254,9 @@ public final class Poller: Sendable {
             // keeps every committed batch, and the next poll finds those in the outbox).
             pending.sort { $0.id < $1.id }
             var batch = EnqueueBatch(limit: enqueueBatchSize)
+            var flushes = 0
             func flush(_ b: EnqueueBatch) throws {
+                flushes += 1
                 let ids = b.identities
                 func planNew(_ r: any DisputeReading) throws -> [PlannedMessage] {
                     let known = try r.knownIdentities(among: ids)
@@ -262,10 +271,11 @@ public final class Poller: Sendable {
                     summary.enqueueBatches += 1
                     logger.debug("Enqueue batch committed", metadata: ["batch": "\(summary.enqueueBatches)", "enqueued": "\(planned.count)"])
                 }
+                let before = summary.enqueued
                 summary.enqueued += planned.count
                 let room = dryRun ? planned.count : max(0, plannedKept - summary.planned.count)
                 summary.planned.append(contentsOf: planned.prefix(room))
-                self.log(planned, dryRun: dryRun)
+                self.log(planned, dryRun: dryRun, alreadyLogged: before, batch: flushes, total: summary.enqueued)
             }
             var start = 0
             while start < pending.count {
@@ -273,11 +283,12 @@ public final class Poller: Sendable {
                 start += chunk.count
                 let people = try store.read { try $0.disputes(ids: chunk.map(\.id)) }
                 for p in chunk {
-                    let g = open.groups[p.group]
+                    let g = open.groups[Int(p.group)]
                     guard let stored = people[p.id] else { continue }
-                    var d = g.disputes[p.index]
+                    var d = g.disputes[Int(p.index)]
                     d.people = stored.people
-                    let e = Evaluated(dispute: d, evaluation: p.evaluation ?? g.batch.evaluation(p.index), engine: p.engine, storeID: p.id)
+                    let (evaluation, engine) = p.single >= 0 ? singles[Int(p.single)] : (g.batch.evaluation(Int(p.index)), groupEngines[Int(p.group)]!)
+                    let e = Evaluated(dispute: d, evaluation: evaluation, engine: engine, storeID: p.id)
                     var cands = candidates([e], config: config, isKnown: { state.known.contains($0) })
                     for i in cands.indices { cands[i].identities.removeAll { state.known.contains($0.identity) } }
                     try batch.add(e, candidates: cands, flush: flush)
@@ -294,18 +305,43 @@ public final class Poller: Sendable {
         }
     }
 
-    /// One line per message enqueued (or, in a dry run, that would be), with why.
-    private func log(_ planned: [PlannedMessage], dryRun: Bool) {
-        for p in planned {
+    /// Messages of one poll logged one by one at info level; the rest at debug level, with one
+    /// info line per batch (a bulk first poll enqueues 100,000).
+    static let noticesLoggedPerPoll = 50
+
+    /// One line per message enqueued (or, in a dry run, that would be), with why: at info level
+    /// for the poll's first `noticesLoggedPerPoll`, then at debug level, each batch beyond them
+    /// summed up in one info line (and its messages for roles without an address in one warning).
+    ///
+    /// - Parameters:
+    ///   - alreadyLogged: messages of this poll in earlier batches.
+    ///   - batch: the batch's number in the poll; `total`: messages of the poll so far, this batch included.
+    private func log(_ planned: [PlannedMessage], dryRun: Bool, alreadyLogged: Int, batch: Int, total: Int) {
+        let limit = Self.noticesLoggedPerPoll
+        var unroutableRoles = Set<String>(), unroutableCount = 0
+        for (i, p) in planned.enumerated() {
+            let oneByOne = alreadyLogged + i < limit
             var meta: Logger.Metadata = ["dispute.ref": "\(p.item.ref ?? "")", "identity": "\(p.item.identity)",
                                          "channel": "\(p.channel)", "recipients": "\(p.item.recipients.count)",
                                          "reason": "\(p.reason)"]
             if !p.unroutable.isEmpty { meta["unroutable"] = "\(p.unroutable.joined(separator: ","))" }
-            logger.info(dryRun ? "Would enqueue notification" : "Notification enqueued", metadata: meta)
+            logger.log(level: oneByOne ? .info : .debug, "\(dryRun ? "Would enqueue notification" : "Notification enqueued")", metadata: meta)
             if !p.unroutable.isEmpty {
-                logger.warning("No address for role; the admin role receives it instead", metadata: [
-                    "dispute.ref": "\(p.item.ref ?? "")", "roles": "\(p.unroutable.joined(separator: ","))"])
+                if oneByOne {
+                    logger.warning("No address for role; the admin role receives it instead", metadata: [
+                        "dispute.ref": "\(p.item.ref ?? "")", "roles": "\(p.unroutable.joined(separator: ","))"])
+                } else {
+                    unroutableRoles.formUnion(p.unroutable); unroutableCount += 1
+                }
             }
+        }
+        guard alreadyLogged + planned.count > limit, !planned.isEmpty else { return }
+        let counted = min(planned.count, alreadyLogged + planned.count - limit)
+        logger.info("\(dryRun ? "Would enqueue notifications" : "Notifications enqueued") (one line each at debug level)", metadata: [
+            "batch": "\(batch)", "notifications": "\(counted)", "total": "\(total)"])
+        if unroutableCount > 0 {
+            logger.warning("No address for role; the admin role receives it instead", metadata: [
+                "roles": "\(unroutableRoles.sorted().joined(separator: ","))", "notifications": "\(unroutableCount)"])
         }
     }
 }

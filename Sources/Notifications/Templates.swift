@@ -191,6 +191,24 @@ enum MessageText {
 
 /// One line: control characters (CR, LF, tabs...) become spaces, runs of spaces collapse.
 func oneLine(_ s: String) -> String {
+    // ASCII text (most): the same in one pass over the bytes. (Beyond ASCII a space followed by a
+    // combining mark is one Character, which `split` does not cut: the general path below.)
+    if s.utf8.allSatisfy({ $0 < 0x80 }) {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        var pendingSpace = false
+        for b in s.utf8 {
+            if b <= 0x20 || b == 0x7F { pendingSpace = !out.isEmpty; continue }
+            if pendingSpace { out.append(0x20); pendingSpace = false }
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    return oneLineByCharacters(s)
+}
+
+/// `oneLine` for any text: scalars mapped, then cut at spaces as Characters.
+func oneLineByCharacters(_ s: String) -> String {
     let cleaned = String(String.UnicodeScalarView(s.unicodeScalars.map {
         ($0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029) ? " " : $0
     }))

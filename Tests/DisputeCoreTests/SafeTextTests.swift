@@ -11,6 +11,11 @@ struct SafeTextTests {
         ("a\u{301}<b>", "a\u{301}&lt;b&gt;"),
         ("Tom & \"Jerry\" 'x'", "Tom &amp; &quot;Jerry&quot; &#39;x&#39;"),
         ("bell\u{07}nul\u{0}line\nend\r\n", "bell nul line\nend \n"),
+        ("del\u{7F}c1\u{85}x\u{9F}\u{80}é\u{A0}\u{2028}\ttab", "del c1 x  é\u{A0}\u{2028}\ttab"),
+        ("plain text, nothing to escape", "plain text, nothing to escape"),
+        ("", ""),
+        ("<", "&lt;"),
+        ("ends with &", "ends with &amp;"),
     ]
 
     @Test("HTML escapes every scalar", arguments: html)

@@ -132,6 +132,28 @@ struct EnqueueBatchTests {
     }
 }
 
+/// A bulk poll's log: one info line per notice for the poll's first 50, then debug lines, with
+/// one info line per batch that counts them (100,000 info lines would bury the journal).
+@Suite("Enqueue log lines", .serialized)
+struct EnqueueLogTests {
+    @Test("The first 50 notices of a poll at info level, the rest at debug with one info line per batch",
+          arguments: [(30, 20, 30, 0, [String]()), (50, 20, 50, 0, []), (120, 50, 50, 70, ["batch=2 notifications=50 total=100", "batch=3 notifications=20 total=120"]),
+                      (75, 20, 50, 25, ["batch=3 notifications=10 total=60", "batch=4 notifications=15 total=75"])])
+    func aBulkPollLogsEachNoticeAtDebugLevelAndEachBatchOnce(shape: (Int, Int, Int, Int, [String])) async throws {
+        let (notices, batch, info, debug, summaries) = shape
+        let tests = EnqueueBatchTests()
+        let p = try tests.pipeline(disputes: notices)
+        let s = try await tests.poller(p, store: p.store, batch: batch).enqueueOnly(now: EnqueueBatchTests.opened)
+        #expect(s.enqueued == notices)
+        let lines = p.logs.all
+        #expect(lines.filter { $0.hasPrefix("<6>Notification enqueued") }.count == info)
+        #expect(lines.filter { $0.hasPrefix("<7>Notification enqueued") }.count == debug)
+        let batchLines = lines.filter { $0.hasPrefix("<6>Notifications enqueued (one line each at debug level)") }
+        #expect(batchLines.count == summaries.count)
+        for (line, counts) in zip(batchLines, summaries) { #expect(line.contains(counts), "\(line)") }
+    }
+}
+
 /// How a batch splits one dispute's notices (mail and each webhook) across transactions.
 @Suite struct EnqueueBatchSplitTests {
     @Test func aDisputeWhoseNoticesDoNotFitIsSplitAcrossBatches() throws {

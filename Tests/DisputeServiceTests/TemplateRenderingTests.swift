@@ -133,6 +133,12 @@ struct TemplateRenderingTests {
         Self.expectSame(templates, "opened", ["ref": "DR-1\r\r\n", "reason": "one\r\n\r\n\r\ntwo\r\r\n\n\nthree"])
     }
 
+    @Test(arguments: ["", " ", "  a  b  ", "Subject line\twith\ttabs\r\nand CRLF\u{7F}", "\u{0}\u{1F}x\u{0B}y ", "DR-1/s2/reminder-2wd/team-manager",
+                      "already one line", "a \u{301}b", "a  \u{301}b\u{2028}c\u{85}d"])
+    func oneLineOfASCIITextIsWhatTheCharacterPathGives(text: String) {
+        #expect(oneLine(text) == oneLineByCharacters(text))
+    }
+
     @Test func theSplitCutsSubjectBodyAndParagraphs() throws {
         let parts = try #require(MessageText.split("Subject:  Hello\tthere \n\n\nfirst\n\n\n\n\nsecond\u{2028}\n\n \n\nthird\n\n"))
         #expect(parts.subject == "Hello there")
