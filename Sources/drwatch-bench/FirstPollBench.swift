@@ -76,10 +76,12 @@ enum FirstPollBench: PollBenchmark {
                                 logger: logger, enqueueBatchSize: batch ?? 1_000)
         let now = CivilTime.london.parse("2026-11-23T12:00")!
         var first: TickSummary?
+        let cpuBefore = cpuSeconds()
         let enqueueTime = try time { first = try syncTick { try await poller.enqueueOnly(now: now) } }
+        let cpu = cpuSeconds() - cpuBefore
         let enqueued = first!
         let afterEnqueue = memory()
-        say("firstpoll (\(backend)): first poll renders and enqueues \(enqueued.enqueued) notices in \(enqueued.enqueueBatches) transactions: \(ms(enqueueTime)) ms, \(Int(Double(enqueued.enqueued) / enqueueTime)) notices/s (target 2000); RSS \(afterEnqueue.rss) MB (peak \(afterEnqueue.peak) MB)")
+        say("firstpoll (\(backend)): first poll renders and enqueues \(enqueued.enqueued) notices in \(enqueued.enqueueBatches) transactions: \(ms(enqueueTime)) ms, \(Int(Double(enqueued.enqueued) / enqueueTime)) notices/s (target 2000); this process's CPU \(ms(cpu)) ms (all threads); RSS \(afterEnqueue.rss) MB (peak \(afterEnqueue.peak) MB)")
         var second: TickSummary?
         let deliverTime = try time { second = try syncTick { try await poller.tick(now: now.addingTimeInterval(60)) } }
         let delivered = second!
@@ -91,6 +93,15 @@ enum FirstPollBench: PollBenchmark {
 
     /// One line on stdout at once (not held in a buffer until the end: a long run shows its progress).
     static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
+    /// User and system CPU time of this process (all its threads), in seconds: beside the wall
+    /// time, how much of a poll is this process's work and how much is waiting (on the database).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
 
     /// VmRSS and VmHWM of this process, in MB.
     static func memory() -> (rss: Int, peak: Int) {
