@@ -161,7 +161,7 @@ extension Engine {
             // "will always consult ... before making a referral to CAFCASS" (six-stage).
             if policy.cafcassNeedsIntention, !d.events.contains(where: { if case .cafcassIntended = $0.change { true } else { false } }) {
                 let who = policy.cafcassIntendedAlert.map { policy.title(of: $0) }
-                throw DomainError("under \(DomainError.policy(policy.name)) the \(who.joined(separator: " and ")) must be alerted before a CAFCASS referral; record the intention first (\(DomainError.hint("drwatch dispute intend-cafcass \(d.ref) --by ROLE:EMAIL --reason \"...\"", form: "drwatch dispute intend-cafcass on the command line: ask a drwatch admin"))), then the referral")
+                throw DomainError("under \(DomainError.policy(policy.name)) the \(who.joined(separator: " and ")) must be alerted before a CAFCASS referral; record the intention first (\(DomainError.hint("drwatch dispute intend-cafcass \(d.ref) --by ROLE:EMAIL --reason \"...\"", form: "“Record an intention to refer to CAFCASS” on the dispute's page"))), then the referral")
             }
         case .cafcassIntended, .note, .resolved, .withdrawn:
             break

@@ -60,6 +60,9 @@ public struct Person: Sendable, Equatable {
 struct OfferedAction: Sendable, Equatable {
     enum Kind: String, Sendable, CaseIterable {
         case respond, escalate, pause, resume, extend, cafcass = "refer-cafcass", note, resolve, withdraw
+        /// The intention to refer to CAFCASS (`drwatch dispute intend-cafcass`), alerted to the
+        /// policy's `[cafcass] intended_alert` before the referral.
+        case intendCafcass = "intend-cafcass"
         /// Someone who may not pause asks a pause approver to (a `pause_requests` row).
         case requestPause = "request-pause"
         /// A pause approver answers the waiting request: approve (the dispute's `paused`
@@ -77,6 +80,7 @@ struct OfferedAction: Sendable, Equatable {
         case .resume: "Restart the clock"
         case .extend: "Agree an extension"
         case .cafcass: "Record a CAFCASS referral"
+        case .intendCafcass: "Record an intention to refer to CAFCASS"
         case .note: "Add a note"
         case .resolve: "Record that it is resolved"
         case .withdraw: "Withdraw it"
@@ -96,6 +100,9 @@ enum Actions {
     ///   `[roles]` gives them the role and the dispute names nobody else in it).
     /// - Escalate, resolve, withdraw, CAFCASS: the raiser's side (the raiser's role on this
     ///   dispute) or a manager.
+    /// - Intention to refer to CAFCASS: the raiser's side or a manager, when the policy has
+    ///   people to alert of an intention (`[cafcass] intended_alert`); four-stage needs it before
+    ///   the referral (`intention_first`), so the referral is offered only after it.
     /// - Pause and restart: a role the policy names as pause approver. With a pause request
     ///   waiting (`pending`), an approver is offered to approve or decline it instead of a
     ///   pause of their own.
@@ -131,6 +138,9 @@ enum Actions {
         probe(.pause, actor(approver)) { a in .paused(approvedBy: a, reason: "probe") }
         probe(.resume, actor(approver + raiserSide)) { _ in .resumed }
         probe(.extend, actor(agreer)) { a in .extended(workingDays: 1, agreedBy: a) }
+        if !policy.cafcassIntendedAlert.isEmpty {
+            probe(.intendCafcass, actor(raiserSide)) { _ in .cafcassIntended(reason: "probe") }
+        }
         probe(.cafcass, actor(raiserSide)) { _ in .cafcassReferral }
         probe(.resolve, actor(raiserSide)) { _ in .resolved(outcome: "probe") }
         probe(.withdraw, actor(raiserSide)) { _ in .withdrawn(reason: "probe") }

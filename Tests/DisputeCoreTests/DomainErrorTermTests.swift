@@ -34,7 +34,7 @@ struct DomainErrorTermTests {
          "stage 1 of DR-1 already has a response (Mon 2 Nov 2026); add a note instead"),
         ("a CAFCASS referral before the intention", [], .cafcassReferral, "iro",
          "under four-stage the Head of Service - Safeguarding and Service Director must be alerted before a CAFCASS referral; record the intention first (drwatch dispute intend-cafcass DR-1 --by ROLE:EMAIL --reason \"...\"), then the referral",
-         "under IRO/CP Chair Dispute Resolution Process (four stages) the Head of Service - Safeguarding and Service Director must be alerted before a CAFCASS referral; record the intention first (drwatch dispute intend-cafcass on the command line: ask a drwatch admin), then the referral"),
+         "under IRO/CP Chair Dispute Resolution Process (four stages) the Head of Service - Safeguarding and Service Director must be alerted before a CAFCASS referral; record the intention first (“Record an intention to refer to CAFCASS” on the dispute's page), then the referral"),
     ]
 
     @Test("The command line reads as before; a page says titles and the form's words", arguments: cases)

@@ -45,6 +45,7 @@ struct DisputeRoutes {
         case .resume: "The clock has restarted."
         case .extend: "The extension is recorded."
         case .cafcass: "The CAFCASS referral is recorded."
+        case .intendCafcass: "The intention to refer to CAFCASS is recorded. The people the policy names are alerted before the referral."
         case .note: "Your note is added."
         case .resolve: "The dispute is recorded as resolved."
         case .withdraw: "The dispute is withdrawn."
@@ -122,6 +123,8 @@ struct DisputeRoutes {
                 errors.append(FieldError(field: "extend-working-days", message: "Enter the number of working days, from 1 to 20"))
             }
         case .cafcass: change = .cafcassReferral
+        case .intendCafcass:
+            if let r = required("reason", "Enter why a referral to CAFCASS is intended", max: 500) { change = .cafcassIntended(reason: r) }
         case .note: if let t = required("text", "Enter the note") { change = .note(t) }
         case .resolve: if let o = required("outcome", "Enter the outcome, for example ‘care plan amended’", max: 500) { change = .resolved(outcome: o) }
         case .withdraw: if let r = required("reason", "Enter why it is withdrawn", max: 500) { change = .withdrawn(reason: r) }
@@ -173,7 +176,7 @@ struct DisputeRoutes {
         switch kind {
         case .respond: "respond-text"
         case .escalate: "escalate-to-stage"
-        case .pause, .withdraw, .requestPause, .declinePause: "\(kind.rawValue)-reason"
+        case .pause, .withdraw, .requestPause, .declinePause, .intendCafcass: "\(kind.rawValue)-reason"
         case .extend: "extend-working-days"
         case .note: "note-text"
         case .resolve: "resolve-outcome"
@@ -358,6 +361,12 @@ struct DisputeRoutes {
                                   hint: "Never past the statutory total.", error: err("working-days"), type: "text", width: "narrow"), k, "working-days")
             button = "Agree the extension"
         case .cafcass: button = "Record the referral"
+        case .intendCafcass:
+            let alerted = (try? app.runtime.engine(for: d)).map { en in en.policy.cafcassIntendedAlert.map { en.policy.title(of: $0) }.joined(separator: " and ") } ?? ""
+            h += named(FormField.textarea(id: "\(k)-reason", label: "Why is a referral to CAFCASS intended?", value: form?["reason"],
+                                      hint: "The policy alerts \(alerted) before a referral. Use case references only, never a child's name.",
+                                      error: err("reason")), k, "reason")
+            button = "Record the intention"
         case .note:
             h += named(FormField.textarea(id: "\(k)-text", label: "Note", value: form?["text"], hint: "Use case references only, never a child's name.", error: err("text")), k, "text")
             button = "Add the note"
