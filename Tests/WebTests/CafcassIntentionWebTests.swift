@@ -84,8 +84,20 @@ struct CafcassIntentionWebTests {
         #expect(audit == ["cafcass-intended done iro@council.example", "cafcass-referral done iro@council.example"])
     }
 
-    @Test("A missing or overlong reason shows the form again, keeping what was typed, with the error summary; nothing written",
-          arguments: [("   ", "Enter why a referral to CAFCASS is intended"), (String(repeating: "r", count: 501), "Write 500 characters or fewer")])
+    @Test("A blank reason records the intention without one, as the command line's optional --reason does")
+    func blankReasonRecordsWithoutOne() async throws {
+        let h = try await WebHarness()
+        defer { Task { await h.stop() } }
+        let id = try h.open("DR-C6")
+        let iro = try await h.signIn("iro@council.example")
+        let r = try await h.request("POST", "/disputes/\(id)/intend-cafcass", cookies: iro.cookies, form: [("csrf", iro.csrf), ("reason", "   ")])
+        #expect(r.status == 303)
+        let d = try #require(try h.store.dispute(ref: "DR-C6"))
+        #expect(d.events.map(\.change) == [.opened(stage: 1), .cafcassIntended(reason: nil)])
+    }
+
+    @Test("An overlong reason shows the form again, keeping what was typed, with the error summary; nothing written",
+          arguments: [(String(repeating: "r", count: 501), "Write 500 characters or fewer")])
     func reasonRequired(reason: String, message: String) async throws {
         let h = try await WebHarness()
         defer { Task { await h.stop() } }

@@ -124,7 +124,9 @@ struct DisputeRoutes {
             }
         case .cafcass: change = .cafcassReferral
         case .intendCafcass:
-            if let r = required("reason", "Enter why a referral to CAFCASS is intended", max: 500) { change = .cafcassIntended(reason: r) }
+            // Optional, as for `dispute intend-cafcass --reason` and the import: the engine's rule.
+            if f["reason"] == nil { change = .cafcassIntended(reason: nil) }
+            else if let r = required("reason", "", max: 500) { change = .cafcassIntended(reason: r) }
         case .note: if let t = required("text", "Enter the note") { change = .note(t) }
         case .resolve: if let o = required("outcome", "Enter the outcome, for example ‘care plan amended’", max: 500) { change = .resolved(outcome: o) }
         case .withdraw: if let r = required("reason", "Enter why it is withdrawn", max: 500) { change = .withdrawn(reason: r) }
@@ -363,7 +365,7 @@ struct DisputeRoutes {
         case .cafcass: button = "Record the referral"
         case .intendCafcass:
             let alerted = (try? app.runtime.engine(for: d)).map { en in en.policy.cafcassIntendedAlert.map { en.policy.title(of: $0) }.joined(separator: " and ") } ?? ""
-            h += named(FormField.textarea(id: "\(k)-reason", label: "Why is a referral to CAFCASS intended?", value: form?["reason"],
+            h += named(FormField.textarea(id: "\(k)-reason", label: "Why is a referral to CAFCASS intended? (optional)", value: form?["reason"],
                                       hint: "The policy alerts \(alerted) before a referral. Use case references only, never a child's name.",
                                       error: err("reason")), k, "reason")
             button = "Record the intention"
