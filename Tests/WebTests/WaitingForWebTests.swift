@@ -62,6 +62,23 @@ struct WaitingForWebTests {
         }
     }
 
+    @Test("Responded, then paused: the page's Response row says the raiser decides once the clock restarts, not next")
+    func respondedThenPaused() async throws {
+        let h = try await WebHarness()
+        defer { Task { await h.stop() } }
+        let id = try h.open("DR-W3")
+        for (signer, action, form) in [("tm.smith@council.example", "respond", [("text", "Meeting on Friday")]),
+                                       ("hos.safeguarding@council.example", "pause", [("reason", "Court directions awaited")])] {
+            let who = try await h.signIn(signer)
+            #expect(try await h.request("POST", "/disputes/\(id)/\(action)", cookies: who.cookies, form: [("csrf", who.csrf)] + form).status == 303)
+        }
+        let manager = try await h.signIn("iro.manager@council.example")
+        let page = try await h.request("GET", "/disputes/\(id)", cookies: manager.cookies).body
+        #expect(page.contains("<dt>Waiting for</dt><dd>Nobody while the clock is paused</dd>"))
+        #expect(page.contains("; the raiser decides once the clock restarts</dd>"))
+        #expect(!page.contains("the raiser decides next"))
+    }
+
     @Test("My work: after the response the Team Manager watches it, waiting for the IRO; paused, nobody")
     func myWorkWatchList() async throws {
         let h = try await WebHarness()

@@ -211,12 +211,14 @@ struct DisputeRoutes {
             if e.stage > 0 { rows.append(("Last stage", stageLabel(e.stage, e.stageName))) }
         } else if e.stage > 0 {
             rows.append(("Current stage", stageLabel(e.stage, e.stageName)))
-            rows.append(("Waiting for", app.waitingFor(WhoActs(d, e, policy: engine.policy, pauseRequested: pending != nil), on: d, long: true)))
+            let who = WhoActs(d, e, policy: engine.policy, pauseRequested: pending != nil)
+            rows.append(("Waiting for", app.waitingFor(who, on: d, long: true)))
             rows.append(("Stage due", "\(app.when(e.stageDeadline)) (\(daysLeft(e.stageWorkingDaysLeft)))"))
             if let answered = e.respondedAt {
                 let timing = e.respondedWithinTimescale == false ? "after the stage was due" : "within the timescale"
                 let days = e.responseWorkingDays.map { $0 == 0 ? ", the day the stage began" : ", \($0) working day\($0 == 1 ? "" : "s") after the stage began" } ?? ""
-                rows.append(("Response", "\(app.when(answered)), \(timing)\(days); the raiser decides next"))
+                let then = who.next == .paused ? "the raiser decides once the clock restarts" : "the raiser decides next"
+                rows.append(("Response", "\(app.when(answered)), \(timing)\(days); \(then)"))
             }
         }
         if !closed, let st = e.statutoryDeadline {
