@@ -70,13 +70,17 @@ struct DisputeRoutes {
         }
         let f = context.form
         var errors: [FieldError] = []
-        func required(_ field: String, _ message: String, max: Int = 2000) -> String? {
-            guard let v = f[field] else { errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: message)); return nil }
+        /// `value` of `field` when it is at most `max` characters (and was not cut), else nil with the error.
+        func bounded(_ field: String, _ v: String, max: Int) -> String? {
             guard v.count <= max, !f.cut.contains(field) else {
                 errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: "Write \(max) characters or fewer"))
                 return nil
             }
             return v
+        }
+        func required(_ field: String, _ message: String, max: Int = 2000) -> String? {
+            guard let v = f[field] else { errors.append(FieldError(field: "\(kind.rawValue)-\(field)", message: message)); return nil }
+            return bounded(field, v, max: max)
         }
         let a = offered.actor
         var change: DisputeEvent.Change?
@@ -125,8 +129,11 @@ struct DisputeRoutes {
         case .cafcass: change = .cafcassReferral
         case .intendCafcass:
             // Optional, as for `dispute intend-cafcass --reason` and the import: the engine's rule.
-            if f["reason"] == nil { change = .cafcassIntended(reason: nil) }
-            else if let r = required("reason", "", max: 500) { change = .cafcassIntended(reason: r) }
+            if let v = f["reason"] {
+                if let r = bounded("reason", v, max: 500) { change = .cafcassIntended(reason: r) }
+            } else {
+                change = .cafcassIntended(reason: nil)
+            }
         case .note: if let t = required("text", "Enter the note") { change = .note(t) }
         case .resolve: if let o = required("outcome", "Enter the outcome, for example ‘care plan amended’", max: 500) { change = .resolved(outcome: o) }
         case .withdraw: if let r = required("reason", "Enter why it is withdrawn", max: 500) { change = .withdrawn(reason: r) }
